@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import {
+  CrmRefSchema,
+  DisqualificationReasonSchema,
+  EngagementKindSchema,
+  FirmographicsSchema,
+  IdentitySchema,
+  LeadIdSchema,
+  LifecycleStageSchema,
+  ScoreContributionSchema,
+  TimestampSchema,
+} from './common.js';
+
+/** lead.scored.v1: the score moved. */
+export const LeadScoredSchema = z.object({
+  leadId: LeadIdSchema,
+  score: z.number(),
+  previousScore: z.number(),
+  stage: LifecycleStageSchema,
+  breakdown: z.array(ScoreContributionSchema),
+  highIntentSignalCount: z.number().int().nonnegative(),
+  rulesVersion: z.string(),
+  scoredAt: TimestampSchema,
+});
+export type LeadScored = z.infer<typeof LeadScoredSchema>;
+
+/**
+ * lead.qualified.v1: the public contract. The lead crossed into SQL on evidence;
+ * everything a downstream team needs to act on it is here.
+ */
+export const LeadQualifiedSchema = z.object({
+  leadId: LeadIdSchema,
+  qualificationId: z.string().min(1).describe('Unique per qualification; a recycled lead that qualifies again gets a new one'),
+  crm: CrmRefSchema,
+  identity: IdentitySchema,
+  firmographics: FirmographicsSchema,
+  score: z.number(),
+  threshold: z.number(),
+  breakdown: z.array(ScoreContributionSchema).describe('Which signals and fit facts gave which points'),
+  highIntentSignals: z
+    .array(z.object({ kind: EngagementKindSchema, label: z.string(), lastSeenAt: TimestampSchema }))
+    .describe('Distinct high-intent signals seen'),
+  summary: z.string().max(1000).describe('The journey brief written for the rep'),
+  openingLine: z.string().optional(),
+  currentOwnerId: z.string().optional().describe('CRM owner id when the lead already has an owner'),
+  rulesVersion: z.string(),
+  qualifiedAt: TimestampSchema,
+});
+export type LeadQualified = z.infer<typeof LeadQualifiedSchema>;
+
+/** lead.recycled.v1: sales returned the lead to marketing nurture. */
+export const LeadRecycledSchema = z.object({
+  leadId: LeadIdSchema,
+  crm: CrmRefSchema,
+  reason: DisqualificationReasonSchema,
+  previousStage: LifecycleStageSchema,
+  scoreBefore: z.number(),
+  scoreAfter: z.number(),
+  nurtureProgram: z.string(),
+  recycledAt: TimestampSchema,
+});
+export type LeadRecycled = z.infer<typeof LeadRecycledSchema>;
+
+export const RepRefSchema = z.object({
+  repId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  crmOwnerId: z.string().optional(),
+  slackUserId: z.string().optional(),
+  teamsUserId: z.string().optional(),
+  timeZone: z.string(),
+  manager: z
+    .object({
+      repId: z.string().optional(),
+      name: z.string(),
+      email: z.string(),
+      slackUserId: z.string().optional(),
+      teamsUserId: z.string().optional(),
+    })
+    .optional(),
+});
+export type RepRef = z.infer<typeof RepRefSchema>;
+
+/** lead.assigned.v1: a rep owns the lead now; carries what the alert needs. */
+export const LeadAssignedSchema = z.object({
+  leadId: LeadIdSchema,
+  assignmentId: z.string(),
+  qualificationId: z.string(),
+  crm: CrmRefSchema,
+  rep: RepRefSchema,
+  ruleId: z.string(),
+  pool: z.string(),
+  strategy: z.enum(['weighted_rotation', 'least_loaded', 'existing_owner', 'manager_queue']),
+  reason: z.string().describe('Short reason a person can read: why this rep'),
+  lead: z.object({
+    identity: IdentitySchema,
+    firmographics: FirmographicsSchema,
+    score: z.number(),
+    summary: z.string(),
+    openingLine: z.string().optional(),
+  }),
+  reassignment: z
+    .object({ previousRepId: z.string(), cause: z.string() })
+    .optional()
+    .describe('Present when this assignment replaces an earlier one'),
+  assignedAt: TimestampSchema,
+});
+export type LeadAssigned = z.infer<typeof LeadAssignedSchema>;
+
+/** lead.reassignment.v1: a request (from the SLA service or an admin) to give the lead to another rep. */
+export const LeadReassignmentRequestedSchema = z.object({
+  leadId: LeadIdSchema,
+  assignmentId: z.string().describe('The assignment being replaced'),
+  requestedBy: z.enum(['sla', 'admin']),
+  cause: z.string(),
+  excludeRepIds: z.array(z.string()).default([]),
+  requestedAt: TimestampSchema,
+});
+export type LeadReassignmentRequested = z.infer<typeof LeadReassignmentRequestedSchema>;
