@@ -1,0 +1,257 @@
+import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { KafkaConnection } from './client.js';
+import {
+  EventValidationError,
+  deadLetterTopic,
+  parseEvent,
+  type CloudEvent,
+  type EventOf,
+  type TopicName,
+} from '@baton/domain';
+import { JsonLogger, counter, gauge, histogram, parseTraceparent, runInContext } from '@baton/observability';
+import { PermanentError } from './errors.js';
+import { Headers, headerString } from './headers.js';
+import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from './retry.js';
+import { EventPublisher } from './publisher.js';
+
+export interface MessageContext {
+  topic: string;
+  partition: number;
+  offset: string;
+  traceparent?: string;
+}
+
+export type EventHandler<T extends TopicName> = (event: CloudEvent<EventOf<T>>, ctx: MessageContext) => Promise<void>;
+export type BatchHandler<T extends TopicName> = (
+  events: { event: CloudEvent<EventOf<T>>; ctx: MessageContext }[],
+) => Promise<void>;
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** baton/<service>, written on dead letters. */
+  source: string;
+  retry?: Partial<RetryPolicy>;
+  fromBeginning?: boolean;
+  /** Passed to kafkajs; lower it in tests to rebalance faster. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** How many messages of one partition a batch handler gets at once. */
+  maxBatchSize?: number;
+  partitionsConsumedConcurrently?: number;
+}
+
+const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
+const failures = counter('baton_consumer_failures_total', 'Handler attempts that failed', ['topic', 'group']);
+const deadLetters = counter('baton_consumer_dead_letters_total', 'Messages sent to a dead-letter topic', ['topic', 'group', 'kind']);
+const lag = gauge('baton_consumer_lag', 'Messages behind the partition high watermark', ['topic', 'partition', 'group']);
+const handleSeconds = histogram('baton_consumer_handle_seconds', 'Time to handle a message or batch', ['topic', 'group'], [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+]);
+
+type AnyHandler = (event: CloudEvent<unknown>, ctx: MessageContext) => Promise<void>;
+type AnyBatchHandler = (events: { event: CloudEvent<unknown>; ctx: MessageContext }[]) => Promise<void>;
+type Registration = { mode: 'single'; handler: AnyHandler } | { mode: 'batch'; handler: AnyBatchHandler };
+
+interface Parsed {
+  message: KafkaMessage;
+  ctx: MessageContext;
+  event?: CloudEvent<unknown>;
+  invalid?: EventValidationError;
+}
+
+/**
+ * Consumes Baton topics with one consumer group per service:
+ * - every value is validated against the topic's schema in libs/domain; an invalid one goes
+ *   to `<topic>.dlq` at once with the reason in headers, and the partition moves on;
+ * - a handler that throws is retried with backoff and jitter; after the last attempt (or at
+ *   once for PermanentError) the message is dead-lettered;
+ * - an offset is marked for commit only after its handler resolved (the effect is durable) or
+ *   the message is safely in the DLQ; if dead-lettering itself fails, nothing is committed and
+ *   the message is delivered again.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private readonly deadLetterPublisher: EventPublisher;
+  private readonly registrations = new Map<string, Registration>();
+  private readonly retry: RetryPolicy;
+  private readonly log: JsonLogger;
+  private running = false;
+
+  constructor(
+    private readonly kafka: KafkaConnection,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.log = new JsonLogger(`consumer.${options.groupId}`);
+    this.consumer = kafka.client.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1_048_576,
+    });
+    this.deadLetterPublisher = new EventPublisher(kafka, options.source);
+  }
+
+  on<T extends TopicName>(topic: T, handler: EventHandler<T>): this {
+    this.registrations.set(topic, { mode: 'single', handler: handler as unknown as AnyHandler });
+    return this;
+  }
+
+  /** For throughput: the handler gets every valid message of a fetched batch at once. It must be idempotent. */
+  onBatch<T extends TopicName>(topic: T, handler: BatchHandler<T>): this {
+    this.registrations.set(topic, { mode: 'batch', handler: handler as unknown as AnyBatchHandler });
+    return this;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** The kafkajs consumer, for instrumentation events (e.g. GROUP_JOIN in tests). */
+  get raw(): Consumer {
+    return this.consumer;
+  }
+
+  async start(): Promise<void> {
+    if (this.registrations.size === 0) throw new Error(`consumer ${this.options.groupId} has no handlers`);
+    await this.deadLetterPublisher.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: [...this.registrations.keys()].map((t) => this.kafka.physical(t)), fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.running = true;
+  }
+
+  /** Graceful: finishes the batch in flight, commits what is resolved, leaves the group. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      await this.deadLetterPublisher.disconnect();
+      return;
+    }
+    this.running = false;
+    await this.consumer.stop();
+    await this.consumer.disconnect();
+    await this.deadLetterPublisher.disconnect();
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const topic = this.kafka.logical(batch.topic);
+    const registration = this.registrations.get(topic);
+    if (!registration) return;
+    const parsed = batch.messages.map((m) => this.parse(topic, batch, m));
+    const timer = handleSeconds.startTimer({ topic, group: this.options.groupId });
+    if (registration.mode === 'single') {
+      for (const p of parsed) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        await this.process(topic, [p], (items) => registration.handler(items[0].event!, items[0].ctx));
+        payload.resolveOffset(p.message.offset);
+        await payload.heartbeat();
+      }
+    } else {
+      const size = this.options.maxBatchSize ?? 500;
+      for (let i = 0; i < parsed.length; i += size) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        const chunk = parsed.slice(i, i + size);
+        await this.process(topic, chunk, (items) =>
+          registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx }))),
+        );
+        payload.resolveOffset(chunk[chunk.length - 1].message.offset);
+        await payload.heartbeat();
+      }
+    }
+    timer();
+    await payload.commitOffsetsIfNecessary();
+    const offsetLag = Number(batch.offsetLag());
+    lag.set({ topic, partition: String(batch.partition), group: this.options.groupId }, Number.isFinite(offsetLag) ? offsetLag : 0);
+  }
+
+  private parse(topic: string, batch: Batch, message: KafkaMessage): Parsed {
+    const ctx: MessageContext = {
+      topic,
+      partition: batch.partition,
+      offset: message.offset,
+      traceparent: headerString(message.headers, Headers.traceparent),
+    };
+    try {
+      return { message, ctx, event: parseEvent(topic as TopicName, message.value) as CloudEvent<unknown> };
+    } catch (err) {
+      if (err instanceof EventValidationError) return { message, ctx, invalid: err };
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the handler over the valid items with retries. A batch that keeps failing is split
+   * into single messages so one poison message cannot hold back the others.
+   */
+  private async process(topic: string, items: Parsed[], run: (valid: Parsed[]) => Promise<void>): Promise<void> {
+    for (const bad of items.filter((p) => p.invalid)) {
+      await this.deadLetter(topic, bad, 'validation', bad.invalid!.message, 0);
+    }
+    const valid = items.filter((p) => p.event);
+    if (valid.length === 0) return;
+    const outcome = await this.attempt(topic, valid, run);
+    if (outcome.ok) return;
+    if (valid.length > 1) {
+      for (const one of valid) await this.process(topic, [one], run);
+      return;
+    }
+    await this.deadLetter(topic, valid[0], outcome.permanent ? 'permanent' : 'exhausted', outcome.reason, outcome.attempts);
+  }
+
+  private async attempt(
+    topic: string,
+    valid: Parsed[],
+    run: (valid: Parsed[]) => Promise<void>,
+  ): Promise<{ ok: true } | { ok: false; permanent: boolean; reason: string; attempts: number }> {
+    const labels = { topic, group: this.options.groupId };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const first = valid[0];
+        const trace = parseTraceparent(first.ctx.traceparent);
+        await runInContext(
+          { traceId: trace?.traceId, spanId: trace?.spanId, leadId: valid.length === 1 ? first.event!.subject : undefined, eventId: valid.length === 1 ? first.event!.id : undefined },
+          () => run(valid),
+        );
+        handled.inc(labels, valid.length);
+        return { ok: true };
+      } catch (err) {
+        failures.inc(labels);
+        const permanent = err instanceof PermanentError || err instanceof EventValidationError;
+        const reason = err instanceof Error ? err.message : String(err);
+        if (permanent || attempt >= this.retry.attempts) return { ok: false, permanent, reason, attempts: attempt };
+        const delay = backoffDelay(this.retry, attempt);
+        this.log.warn('handler failed, retrying', { topic, attempt, delayMs: delay, error: reason, batch: valid.length });
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async deadLetter(topic: string, p: Parsed, kind: string, reason: string, attempts: number): Promise<void> {
+    const headers: Record<string, string | Buffer> = {};
+    for (const [k, v] of Object.entries(p.message.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : (v as Buffer | string);
+    }
+    Object.assign(headers, {
+      [Headers.dlqReason]: reason.slice(0, 2000),
+      [Headers.dlqKind]: kind,
+      [Headers.dlqAttempts]: String(attempts),
+      [Headers.dlqFailedAt]: new Date().toISOString(),
+      [Headers.dlqGroup]: this.options.groupId,
+      [Headers.originalTopic]: topic,
+      [Headers.originalPartition]: String(p.ctx.partition),
+      [Headers.originalOffset]: p.message.offset,
+    });
+    await this.deadLetterPublisher.sendRaw(deadLetterTopic(topic), [{ key: p.message.key, value: p.message.value, headers }]);
+    deadLetters.inc({ topic, group: this.options.groupId, kind });
+    this.log.error('message dead-lettered', { topic, partition: p.ctx.partition, offset: p.message.offset, kind, reason });
+  }
+}

@@ -1,0 +1,32 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { schemaOf } from './schema.js';
+
+/** Tables every service has in its own schema: the transactional outbox and consumer dedupe. */
+export class InfraTables1732300000000 implements MigrationInterface {
+  name = 'InfraTables1732300000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`CREATE TABLE IF NOT EXISTS ${s}.outbox (
+      id bigserial PRIMARY KEY,
+      event_id text NOT NULL UNIQUE,
+      topic text NOT NULL,
+      key text NOT NULL,
+      value text NOT NULL,
+      headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    await q.query(`CREATE TABLE IF NOT EXISTS ${s}.processed_event (
+      consumer text NOT NULL,
+      event_id text NOT NULL,
+      processed_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (consumer, event_id)
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`DROP TABLE IF EXISTS ${s}.processed_event`);
+    await q.query(`DROP TABLE IF EXISTS ${s}.outbox`);
+  }
+}

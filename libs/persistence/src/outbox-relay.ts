@@ -1,0 +1,157 @@
+import pg from 'pg';
+import type { OutgoingRecord } from '@baton/kafka';
+import { JsonLogger, counter, gauge } from '@baton/observability';
+import { outboxChannel } from './outbox.js';
+import { assertSchemaName } from './schema.js';
+
+export interface RecordSender {
+  sendRecords(records: OutgoingRecord[]): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  url: string;
+  schema: string;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (e.g. after a failover). */
+  pollIntervalMs?: number;
+}
+
+const relayed = counter('baton_outbox_relayed_total', 'Outbox events published to Kafka', ['schema']);
+const relayErrors = counter('baton_outbox_relay_errors_total', 'Relay rounds that failed and will be retried', ['schema']);
+const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox after the last round', ['schema']);
+
+/**
+ * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
+ *
+ * Safe with several replicas: each round takes a transaction-scoped advisory lock for the
+ * schema, so exactly one relay publishes at a time (which also keeps per-lead order: two
+ * relays working side by side could publish a lead's later event first). A crash between
+ * the broker's acknowledgement and the COMMIT re-publishes that round once; consumers dedupe
+ * on the CloudEvents id, which the re-publish keeps.
+ */
+export class OutboxRelay {
+  private readonly pool: pg.Pool;
+  private readonly schema: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly log: JsonLogger;
+  private listener?: pg.PoolClient;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private signalled = false;
+
+  constructor(
+    private readonly sender: RecordSender,
+    opts: OutboxRelayOptions,
+  ) {
+    this.schema = assertSchemaName(opts.schema);
+    this.batchSize = opts.batchSize ?? 1000;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.pool = new pg.Pool({ connectionString: opts.url, max: 2 });
+    this.log = new JsonLogger(`outbox-relay.${this.schema}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.nudge());
+    await this.listener.query(`LISTEN ${outboxChannel(this.schema)}`);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.nudge();
+    await this.loop;
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN *`).catch(() => undefined);
+      this.listener.release();
+    }
+    await this.pool.end();
+  }
+
+  /** Publishes until the outbox is empty (or another relay holds the lock); returns how many it published. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishRound();
+      if (n <= 0) return total;
+      total += n;
+      if (n < this.batchSize) return total;
+    }
+  }
+
+  private nudge(): void {
+    this.signalled = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let n = 0;
+      try {
+        this.signalled = false;
+        n = await this.publishRound();
+      } catch (err) {
+        relayErrors.inc({ schema: this.schema });
+        this.log.error('relay round failed; will retry', { error: err as Error });
+        await this.idle(this.pollIntervalMs);
+        continue;
+      }
+      if (n >= this.batchSize || this.signalled) continue;
+      await this.idle(this.pollIntervalMs);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+
+  /** One transaction: lock, read a batch, publish, delete. -1 when another relay holds the lock. */
+  private async publishRound(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
+        [`baton.outbox.${this.schema}`],
+      );
+      if (!lock.rows[0].locked) {
+        await client.query('ROLLBACK');
+        return -1;
+      }
+      const { rows } = await client.query<{ id: string; topic: string; key: string; value: string; headers: Record<string, string> }>(
+        `SELECT id, topic, key, value, headers FROM ${this.schema}.outbox ORDER BY id LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        pending.set({ schema: this.schema }, 0);
+        return 0;
+      }
+      await this.sender.sendRecords(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
+      await client.query(`DELETE FROM ${this.schema}.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await client.query('COMMIT');
+      relayed.inc({ schema: this.schema }, rows.length);
+      return rows.length;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { JsonLogger } from '@baton/observability';
+import { ConfigError } from './config.js';
+import { PolicyError } from './policy.js';
+
+/**
+ * Starts a Baton service: builds the Nest app (JSON logs), listens on PORT, and on
+ * SIGTERM/SIGINT closes it gracefully (Nest shutdown hooks stop the runtime).
+ * A configuration or policy error ends the process with exit code 78 and the message.
+ */
+export async function runService(name: string, build: () => Promise<{ module: unknown; port: number }>): Promise<INestApplication | undefined> {
+  const log = new JsonLogger(name);
+  try {
+    const { module, port } = await build();
+    const app = await NestFactory.create(module as never, { logger: log, bufferLogs: false });
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    await app.listen(port);
+    log.info('listening', { port });
+    return app;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof PolicyError) {
+      log.error(err.message);
+      process.exitCode = 78;
+      return undefined;
+    }
+    log.error('failed to start', { error: err as Error });
+    process.exitCode = 1;
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+import { Controller, Get, Header, HttpException, HttpStatus, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { metricsRegistry } from '@baton/observability';
+import type { ReadinessProbe } from './runtime.js';
+
+export const READINESS_PROBES = Symbol('READINESS_PROBES');
+
+@Controller()
+export class HealthController {
+  constructor(@Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[]) {}
+
+  /** Liveness: the process answers; restarts are for hung processes, not for a slow dependency. */
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  async ready() {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    await Promise.all(
+      this.probes.map(async (p) => {
+        try {
+          await p.check();
+          checks[p.name] = 'up';
+        } catch (err) {
+          ok = false;
+          checks[p.name] = `down: ${(err as Error).message}`;
+        }
+      }),
+    );
+    if (!ok) throw new HttpException({ status: 'unavailable', checks }, HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'ok', checks };
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4')
+  metrics() {
+    return metricsRegistry.metrics();
+  }
+}
+
+@Module({})
+export class HealthModule {
+  static register(probes: () => ReadinessProbe[]): DynamicModule {
+    return {
+      module: HealthModule,
+      controllers: [HealthController],
+      providers: [{ provide: READINESS_PROBES, useFactory: probes }],
+    };
+  }
+}

@@ -1,0 +1,6 @@
+export * from './bootstrap.js';
+export * from './config.js';
+export * from './health.js';
+export * from './policy.js';
+export * from './runtime.js';
+export * from './runtime.module.js';

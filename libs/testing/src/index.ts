@@ -1,0 +1,3 @@
+export * from './env.js';
+export * from './kafka.js';
+export * from './postgres.js';

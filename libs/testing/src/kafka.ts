@@ -1,0 +1,82 @@
+import { createKafka, Headers, headerString, type KafkaConnection } from '@baton/kafka';
+import { deadLetterTopic, type TopicName } from '@baton/domain';
+import type { BaseEnv } from '@baton/platform';
+import { uniqueName } from './env.js';
+
+export interface SeenMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string | undefined>;
+  json<T = unknown>(): T;
+}
+
+export function kafkaFor(env: BaseEnv, clientId = 'baton-test'): KafkaConnection {
+  return createKafka({ brokers: env.KAFKA_BROKERS, clientId, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+}
+
+/**
+ * Reads a topic (or its DLQ) from the beginning with a plain kafkajs consumer, independent
+ * of the code under test, until `until` is satisfied or the timeout passes.
+ */
+export async function readTopic(
+  kafka: KafkaConnection,
+  topic: TopicName | string,
+  opts: { until: (seen: SeenMessage[]) => boolean; timeoutMs?: number; dlq?: boolean },
+): Promise<SeenMessage[]> {
+  const name = kafka.physical(opts.dlq ? deadLetterTopic(topic) : topic);
+  const consumer = kafka.client.consumer({ groupId: uniqueName('reader'), sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const seen: SeenMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: name, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out reading ${name}: saw ${seen.length} message(s)`)),
+        opts.timeoutMs ?? 30_000,
+      );
+      if (opts.until(seen)) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      void consumer.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          const headers: Record<string, string | undefined> = {};
+          for (const k of Object.keys(message.headers ?? {})) headers[k] = headerString(message.headers, k);
+          const value = message.value?.toString('utf8') ?? null;
+          seen.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            value,
+            headers,
+            json: <T>() => JSON.parse(value ?? 'null') as T,
+          });
+          if (opts.until(seen)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export { Headers };
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
