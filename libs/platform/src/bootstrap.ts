@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { JsonLogger } from '@baton/observability';
 import { ConfigError } from './config.js';
 import { PolicyError } from './policy.js';
@@ -10,11 +10,14 @@ import { PolicyError } from './policy.js';
  * SIGTERM/SIGINT closes it gracefully (Nest shutdown hooks stop the runtime).
  * A configuration or policy error ends the process with exit code 78 and the message.
  */
-export async function runService(name: string, build: () => Promise<{ module: unknown; port: number }>): Promise<INestApplication | undefined> {
+export async function runService(
+  name: string,
+  build: () => Promise<{ module: unknown; port: number; nestOptions?: NestApplicationOptions }>,
+): Promise<INestApplication | undefined> {
   const log = new JsonLogger(name);
   try {
-    const { module, port } = await build();
-    const app = await NestFactory.create(module as never, { logger: log, bufferLogs: false });
+    const { module, port, nestOptions } = await build();
+    const app = await NestFactory.create(module as never, { logger: log, bufferLogs: false, ...nestOptions });
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen(port);
     log.info('listening', { port });
