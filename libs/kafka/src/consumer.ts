@@ -38,6 +38,8 @@ export interface ConsumerOptions {
   /** How many messages of one partition a batch handler gets at once. */
   maxBatchSize?: number;
   partitionsConsumedConcurrently?: number;
+  /** Long-poll bound of an empty fetch; also bounds how long a graceful stop waits. */
+  maxWaitTimeMs?: number;
 }
 
 const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
@@ -89,6 +91,7 @@ export class EventConsumer {
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
     });
     this.deadLetterPublisher = new EventPublisher(kafka, options.source);
   }

@@ -27,7 +27,12 @@ export async function readTopic(
   opts: { until: (seen: SeenMessage[]) => boolean; timeoutMs?: number; dlq?: boolean },
 ): Promise<SeenMessage[]> {
   const name = kafka.physical(opts.dlq ? deadLetterTopic(topic) : topic);
-  const consumer = kafka.client.consumer({ groupId: uniqueName('reader'), sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = kafka.client.consumer({
+    groupId: uniqueName('reader'),
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 200,
+  });
   const seen: SeenMessage[] = [];
   await consumer.connect();
   try {

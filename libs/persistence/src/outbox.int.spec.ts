@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Topics, type NewEvent, type TopicName } from '@baton/domain';
+import { EventConsumer, EventPublisher, provisionTopics, toRecord } from '@baton/kafka';
+import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
+import type { DataSource } from 'typeorm';
+import { openServiceDatabase } from './data-source.js';
+import { ProcessedEvents } from './dedupe.js';
+import { Outbox } from './outbox.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { DemoLead1732300000001 } from '../test/demo-lead.migration.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(name: string) {
+  const env = isolatedEnv(name);
+  const schema = env.DATABASE_SCHEMA!;
+  const kafka = kafkaFor(env);
+  await provisionTopics(kafka, [Topics.LeadRecycled, Topics.LeadActivity], { partitions: 3, replicationFactor: 1 });
+  const publisher = new EventPublisher(kafka, 'baton/test');
+  await publisher.connect();
+  cleanups.push(() => dropSchema(schema));
+  cleanups.push(() => publisher.disconnect());
+  const relay = (batchSize = 500) => {
+    const r = new OutboxRelay(publisher, { url: env.DATABASE_URL, schema, batchSize, pollIntervalMs: 50 });
+    cleanups.push(() => r.stop());
+    return r;
+  };
+  const db = async (): Promise<DataSource> => {
+    const ds = await openServiceDatabase({ url: env.DATABASE_URL, schema, migrations: [DemoLead1732300000001] });
+    cleanups.push(() => ds.destroy());
+    return ds;
+  };
+  return { env, schema, kafka, publisher, relay, db };
+}
+
+function activity(leadId: string, n: number): NewEvent<TopicName> {
+  return {
+    topic: Topics.LeadActivity,
+    subject: leadId,
+    data: {
+      leadId,
+      crm: { provider: 'hubspot', objectType: 'contact', id: leadId.split(':')[2] },
+      kind: 'call_logged',
+      occurredAt: new Date(Date.UTC(2026, 10, 20, 9, 0, 0, n)).toISOString(),
+      sourceEventId: `${leadId}/${n}`,
+    },
+  };
+}
+
+describe('transactional outbox on real Postgres and Kafka', () => {
+  it('publishes, exactly once, an event whose writer was SIGKILLed after the commit and before the publish', async () => {
+    const { env, schema, kafka, relay } = await setup('crash');
+    const leadId = 'hubspot:contact:4242';
+    const eventId = randomUUID();
+    const child = spawn(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', fileURLToPath(new URL('../test/crash-writer.ts', import.meta.url)), env.DATABASE_URL, schema, leadId, eventId],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal, out).toBe('SIGKILL');
+    expect(out).toContain('committed');
+    expect(await query(`SELECT touches FROM ${schema}.demo_lead`)).toEqual([{ touches: 1 }]);
+    expect(await query(`SELECT count(*)::int AS n FROM ${schema}.outbox`)).toEqual([{ n: 1 }]);
+
+    // "After restart": a new process's relay finds the committed event and publishes it.
+    await relay().start();
+    const seen = await readTopic(kafka, Topics.LeadRecycled, { until: (s) => s.length >= 1 });
+    await waitFor(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.outbox`))[0].n === 0, 10_000, 'outbox drained');
+    // Read again after the relay had time to misbehave: still exactly one.
+    const again = await readTopic(kafka, Topics.LeadRecycled, { until: (s) => s.length >= 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.map((m) => m.json<{ id: string }>().id)).toEqual([eventId]);
+    expect(again).toHaveLength(1);
+    expect(again[0].key).toBe(leadId);
+  });
+
+  it('applies the same event delivered twice only once', async () => {
+    const { schema, kafka, publisher, db } = await setup('dedupe');
+    const ds = await db();
+    const leadId = 'hubspot:contact:77';
+    const built = await publisher.publish([activity(leadId, 1)]);
+    // The broker sees the very same CloudEvent (same id) a second time, as after a producer retry.
+    await publisher.sendRecords([toRecord(Topics.LeadActivity, built[0])]);
+
+    const processed = new ProcessedEvents('touch-counter', schema);
+    const consumer = new EventConsumer(kafka, { groupId: `g-${schema}`, source: 'baton/test' });
+    cleanups.push(() => consumer.stop());
+    let deliveries = 0;
+    consumer.on(Topics.LeadActivity, async (event) => {
+      deliveries++;
+      await ds.transaction(async (em) => {
+        if (!(await processed.claim(em, event.id))) return;
+        await em.query(
+          `INSERT INTO demo_lead (lead_id, touches) VALUES ($1, 1) ON CONFLICT (lead_id) DO UPDATE SET touches = demo_lead.touches + 1`,
+          [event.subject],
+        );
+      });
+    });
+    await consumer.start();
+    await waitFor(async () => deliveries === 2, 20_000, 'both deliveries');
+    expect(await query(`SELECT lead_id, touches FROM ${schema}.demo_lead`)).toEqual([{ lead_id: leadId, touches: 1 }]);
+  });
+
+  it('publishes every event once, in per-lead order, with two relays on the same outbox', async () => {
+    const { schema, kafka, relay, db } = await setup('tworelays');
+    const ds = await db();
+    const outbox = new Outbox('baton/test', schema);
+    const leads = Array.from({ length: 20 }, (_, i) => `hubspot:contact:${1000 + i}`);
+    const total = 2000;
+    for (let chunk = 0; chunk < total; chunk += 200) {
+      await ds.transaction((em) =>
+        outbox.enqueue(
+          em,
+          Array.from({ length: 200 }, (_, i) => activity(leads[(chunk + i) % leads.length], chunk + i)),
+        ),
+      );
+    }
+    const a = relay(100);
+    const b = relay(100);
+    await Promise.all([a.start(), b.start()]);
+    const seen = await readTopic(kafka, Topics.LeadActivity, { until: (s) => s.length >= total, timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const ids = seen.map((m) => m.json<{ id: string }>().id);
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(total);
+    for (const lead of leads) {
+      const ns = seen.filter((m) => m.key === lead).map((m) => Number(m.json<{ data: { sourceEventId: string } }>().data.sourceEventId.split('/')[1]));
+      expect(ns).toEqual([...ns].sort((x, y) => x - y));
+    }
+    expect(await query(`SELECT count(*)::int AS n FROM ${schema}.outbox`)).toEqual([{ n: 0 }]);
+  });
+});
