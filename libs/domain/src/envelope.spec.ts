@@ -15,8 +15,17 @@ const engagement = {
 
 describe('CloudEvents envelope', () => {
   it('wraps data with type, subject and id, and parses it back', () => {
-    const e = makeEvent('baton/crm-connector', { topic: Topics.LeadEngagement, subject: engagement.leadId, data: engagement });
-    expect(e).toMatchObject({ specversion: '1.0', type: 'baton.lead.engagement.v1', subject: 'hubspot:contact:51', source: 'baton/crm-connector' });
+    const e = makeEvent('baton/crm-connector', {
+      topic: Topics.LeadEngagement,
+      subject: engagement.leadId,
+      data: engagement,
+    });
+    expect(e).toMatchObject({
+      specversion: '1.0',
+      type: 'baton.lead.engagement.v1',
+      subject: 'hubspot:contact:51',
+      source: 'baton/crm-connector',
+    });
     const back = parseEvent(Topics.LeadEngagement, JSON.stringify(e));
     expect(back.data.kind).toBe('demo_requested');
     expect(back.id).toBe(e.id);
@@ -24,9 +33,15 @@ describe('CloudEvents envelope', () => {
 
   it('rejects data that breaks the schema, naming the field', () => {
     expect(() =>
-      makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: 'x', data: { ...engagement, kind: 'nope' as never } }),
+      makeEvent('baton/x', {
+        topic: Topics.LeadEngagement,
+        subject: 'x',
+        data: { ...engagement, kind: 'nope' as never },
+      }),
     ).toThrow();
-    const bad = { ...makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: engagement.leadId, data: engagement }) };
+    const bad = {
+      ...makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: engagement.leadId, data: engagement }),
+    };
     (bad.data as Record<string, unknown>).leadId = 'not-a-lead';
     try {
       parseEvent(Topics.LeadEngagement, JSON.stringify(bad));
@@ -41,12 +56,20 @@ describe('CloudEvents envelope', () => {
     expect(() => parseEvent(Topics.LeadEngagement, '{oops')).toThrow('not JSON');
     expect(() => parseEvent(Topics.LeadEngagement, null)).toThrow('no value');
     expect(() => parseEvent(Topics.LeadEngagement, '{"a":1}')).toThrow('CloudEvents');
-    const e = makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: engagement.leadId, data: engagement });
+    const e = makeEvent('baton/x', {
+      topic: Topics.LeadEngagement,
+      subject: engagement.leadId,
+      data: engagement,
+    });
     expect(() => parseEvent(Topics.LeadActivity, JSON.stringify(e))).toThrow('wrong event type');
   });
 
   it('tolerates unknown fields from newer producers and drops them', () => {
-    const e = makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: engagement.leadId, data: engagement });
+    const e = makeEvent('baton/x', {
+      topic: Topics.LeadEngagement,
+      subject: engagement.leadId,
+      data: engagement,
+    });
     const raw = JSON.stringify({ ...e, data: { ...e.data, addedLater: true } });
     expect(parseEvent(Topics.LeadEngagement, raw).data).not.toHaveProperty('addedLater');
   });

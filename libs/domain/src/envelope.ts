@@ -72,7 +72,10 @@ function describeIssues(error: z.ZodError): string[] {
  * Throws EventValidationError naming every problem; unknown extra fields are
  * tolerated and dropped (tolerant reader), so producers may add optional fields.
  */
-export function parseEvent<T extends TopicName>(topic: T, raw: Buffer | string | null): CloudEvent<EventOf<T>> {
+export function parseEvent<T extends TopicName>(
+  topic: T,
+  raw: Buffer | string | null,
+): CloudEvent<EventOf<T>> {
   if (raw === null) throw new EventValidationError('message has no value', ['(root): null value']);
   let json: unknown;
   try {

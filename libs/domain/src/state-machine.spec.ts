@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LIFECYCLE_STAGES } from './lifecycle.js';
-import { IllegalTransitionError, allowedTransitions, assertTransition, canTransition } from './state-machine.js';
+import {
+  IllegalTransitionError,
+  allowedTransitions,
+  assertTransition,
+  canTransition,
+} from './state-machine.js';
 
 describe('lifecycle state machine', () => {
   it('lets evidence move a lead forward, skipping stages', () => {

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { LeadActivitySchema, LeadDisqualifiedSchema, LeadEngagementSchema, LeadProfileSchema } from './events/inbound.js';
+import {
+  LeadActivitySchema,
+  LeadDisqualifiedSchema,
+  LeadEngagementSchema,
+  LeadProfileSchema,
+} from './events/inbound.js';
 import {
   LeadAssignedSchema,
   LeadQualifiedSchema,
@@ -57,19 +62,97 @@ function contract<S extends z.ZodType>(
 }
 
 export const Contracts = {
-  [Topics.LeadProfile]: contract(Topics.LeadProfile, LeadProfileSchema, 'crm-connector', ['scoring', 'routing'], 'The canonical lead as the CRM holds it now'),
-  [Topics.LeadEngagement]: contract(Topics.LeadEngagement, LeadEngagementSchema, 'crm-connector', ['scoring'], 'One thing the prospect did (page view, form, download, demo request...)'),
-  [Topics.LeadActivity]: contract(Topics.LeadActivity, LeadActivitySchema, 'crm-connector', ['sla', 'scoring'], 'What a rep did: call, e-mail or meeting logged; status, owner or stage changed'),
-  [Topics.LeadDisqualified]: contract(Topics.LeadDisqualified, LeadDisqualifiedSchema, 'crm-connector', ['scoring'], 'A rep disqualified the lead, with the reason'),
-  [Topics.LeadScored]: contract(Topics.LeadScored, LeadScoredSchema, 'scoring', [], 'The lead\'s score changed'),
-  [Topics.LeadQualified]: contract(Topics.LeadQualified, LeadQualifiedSchema, 'scoring', ['routing'], 'The lead is sales-qualified on evidence: public contract'),
-  [Topics.LeadRecycled]: contract(Topics.LeadRecycled, LeadRecycledSchema, 'scoring', [], 'Sales returned the lead to marketing nurture'),
-  [Topics.LeadAssigned]: contract(Topics.LeadAssigned, LeadAssignedSchema, 'routing', ['notification', 'sla'], 'A rep was given the lead, and why'),
-  [Topics.LeadReassignmentRequested]: contract(Topics.LeadReassignmentRequested, LeadReassignmentRequestedSchema, 'sla', ['routing'], 'Give the lead to another rep'),
-  [Topics.CrmCommand]: contract(Topics.CrmCommand, CrmCommandSchema, 'scoring, routing, sla', ['crm-connector'], 'A write Baton asks the CRM to make'),
-  [Topics.SlaBreached]: contract(Topics.SlaBreached, SlaBreachedSchema, 'sla', ['notification'], 'A lead was not acted on in time'),
-  [Topics.SlaMet]: contract(Topics.SlaMet, SlaMetSchema, 'sla', [], 'A rep acted in time (speed-to-lead fact)'),
-  [Topics.NotificationSent]: contract(Topics.NotificationSent, NotificationSentSchema, 'notification', ['sla'], 'A delivery receipt for an alert or e-mail'),
+  [Topics.LeadProfile]: contract(
+    Topics.LeadProfile,
+    LeadProfileSchema,
+    'crm-connector',
+    ['scoring', 'routing'],
+    'The canonical lead as the CRM holds it now',
+  ),
+  [Topics.LeadEngagement]: contract(
+    Topics.LeadEngagement,
+    LeadEngagementSchema,
+    'crm-connector',
+    ['scoring'],
+    'One thing the prospect did (page view, form, download, demo request...)',
+  ),
+  [Topics.LeadActivity]: contract(
+    Topics.LeadActivity,
+    LeadActivitySchema,
+    'crm-connector',
+    ['sla', 'scoring'],
+    'What a rep did: call, e-mail or meeting logged; status, owner or stage changed',
+  ),
+  [Topics.LeadDisqualified]: contract(
+    Topics.LeadDisqualified,
+    LeadDisqualifiedSchema,
+    'crm-connector',
+    ['scoring'],
+    'A rep disqualified the lead, with the reason',
+  ),
+  [Topics.LeadScored]: contract(
+    Topics.LeadScored,
+    LeadScoredSchema,
+    'scoring',
+    [],
+    "The lead's score changed",
+  ),
+  [Topics.LeadQualified]: contract(
+    Topics.LeadQualified,
+    LeadQualifiedSchema,
+    'scoring',
+    ['routing'],
+    'The lead is sales-qualified on evidence: public contract',
+  ),
+  [Topics.LeadRecycled]: contract(
+    Topics.LeadRecycled,
+    LeadRecycledSchema,
+    'scoring',
+    [],
+    'Sales returned the lead to marketing nurture',
+  ),
+  [Topics.LeadAssigned]: contract(
+    Topics.LeadAssigned,
+    LeadAssignedSchema,
+    'routing',
+    ['notification', 'sla'],
+    'A rep was given the lead, and why',
+  ),
+  [Topics.LeadReassignmentRequested]: contract(
+    Topics.LeadReassignmentRequested,
+    LeadReassignmentRequestedSchema,
+    'sla',
+    ['routing'],
+    'Give the lead to another rep',
+  ),
+  [Topics.CrmCommand]: contract(
+    Topics.CrmCommand,
+    CrmCommandSchema,
+    'scoring, routing, sla',
+    ['crm-connector'],
+    'A write Baton asks the CRM to make',
+  ),
+  [Topics.SlaBreached]: contract(
+    Topics.SlaBreached,
+    SlaBreachedSchema,
+    'sla',
+    ['notification'],
+    'A lead was not acted on in time',
+  ),
+  [Topics.SlaMet]: contract(
+    Topics.SlaMet,
+    SlaMetSchema,
+    'sla',
+    [],
+    'A rep acted in time (speed-to-lead fact)',
+  ),
+  [Topics.NotificationSent]: contract(
+    Topics.NotificationSent,
+    NotificationSentSchema,
+    'notification',
+    ['sla'],
+    'A delivery receipt for an alert or e-mail',
+  ),
 } as const;
 
 export type ContractOf<T extends TopicName> = (typeof Contracts)[T];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, deadLetterTopic } from '@baton/domain';
-import { isolatedEnv, kafkaFor, readTopic, waitFor } from '@baton/testing';
+import { isolatedEnv, readTopic, waitFor } from '@baton/testing';
+import { createKafka } from './client.js';
 import { EventConsumer } from './consumer.js';
 import { PermanentError } from './errors.js';
 import { Headers } from './headers.js';
@@ -15,13 +16,22 @@ afterEach(async () => {
 
 async function setup(name: string) {
   const env = isolatedEnv(name);
-  const kafka = kafkaFor(env);
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'baton-test',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
   await provisionTopics(kafka, [Topics.LeadEngagement], { partitions: 3, replicationFactor: 1 });
   const publisher = new EventPublisher(kafka, 'baton/test');
   await publisher.connect();
   stops.push(() => publisher.disconnect());
   const consumer = (opts: Partial<ConstructorParameters<typeof EventConsumer>[1]> = {}) => {
-    const c = new EventConsumer(kafka, { groupId: `g-${name}`, source: 'baton/test', retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 50 }, ...opts });
+    const c = new EventConsumer(kafka, {
+      groupId: `g-${name}`,
+      source: 'baton/test',
+      retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+      ...opts,
+    });
     stops.push(() => c.stop());
     return c;
   };
@@ -29,11 +39,13 @@ async function setup(name: string) {
 }
 
 describe('EventConsumer on a real broker', () => {
-  it('round-trips validated, keyed CloudEvents and keeps one lead\'s events in order', async () => {
+  it("round-trips validated, keyed CloudEvents and keeps one lead's events in order", async () => {
     const { kafka, publisher, consumer } = await setup('roundtrip');
     const leads = ['hubspot:contact:1', 'hubspot:contact:2', 'hubspot:contact:3'];
     const events = [];
-    for (let n = 0; n < 30; n++) for (const l of leads) events.push({ topic: Topics.LeadEngagement, subject: l, data: engagement(l, n) });
+    for (let n = 0; n < 30; n++)
+      for (const l of leads)
+        events.push({ topic: Topics.LeadEngagement, subject: l, data: engagement(l, n) });
     await publisher.publish(events);
 
     const got = new Map<string, string[]>();
@@ -44,7 +56,11 @@ describe('EventConsumer on a real broker', () => {
       got.set(e.subject, list);
     });
     await c.start();
-    await waitFor(async () => [...got.values()].reduce((a, l) => a + l.length, 0) === 90, 30_000, '90 events');
+    await waitFor(
+      async () => [...got.values()].reduce((a, l) => a + l.length, 0) === 90,
+      30_000,
+      '90 events',
+    );
     for (const l of leads) expect(got.get(l)).toEqual(Array.from({ length: 30 }, (_, n) => `${l}-${n}`));
 
     const raw = await readTopic(kafka, Topics.LeadEngagement, { until: (s) => s.length >= 90 });
@@ -52,7 +68,10 @@ describe('EventConsumer on a real broker', () => {
     expect(sample.key).toMatch(/^hubspot:contact:\d$/);
     expect(sample.headers['content-type']).toBe('application/cloudevents+json');
     expect(sample.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(sample.json<{ specversion: string; type: string }>()).toMatchObject({ specversion: '1.0', type: 'baton.lead.engagement.v1' });
+    expect(sample.json<{ specversion: string; type: string }>()).toMatchObject({
+      specversion: '1.0',
+      type: 'baton.lead.engagement.v1',
+    });
   });
 
   it('sends a malformed message to <topic>.dlq with the reason, and processes the next one', async () => {
@@ -60,7 +79,10 @@ describe('EventConsumer on a real broker', () => {
     const lead = 'hubspot:contact:9';
     const producer = kafka.client.producer();
     await producer.connect();
-    await producer.send({ topic: kafka.physical(Topics.LeadEngagement), messages: [{ key: lead, value: '{"not":"a cloudevent"' }] });
+    await producer.send({
+      topic: kafka.physical(Topics.LeadEngagement),
+      messages: [{ key: lead, value: '{"not":"a cloudevent"' }],
+    });
     await producer.disconnect();
     await publisher.publish([{ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, 1) }]);
 
@@ -85,7 +107,9 @@ describe('EventConsumer on a real broker', () => {
   it('retries a handler that fails twice, then handles the message exactly once, skipping nothing', async () => {
     const { publisher, consumer } = await setup('retry');
     const lead = 'hubspot:contact:7';
-    await publisher.publish([0, 1, 2].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })));
+    await publisher.publish(
+      [0, 1, 2].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })),
+    );
     const attempts = new Map<string, number>();
     const done: string[] = [];
     const c = consumer();
@@ -104,7 +128,9 @@ describe('EventConsumer on a real broker', () => {
   it('dead-letters after the last retry, and at once on PermanentError, then moves on', async () => {
     const { kafka, publisher, consumer } = await setup('exhaust');
     const lead = 'hubspot:contact:5';
-    await publisher.publish([0, 1, 2].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })));
+    await publisher.publish(
+      [0, 1, 2].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })),
+    );
     const calls = new Map<string, number>();
     const done: string[] = [];
     const c = consumer();
@@ -121,13 +147,21 @@ describe('EventConsumer on a real broker', () => {
     expect(dlq.map((m) => m.headers[Headers.dlqKind]).sort()).toEqual(['exhausted', 'permanent']);
     expect(calls.get(`${lead}-0`)).toBe(3);
     expect(calls.get(`${lead}-1`)).toBe(1);
-    expect(dlq.find((m) => m.headers[Headers.dlqKind] === 'exhausted')!.headers[Headers.dlqReason]).toBe('always down');
+    expect(dlq.find((m) => m.headers[Headers.dlqKind] === 'exhausted')!.headers[Headers.dlqReason]).toBe(
+      'always down',
+    );
   });
 
   it('isolates a poison message inside a batch handler', async () => {
     const { kafka, publisher, consumer } = await setup('batch');
     const lead = 'hubspot:contact:4';
-    await publisher.publish([0, 1, 2, 3, 4].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })));
+    await publisher.publish(
+      [0, 1, 2, 3, 4].map((n) => ({
+        topic: Topics.LeadEngagement,
+        subject: lead,
+        data: engagement(lead, n),
+      })),
+    );
     const applied = new Set<string>();
     const c = consumer({ retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 } });
     c.onBatch(Topics.LeadEngagement, async (items) => {

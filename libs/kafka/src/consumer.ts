@@ -21,7 +21,10 @@ export interface MessageContext {
   traceparent?: string;
 }
 
-export type EventHandler<T extends TopicName> = (event: CloudEvent<EventOf<T>>, ctx: MessageContext) => Promise<void>;
+export type EventHandler<T extends TopicName> = (
+  event: CloudEvent<EventOf<T>>,
+  ctx: MessageContext,
+) => Promise<void>;
 export type BatchHandler<T extends TopicName> = (
   events: { event: CloudEvent<EventOf<T>>; ctx: MessageContext }[],
 ) => Promise<void>;
@@ -44,11 +47,22 @@ export interface ConsumerOptions {
 
 const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
 const failures = counter('baton_consumer_failures_total', 'Handler attempts that failed', ['topic', 'group']);
-const deadLetters = counter('baton_consumer_dead_letters_total', 'Messages sent to a dead-letter topic', ['topic', 'group', 'kind']);
-const lag = gauge('baton_consumer_lag', 'Messages behind the partition high watermark', ['topic', 'partition', 'group']);
-const handleSeconds = histogram('baton_consumer_handle_seconds', 'Time to handle a message or batch', ['topic', 'group'], [
-  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+const deadLetters = counter('baton_consumer_dead_letters_total', 'Messages sent to a dead-letter topic', [
+  'topic',
+  'group',
+  'kind',
 ]);
+const lag = gauge('baton_consumer_lag', 'Messages behind the partition high watermark', [
+  'topic',
+  'partition',
+  'group',
+]);
+const handleSeconds = histogram(
+  'baton_consumer_handle_seconds',
+  'Time to handle a message or batch',
+  ['topic', 'group'],
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+);
 
 type AnyHandler = (event: CloudEvent<unknown>, ctx: MessageContext) => Promise<void>;
 type AnyBatchHandler = (events: { event: CloudEvent<unknown>; ctx: MessageContext }[]) => Promise<void>;
@@ -121,7 +135,9 @@ export class EventConsumer {
     await this.deadLetterPublisher.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: [...this.registrations.keys()].map((t) => this.kafka.physical(t)), fromBeginning: this.options.fromBeginning ?? true });
+      topics: [...this.registrations.keys()].map((t) => this.kafka.physical(t)),
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,
@@ -173,7 +189,10 @@ export class EventConsumer {
     timer();
     await payload.commitOffsetsIfNecessary();
     const offsetLag = Number(batch.offsetLag());
-    lag.set({ topic, partition: String(batch.partition), group: this.options.groupId }, Number.isFinite(offsetLag) ? offsetLag : 0);
+    lag.set(
+      { topic, partition: String(batch.partition), group: this.options.groupId },
+      Number.isFinite(offsetLag) ? offsetLag : 0,
+    );
   }
 
   private parse(topic: string, batch: Batch, message: KafkaMessage): Parsed {
@@ -195,7 +214,11 @@ export class EventConsumer {
    * Runs the handler over the valid items with retries. A batch that keeps failing is split
    * into single messages so one poison message cannot hold back the others.
    */
-  private async process(topic: string, items: Parsed[], run: (valid: Parsed[]) => Promise<void>): Promise<void> {
+  private async process(
+    topic: string,
+    items: Parsed[],
+    run: (valid: Parsed[]) => Promise<void>,
+  ): Promise<void> {
     for (const bad of items.filter((p) => p.invalid)) {
       await this.deadLetter(topic, bad, 'validation', bad.invalid!.message, 0);
     }
@@ -207,7 +230,13 @@ export class EventConsumer {
       for (const one of valid) await this.process(topic, [one], run);
       return;
     }
-    await this.deadLetter(topic, valid[0], outcome.permanent ? 'permanent' : 'exhausted', outcome.reason, outcome.attempts);
+    await this.deadLetter(
+      topic,
+      valid[0],
+      outcome.permanent ? 'permanent' : 'exhausted',
+      outcome.reason,
+      outcome.attempts,
+    );
   }
 
   private async attempt(
@@ -221,7 +250,12 @@ export class EventConsumer {
         const first = valid[0];
         const trace = parseTraceparent(first.ctx.traceparent);
         await runInContext(
-          { traceId: trace?.traceId, spanId: trace?.spanId, leadId: valid.length === 1 ? first.event!.subject : undefined, eventId: valid.length === 1 ? first.event!.id : undefined },
+          {
+            traceId: trace?.traceId,
+            spanId: trace?.spanId,
+            leadId: valid.length === 1 ? first.event!.subject : undefined,
+            eventId: valid.length === 1 ? first.event!.id : undefined,
+          },
           () => run(valid),
         );
         handled.inc(labels, valid.length);
@@ -230,15 +264,28 @@ export class EventConsumer {
         failures.inc(labels);
         const permanent = err instanceof PermanentError || err instanceof EventValidationError;
         const reason = err instanceof Error ? err.message : String(err);
-        if (permanent || attempt >= this.retry.attempts) return { ok: false, permanent, reason, attempts: attempt };
+        if (permanent || attempt >= this.retry.attempts)
+          return { ok: false, permanent, reason, attempts: attempt };
         const delay = backoffDelay(this.retry, attempt);
-        this.log.warn('handler failed, retrying', { topic, attempt, delayMs: delay, error: reason, batch: valid.length });
+        this.log.warn('handler failed, retrying', {
+          topic,
+          attempt,
+          delayMs: delay,
+          error: reason,
+          batch: valid.length,
+        });
         await sleep(delay);
       }
     }
   }
 
-  private async deadLetter(topic: string, p: Parsed, kind: string, reason: string, attempts: number): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    p: Parsed,
+    kind: string,
+    reason: string,
+    attempts: number,
+  ): Promise<void> {
     const headers: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(p.message.headers ?? {})) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : (v as Buffer | string);
@@ -253,8 +300,16 @@ export class EventConsumer {
       [Headers.originalPartition]: String(p.ctx.partition),
       [Headers.originalOffset]: p.message.offset,
     });
-    await this.deadLetterPublisher.sendRaw(deadLetterTopic(topic), [{ key: p.message.key, value: p.message.value, headers }]);
+    await this.deadLetterPublisher.sendRaw(deadLetterTopic(topic), [
+      { key: p.message.key, value: p.message.value, headers },
+    ]);
     deadLetters.inc({ topic, group: this.options.groupId, kind });
-    this.log.error('message dead-lettered', { topic, partition: p.ctx.partition, offset: p.message.offset, kind, reason });
+    this.log.error('message dead-lettered', {
+      topic,
+      partition: p.ctx.partition,
+      offset: p.message.offset,
+      kind,
+      reason,
+    });
   }
 }

@@ -1,6 +1,12 @@
 import type { Message, Producer } from 'kafkajs';
 import type { KafkaConnection } from './client.js';
-import { CLOUDEVENTS_CONTENT_TYPE, makeEvent, type CloudEvent, type NewEvent, type TopicName } from '@baton/domain';
+import {
+  CLOUDEVENTS_CONTENT_TYPE,
+  makeEvent,
+  type CloudEvent,
+  type NewEvent,
+  type TopicName,
+} from '@baton/domain';
 import { counter, currentContext, nextTraceparent } from '@baton/observability';
 import { Headers } from './headers.js';
 
@@ -15,7 +21,11 @@ export interface OutgoingRecord {
 const published = counter('baton_kafka_published_total', 'Messages produced', ['topic']);
 
 /** Turns a CloudEvent into a keyed Kafka record with content-type and traceparent headers. */
-export function toRecord(topic: TopicName, event: CloudEvent<unknown>, traceparent = nextTraceparent()): OutgoingRecord {
+export function toRecord(
+  topic: TopicName,
+  event: CloudEvent<unknown>,
+  traceparent = nextTraceparent(),
+): OutgoingRecord {
   return {
     topic,
     key: event.subject,
@@ -42,7 +52,11 @@ export class EventPublisher {
     private readonly kafka: KafkaConnection,
     private readonly source: string,
   ) {
-    this.producer = kafka.client.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
   }
 
   async connect(): Promise<void> {
@@ -59,7 +73,10 @@ export class EventPublisher {
 
   /** Validates and publishes events of one or more topics; resolves once the broker acknowledged all. */
   async publish(events: NewEvent<TopicName>[]): Promise<CloudEvent<unknown>[]> {
-    const built = events.map((e) => ({ topic: e.topic, event: makeEvent(this.source, e) as CloudEvent<unknown> }));
+    const built = events.map((e) => ({
+      topic: e.topic,
+      event: makeEvent(this.source, e) as CloudEvent<unknown>,
+    }));
     const traceparent = nextTraceparent(currentContext());
     await this.sendRecords(built.map((b) => toRecord(b.topic, b.event, traceparent)));
     return built.map((b) => b.event);

@@ -1,6 +1,10 @@
 import { Topics, type LeadEngagement } from '@baton/domain';
 
-export function engagement(leadId: string, n: number, occurredAt = new Date(Date.UTC(2026, 10, 20, 10, 0, n)).toISOString()): LeadEngagement {
+export function engagement(
+  leadId: string,
+  n: number,
+  occurredAt = new Date(Date.UTC(2026, 10, 20, 10, 0, n)).toISOString(),
+): LeadEngagement {
   const id = leadId.split(':')[2];
   return {
     leadId,

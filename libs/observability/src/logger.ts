@@ -54,12 +54,18 @@ export class JsonLogger {
   private write(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[JsonLogger.level]) return;
     const ctx = currentContext();
-    const line: Record<string, unknown> = { time: new Date().toISOString(), level, component: this.component, msg };
+    const line: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level,
+      component: this.component,
+      msg,
+    };
     if (ctx.leadId) line.leadId = ctx.leadId;
     if (ctx.traceId) line.traceId = ctx.traceId;
     if (ctx.eventId) line.eventId = ctx.eventId;
     if (fields) {
-      for (const [k, v] of Object.entries(fields)) line[k] = v instanceof Error ? { name: v.name, message: v.message } : v;
+      for (const [k, v] of Object.entries(fields))
+        line[k] = v instanceof Error ? { name: v.name, message: v.message } : v;
     }
     JsonLogger.sink(JSON.stringify(line));
   }

@@ -23,6 +23,11 @@ export function gauge(name: string, help: string, labelNames: string[] = []): Ga
   return once(name, () => new Gauge({ name, help, labelNames, registers: [metricsRegistry] }));
 }
 
-export function histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+export function histogram(
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+  buckets?: number[],
+): Histogram<string> {
   return once(name, () => new Histogram({ name, help, labelNames, buckets, registers: [metricsRegistry] }));
 }

@@ -43,7 +43,8 @@ export async function openServiceDatabase(opts: ServiceDatabaseOptions): Promise
   const ds = createServiceDataSource(opts);
   await ds.initialize();
   const applied = await ds.runMigrations({ transaction: 'each' });
-  if (applied.length) log.info('migrations applied', { schema: opts.schema, migrations: applied.map((m) => m.name) });
+  if (applied.length)
+    log.info('migrations applied', { schema: opts.schema, migrations: applied.map((m) => m.name) });
   return ds;
 }
 

@@ -17,8 +17,14 @@ export interface OutboxRelayOptions {
 }
 
 const relayed = counter('baton_outbox_relayed_total', 'Outbox events published to Kafka', ['schema']);
-const relayErrors = counter('baton_outbox_relay_errors_total', 'Relay rounds that failed and will be retried', ['schema']);
-const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox after the last round', ['schema']);
+const relayErrors = counter(
+  'baton_outbox_relay_errors_total',
+  'Relay rounds that failed and will be retried',
+  ['schema'],
+);
+const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox after the last round', [
+  'schema',
+]);
 
 /**
  * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
@@ -133,17 +139,26 @@ export class OutboxRelay {
         await client.query('ROLLBACK');
         return -1;
       }
-      const { rows } = await client.query<{ id: string; topic: string; key: string; value: string; headers: Record<string, string> }>(
-        `SELECT id, topic, key, value, headers FROM ${this.schema}.outbox ORDER BY id LIMIT $1`,
-        [this.batchSize],
-      );
+      const { rows } = await client.query<{
+        id: string;
+        topic: string;
+        key: string;
+        value: string;
+        headers: Record<string, string>;
+      }>(`SELECT id, topic, key, value, headers FROM ${this.schema}.outbox ORDER BY id LIMIT $1`, [
+        this.batchSize,
+      ]);
       if (rows.length === 0) {
         await client.query('COMMIT');
         pending.set({ schema: this.schema }, 0);
         return 0;
       }
-      await this.sender.sendRecords(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })));
-      await client.query(`DELETE FROM ${this.schema}.outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await this.sender.sendRecords(
+        rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })),
+      );
+      await client.query(`DELETE FROM ${this.schema}.outbox WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
       await client.query('COMMIT');
       relayed.inc({ schema: this.schema }, rows.length);
       return rows.length;

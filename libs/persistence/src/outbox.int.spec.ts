@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type NewEvent, type TopicName } from '@baton/domain';
-import { EventConsumer, EventPublisher, provisionTopics, toRecord } from '@baton/kafka';
-import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
+import { EventConsumer, EventPublisher, createKafka, provisionTopics, toRecord } from '@baton/kafka';
+import { dropSchema, isolatedEnv, query, readTopic, waitFor } from '@baton/testing';
 import type { DataSource } from 'typeorm';
 import { openServiceDatabase } from './data-source.js';
 import { ProcessedEvents } from './dedupe.js';
@@ -20,8 +20,15 @@ afterEach(async () => {
 async function setup(name: string) {
   const env = isolatedEnv(name);
   const schema = env.DATABASE_SCHEMA!;
-  const kafka = kafkaFor(env);
-  await provisionTopics(kafka, [Topics.LeadRecycled, Topics.LeadActivity], { partitions: 3, replicationFactor: 1 });
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'baton-test',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
+  await provisionTopics(kafka, [Topics.LeadRecycled, Topics.LeadActivity], {
+    partitions: 3,
+    replicationFactor: 1,
+  });
   const publisher = new EventPublisher(kafka, 'baton/test');
   await publisher.connect();
   cleanups.push(() => dropSchema(schema));
@@ -32,7 +39,11 @@ async function setup(name: string) {
     return r;
   };
   const db = async (): Promise<DataSource> => {
-    const ds = await openServiceDatabase({ url: env.DATABASE_URL, schema, migrations: [DemoLead1732300000001] });
+    const ds = await openServiceDatabase({
+      url: env.DATABASE_URL,
+      schema,
+      migrations: [DemoLead1732300000001],
+    });
     cleanups.push(() => ds.destroy());
     return ds;
   };
@@ -60,13 +71,23 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     const eventId = randomUUID();
     const child = spawn(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', fileURLToPath(new URL('../test/crash-writer.ts', import.meta.url)), env.DATABASE_URL, schema, leadId, eventId],
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        fileURLToPath(new URL('../test/crash-writer.ts', import.meta.url)),
+        env.DATABASE_URL,
+        schema,
+        leadId,
+        eventId,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
     expect(signal, out).toBe('SIGKILL');
     expect(out).toContain('committed');
     expect(await query(`SELECT touches FROM ${schema}.demo_lead`)).toEqual([{ touches: 1 }]);
@@ -75,7 +96,11 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     // "After restart": a new process's relay finds the committed event and publishes it.
     await relay().start();
     const seen = await readTopic(kafka, Topics.LeadRecycled, { until: (s) => s.length >= 1 });
-    await waitFor(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.outbox`))[0].n === 0, 10_000, 'outbox drained');
+    await waitFor(
+      async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.outbox`))[0].n === 0,
+      10_000,
+      'outbox drained',
+    );
     // Read again after the relay had time to misbehave: still exactly one.
     const again = await readTopic(kafka, Topics.LeadRecycled, { until: (s) => s.length >= 1 });
     await new Promise((r) => setTimeout(r, 500));
@@ -108,7 +133,9 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     });
     await consumer.start();
     await waitFor(async () => deliveries === 2, 20_000, 'both deliveries');
-    expect(await query(`SELECT lead_id, touches FROM ${schema}.demo_lead`)).toEqual([{ lead_id: leadId, touches: 1 }]);
+    expect(await query(`SELECT lead_id, touches FROM ${schema}.demo_lead`)).toEqual([
+      { lead_id: leadId, touches: 1 },
+    ]);
   });
 
   it('publishes every event once, in per-lead order, with two relays on the same outbox', async () => {
@@ -128,13 +155,18 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     const a = relay(100);
     const b = relay(100);
     await Promise.all([a.start(), b.start()]);
-    const seen = await readTopic(kafka, Topics.LeadActivity, { until: (s) => s.length >= total, timeoutMs: 60_000 });
+    const seen = await readTopic(kafka, Topics.LeadActivity, {
+      until: (s) => s.length >= total,
+      timeoutMs: 60_000,
+    });
     await new Promise((r) => setTimeout(r, 1000));
     const ids = seen.map((m) => m.json<{ id: string }>().id);
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
     for (const lead of leads) {
-      const ns = seen.filter((m) => m.key === lead).map((m) => Number(m.json<{ data: { sourceEventId: string } }>().data.sourceEventId.split('/')[1]));
+      const ns = seen
+        .filter((m) => m.key === lead)
+        .map((m) => Number(m.json<{ data: { sourceEventId: string } }>().data.sourceEventId.split('/')[1]));
       expect(ns).toEqual([...ns].sort((x, y) => x - y));
     }
     expect(await query(`SELECT count(*)::int AS n FROM ${schema}.outbox`)).toEqual([{ n: 0 }]);

@@ -22,7 +22,10 @@ export class Outbox {
   async enqueue(manager: EntityManager, events: NewEvent<TopicName>[]): Promise<CloudEvent<unknown>[]> {
     if (events.length === 0) return [];
     const traceparent = nextTraceparent(currentContext());
-    const built = events.map((e) => ({ topic: e.topic, event: makeEvent(this.source, e) as CloudEvent<unknown> }));
+    const built = events.map((e) => ({
+      topic: e.topic,
+      event: makeEvent(this.source, e) as CloudEvent<unknown>,
+    }));
     const records = built.map((b) => toRecord(b.topic, b.event, traceparent));
     await manager.query(
       `INSERT INTO ${this.schema}.outbox (event_id, topic, key, value, headers)

@@ -3,7 +3,8 @@ import type { QueryRunner } from 'typeorm';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and _`);
+  if (!SCHEMA_NAME.test(schema))
+    throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and _`);
   return schema;
 }
 

@@ -1,4 +1,13 @@
-import { Controller, Get, Header, HttpException, HttpStatus, Inject, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Module,
+  type DynamicModule,
+} from '@nestjs/common';
 import { metricsRegistry } from '@baton/observability';
 import type { ReadinessProbe } from './runtime.js';
 

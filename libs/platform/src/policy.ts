@@ -22,7 +22,11 @@ export interface LoadedPolicy<T> {
 }
 
 /** Parses and validates a sales-ops YAML policy text; errors name the file and the path of each bad key. */
-export function parsePolicy<S extends z.ZodType>(file: string, text: string, schema: S): LoadedPolicy<z.infer<S>> {
+export function parsePolicy<S extends z.ZodType>(
+  file: string,
+  text: string,
+  schema: S,
+): LoadedPolicy<z.infer<S>> {
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: true, uniqueKeys: true });
@@ -42,7 +46,11 @@ export function parsePolicy<S extends z.ZodType>(file: string, text: string, sch
   return { file, policy: result.data, version: typeof declared === 'string' ? `${declared}+${hash}` : hash };
 }
 
-export function loadPolicy<S extends z.ZodType>(dir: string, name: string, schema: S): LoadedPolicy<z.infer<S>> {
+export function loadPolicy<S extends z.ZodType>(
+  dir: string,
+  name: string,
+  schema: S,
+): LoadedPolicy<z.infer<S>> {
   const file = join(dir, name);
   let text: string;
   try {

@@ -75,7 +75,11 @@ export class ServiceRuntime {
       entities: options.entities,
       migrations: options.migrations,
     });
-    const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `baton-${options.service}`, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+    const kafka = createKafka({
+      brokers: env.KAFKA_BROKERS,
+      clientId: `baton-${options.service}`,
+      topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    });
     try {
       await provisionTopics(kafka, options.topics, {
         partitions: env.KAFKA_TOPIC_PARTITIONS,
@@ -130,7 +134,11 @@ export class ServiceRuntime {
         check: async () => {
           const admin = this.kafka.client.admin();
           try {
-            await withTimeout(admin.connect().then(() => admin.describeCluster()), 3000, 'kafka did not answer in 3 s');
+            await withTimeout(
+              admin.connect().then(() => admin.describeCluster()),
+              3000,
+              'kafka did not answer in 3 s',
+            );
           } finally {
             await admin.disconnect().catch(() => undefined);
           }
@@ -145,8 +153,11 @@ export class ServiceRuntime {
     if (this.stopped) return;
     this.stopped = true;
     this.log.info('stopping: consumers, then outbox relay, then connections');
-    for (const c of this.consumers) await c.stop().catch((err) => this.log.error('consumer stop failed', { error: err as Error }));
-    await this.relay?.drain().catch((err) => this.log.error('final outbox drain failed', { error: err as Error }));
+    for (const c of this.consumers)
+      await c.stop().catch((err) => this.log.error('consumer stop failed', { error: err as Error }));
+    await this.relay
+      ?.drain()
+      .catch((err) => this.log.error('final outbox drain failed', { error: err as Error }));
     await this.relay?.stop();
     await this.publisher.disconnect();
     await this.db.destroy();

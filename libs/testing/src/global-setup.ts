@@ -11,9 +11,19 @@ import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from './env.js';
  */
 export default async function setup(): Promise<void> {
   const port = TEST_KAFKA_BROKERS.split(',')[0].split(':')[1];
-  const versionFile = join(process.env.BATON_CACHE ?? join(homedir(), '.cache', 'baton'), `kafka-run-${port}`, 'version');
-  const version = existsSync(versionFile) ? readFileSync(versionFile, 'utf8').trim() : 'unknown (not started by tools/infra.sh)';
-  const kafka = new Kafka({ brokers: TEST_KAFKA_BROKERS.split(','), clientId: 'baton-test-setup', logLevel: logLevel.NOTHING });
+  const versionFile = join(
+    process.env.BATON_CACHE ?? join(homedir(), '.cache', 'baton'),
+    `kafka-run-${port}`,
+    'version',
+  );
+  const version = existsSync(versionFile)
+    ? readFileSync(versionFile, 'utf8').trim()
+    : 'unknown (not started by tools/infra.sh)';
+  const kafka = new Kafka({
+    brokers: TEST_KAFKA_BROKERS.split(','),
+    clientId: 'baton-test-setup',
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -1,7 +1,19 @@
-import { createKafka, Headers, headerString, type KafkaConnection } from '@baton/kafka';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { deadLetterTopic, type TopicName } from '@baton/domain';
-import type { BaseEnv } from '@baton/platform';
-import { uniqueName } from './env.js';
+import { uniqueName, type TestEnv } from './env.js';
+
+/** The part of @baton/kafka's KafkaConnection the test helpers use (structurally compatible). */
+export interface TestKafka {
+  readonly client: Kafka;
+  physical(topic: string): string;
+}
+
+function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  if (v === undefined || v === null) return undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : first.toString();
+}
 
 export interface SeenMessage {
   topic: string;
@@ -13,8 +25,11 @@ export interface SeenMessage {
   json<T = unknown>(): T;
 }
 
-export function kafkaFor(env: BaseEnv, clientId = 'baton-test'): KafkaConnection {
-  return createKafka({ brokers: env.KAFKA_BROKERS, clientId, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+/** A plain kafkajs client on the env's broker, with the env's topic prefix. */
+export function kafkaFor(env: TestEnv, clientId = 'baton-test'): TestKafka {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  const client = new Kafka({ clientId, brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  return { client, physical: (topic) => `${env.KAFKA_TOPIC_PREFIX}${topic}` };
 }
 
 /**
@@ -22,7 +37,7 @@ export function kafkaFor(env: BaseEnv, clientId = 'baton-test'): KafkaConnection
  * of the code under test, until `until` is satisfied or the timeout passes.
  */
 export async function readTopic(
-  kafka: KafkaConnection,
+  kafka: TestKafka,
   topic: TopicName | string,
   opts: { until: (seen: SeenMessage[]) => boolean; timeoutMs?: number; dlq?: boolean },
 ): Promise<SeenMessage[]> {
@@ -74,9 +89,11 @@ export async function readTopic(
   }
 }
 
-export { Headers };
-
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -11,7 +11,10 @@ import {
 /** `hubspot:contact:51`, `salesforce:Lead:00Q5e00000AbCdE`: stable and CRM-qualified. */
 export const LeadIdSchema = z
   .string()
-  .regex(/^(hubspot|salesforce):[A-Za-z_]+:[A-Za-z0-9_-]+$/, 'lead id must look like <provider>:<objectType>:<id>')
+  .regex(
+    /^(hubspot|salesforce):[A-Za-z_]+:[A-Za-z0-9_-]+$/,
+    'lead id must look like <provider>:<objectType>:<id>',
+  )
   .describe('Stable, CRM-qualified lead id, e.g. hubspot:contact:51');
 
 export const TimestampSchema = z.iso.datetime({ offset: true }).describe('ISO-8601 timestamp');
@@ -26,7 +29,10 @@ export const ActivityKindSchema = z.enum(ACTIVITY_KINDS);
 export const CrmRefSchema = z
   .object({
     provider: CrmProviderSchema,
-    objectType: z.string().min(1).describe('CRM object type: contact (HubSpot), Lead or Contact (Salesforce)'),
+    objectType: z
+      .string()
+      .min(1)
+      .describe('CRM object type: contact (HubSpot), Lead or Contact (Salesforce)'),
     id: z.string().min(1).describe('The record id inside the CRM'),
     url: z.url().optional().describe('Link to the record in the CRM UI'),
   })

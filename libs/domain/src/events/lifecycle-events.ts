@@ -30,7 +30,10 @@ export type LeadScored = z.infer<typeof LeadScoredSchema>;
  */
 export const LeadQualifiedSchema = z.object({
   leadId: LeadIdSchema,
-  qualificationId: z.string().min(1).describe('Unique per qualification; a recycled lead that qualifies again gets a new one'),
+  qualificationId: z
+    .string()
+    .min(1)
+    .describe('Unique per qualification; a recycled lead that qualifies again gets a new one'),
   crm: CrmRefSchema,
   identity: IdentitySchema,
   firmographics: FirmographicsSchema,

@@ -10,7 +10,10 @@ import {
 import { RepRefSchema } from './lifecycle-events.js';
 
 const CommandBase = {
-  commandId: z.string().min(1).describe('Idempotency key: a command with an id already carried out is not repeated'),
+  commandId: z
+    .string()
+    .min(1)
+    .describe('Idempotency key: a command with an id already carried out is not repeated'),
   leadId: LeadIdSchema,
   crm: CrmRefSchema,
   issuedBy: z.string().describe('baton/<service>'),

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: unit specs and integration specs against a real Kafka broker and a real
+# PostgreSQL, which it starts (tools/infra.sh) when they are not running and stops again after.
+# Extra arguments go to vitest (e.g. `npm test -- apps/routing`).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+started_kafka=0
+bash tools/infra.sh status 2>/dev/null | grep -q '^kafka .* running' || started_kafka=1
+bash tools/infra.sh up || { echo "infrastructure failed to start"; exit 1; }
+
+mkdir -p reports
+rm -f reports/vitest.json
+vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json "$@"
+rc=$?
+
+node tools/test-summary.mjs reports/vitest.json | tee reports/summary.txt
+[ -s reports/vitest.json ] || rc=1
+
+if [ "$started_kafka" = 1 ] && [ "${BATON_KEEP_INFRA:-0}" != 1 ]; then bash tools/infra.sh down; fi
+exit $rc
