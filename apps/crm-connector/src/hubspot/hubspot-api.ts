@@ -1,0 +1,134 @@
+import { Client } from '@hubspot/api-client';
+import type { SimplePublicObject } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
+import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
+import type { PropertyCreate } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
+import { callCrm, retryAfterMs, type FailureKind } from '../api-budget/retry.js';
+import type { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
+import type { RetryPolicy } from '@baton/kafka';
+
+export interface HubSpotApiOptions {
+  accessToken: string;
+  basePath: string;
+  limiter: SlidingWindowLimiter;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface HubSpotEvent {
+  id: string;
+  eventType: string;
+  objectId: string;
+  occurredAt: string;
+  properties: Record<string, string>;
+}
+
+/** Task → contact association (HubSpot-defined type 204). */
+const TASK_TO_CONTACT = 204;
+
+interface ErrorLike {
+  code?: unknown;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** HubSpot errors: 429 and 5xx are retried (honouring Retry-After), the daily limit waits for budget, other 4xx are permanent. */
+export function classifyHubSpotError(err: unknown): FailureKind {
+  const e = (err ?? {}) as ErrorLike;
+  const status = typeof e.code === 'number' ? e.code : undefined;
+  if (status === undefined) return { kind: 'retryable' }; // network failure: no answer at all
+  const headers = e.headers ?? {};
+  const retryAfter = retryAfterMs(headers['retry-after'] ?? headers['Retry-After']);
+  if (status === 429) {
+    const policy = typeof e.body === 'object' && e.body !== null ? (e.body as { policyName?: string }).policyName : undefined;
+    if (policy === 'DAILY') return { kind: 'budget', retryAfterMs: retryAfter };
+    return { kind: 'retryable', status, retryAfterMs: retryAfter };
+  }
+  if (status >= 500) return { kind: 'retryable', status, retryAfterMs: retryAfter };
+  return { kind: 'permanent', status };
+}
+
+/** The HubSpot calls Baton makes, through the official SDK, each one rate-limited and retried. */
+export class HubSpotApi {
+  readonly client: Client;
+  /** Every HTTP request actually sent (attempts included), for the write-path figures. */
+  requestsSent = 0;
+
+  constructor(private readonly opts: HubSpotApiOptions) {
+    // The SDK's own limiter and retries stay off: one process-wide budget is enforced here.
+    this.client = new Client({ accessToken: opts.accessToken, basePath: opts.basePath, numberOfApiCallRetries: 0 });
+  }
+
+  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return callCrm({ provider: 'hubspot', limiter: this.opts.limiter, classify: classifyHubSpotError, retry: this.opts.retry, operation }, () => {
+      this.requestsSent++;
+      return fn();
+    });
+  }
+
+  /** One POST batch/read for up to 100 contacts; deleted contacts are simply absent. */
+  async readContacts(ids: string[], properties: string[]): Promise<Map<string, SimplePublicObject>> {
+    const out = new Map<string, SimplePublicObject>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const chunk = ids.slice(i, i + 100);
+      const res = await this.call('contacts.batch.read', () =>
+        this.client.crm.contacts.batchApi.read({ inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] }),
+      );
+      for (const c of res.results) out.set(String(c.id), c);
+    }
+    return out;
+  }
+
+  /** Behavioural events (page views, form submissions, e-mail opens/clicks…) of one contact after a time. */
+  async contactEvents(objectId: string, occurredAfter: Date | undefined): Promise<HubSpotEvent[]> {
+    const events: HubSpotEvent[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await this.call('events.read', () =>
+        this.client.events.eventsApi.getPage('contact', undefined, after, undefined, 100, undefined, occurredAfter, undefined, Number(objectId)),
+      );
+      for (const e of res.results) {
+        events.push({
+          id: String(e.id),
+          eventType: e.eventType,
+          objectId: String(e.objectId),
+          occurredAt: new Date(e.occurredAt).toISOString(),
+          properties: e.properties ?? {},
+        });
+      }
+      after = res.paging?.next?.after;
+      if (!after) break;
+    }
+    return events;
+  }
+
+  async updateContact(id: string, properties: Record<string, string>): Promise<void> {
+    await this.call('contacts.update', () => this.client.crm.contacts.basicApi.update(id, { properties }));
+  }
+
+  async createTask(contactId: string, properties: Record<string, string>): Promise<string> {
+    const res = await this.call('tasks.create', () =>
+      this.client.crm.objects.tasks.basicApi.create({
+        properties,
+        associations: [
+          {
+            to: { id: contactId },
+            types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: TASK_TO_CONTACT }],
+          },
+        ],
+      }),
+    );
+    return String(res.id);
+  }
+
+  async addToList(listId: string, contactId: string): Promise<void> {
+    await this.call('lists.memberships.add', () => this.client.crm.lists.membershipsApi.add(listId, [contactId]));
+  }
+
+  async contactPropertyNames(): Promise<Set<string>> {
+    const res = await this.call('properties.read', () => this.client.crm.properties.coreApi.getAll('contacts'));
+    return new Set(res.results.map((p) => p.name));
+  }
+
+  async createContactProperty(property: PropertyCreate): Promise<void> {
+    await this.call('properties.create', () => this.client.crm.properties.coreApi.create('contacts', property));
+  }
+}

@@ -1,0 +1,58 @@
+import type { EntityManager } from 'typeorm';
+import type { CrmProvider } from '@baton/domain';
+
+export interface OwnWrite {
+  objectId: string;
+  /** The CRM field name, as written. */
+  field: string;
+  value: string | null;
+}
+
+/** Records Baton's writes before they are sent, so an echo can never overtake its log entry. */
+export async function recordWrites(em: EntityManager, provider: CrmProvider, commandId: string, writes: OwnWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await em.query(
+    `INSERT INTO write_log (provider, object_id, field, value, command_id)
+     SELECT $1, o, f, v, $2 FROM unnest($3::text[], $4::text[], $5::text[]) AS t(o, f, v)`,
+    [provider, commandId, writes.map((w) => w.objectId), writes.map((w) => w.field), writes.map((w) => w.value)],
+  );
+}
+
+function norm(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const s = String(v).trim();
+  return s === '' ? null : s;
+}
+
+/**
+ * Which of the observed (object, field, value) changes match a write Baton made within the
+ * echo window: those are Baton's own changes coming back, not a person's.
+ */
+export async function findEchoes(
+  em: EntityManager,
+  provider: CrmProvider,
+  observed: OwnWrite[],
+  windowMs: number,
+  now: Date,
+): Promise<Set<string>> {
+  if (observed.length === 0) return new Set();
+  const rows: { object_id: string; field: string; value: string | null }[] = await em.query(
+    `SELECT DISTINCT object_id, field, value FROM write_log
+      WHERE provider = $1 AND object_id = ANY($2::text[]) AND written_at >= $3`,
+    [provider, [...new Set(observed.map((o) => o.objectId))], new Date(now.getTime() - windowMs)],
+  );
+  const written = new Set(rows.map((r) => `${r.object_id}\u0000${r.field}\u0000${norm(r.value) ?? ''}`));
+  const echoes = new Set<string>();
+  for (const o of observed) {
+    if (written.has(`${o.objectId}\u0000${o.field}\u0000${norm(o.value) ?? ''}`)) echoes.add(echoKey(o.objectId, o.field));
+  }
+  return echoes;
+}
+
+export function echoKey(objectId: string, field: string): string {
+  return `${objectId}\u0000${field}`;
+}
+
+export async function purgeWriteLog(em: EntityManager, olderThan: Date): Promise<void> {
+  await em.query(`DELETE FROM write_log WHERE written_at < $1`, [olderThan]);
+}
