@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { BaseEnvSchema } from '@baton/platform';
+
+export const ScoringEnvSchema = BaseEnvSchema.extend({
+  /** deterministic (default, no network) or llm (an OpenAI-compatible endpoint, with fallback). */
+  SUMMARIZER: z.enum(['deterministic', 'llm']).default('deterministic'),
+  LLM_API_URL: z.url().optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
+  SCORING_CONSUMER_GROUP: z.string().min(1).default('baton-scoring'),
+  SCORING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
+}).superRefine((env, ctx) => {
+  if (env.SUMMARIZER === 'llm' && !env.LLM_API_URL) {
+    ctx.addIssue({ code: 'custom', path: ['LLM_API_URL'], message: 'is required when SUMMARIZER=llm' });
+  }
+});
+export type ScoringEnv = z.infer<typeof ScoringEnvSchema>;

@@ -1,0 +1,213 @@
+import type { EntityManager } from 'typeorm';
+import type { CrmRef, EngagementKind, LeadProfile, LifecycleStage } from '@baton/domain';
+import type { Baseline, Signal } from '../scoring/score.js';
+
+/** A lead's scoring state, as stored. */
+export interface LeadState {
+  leadId: string;
+  crm: CrmRef;
+  stage: LifecycleStage;
+  score: number;
+  peakScore: number;
+  highIntentCount: number;
+  qualificationCount: number;
+  profile?: LeadProfile;
+  profileEventId?: string;
+  baseline?: Baseline;
+  firstSeenAt: string;
+  opportunityAt?: string;
+}
+
+export interface StageChange {
+  leadId: string;
+  from: LifecycleStage;
+  to: LifecycleStage;
+  cause: string;
+  causeEventId?: string;
+  score: number;
+  rulesVersion: string;
+  changedAt: string;
+}
+
+export interface QualificationRecord {
+  qualificationId: string;
+  leadId: string;
+  seq: number;
+  score: number;
+  threshold: number;
+  rulesVersion: string;
+  summary: string;
+  openingLine?: string;
+  claims: unknown;
+  writtenBy: string;
+  causeEventId?: string;
+  qualifiedAt: string;
+}
+
+interface LeadRow {
+  lead_id: string;
+  crm: CrmRef;
+  stage: LifecycleStage;
+  score: number;
+  peak_score: number;
+  high_intent_count: number;
+  qualification_count: number;
+  profile: LeadProfile | null;
+  profile_event_id: string | null;
+  baseline_since: Date | null;
+  baseline_keep: number | null;
+  first_seen_at: Date;
+  opportunity_at: Date | null;
+}
+
+function toState(r: LeadRow): LeadState {
+  return {
+    leadId: r.lead_id,
+    crm: r.crm,
+    stage: r.stage,
+    score: r.score,
+    peakScore: r.peak_score,
+    highIntentCount: r.high_intent_count,
+    qualificationCount: r.qualification_count,
+    profile: r.profile ?? undefined,
+    profileEventId: r.profile_event_id ?? undefined,
+    baseline: r.baseline_since ? { since: r.baseline_since.toISOString(), keepFraction: r.baseline_keep ?? 0 } : undefined,
+    firstSeenAt: r.first_seen_at.toISOString(),
+    opportunityAt: r.opportunity_at?.toISOString(),
+  };
+}
+
+export interface NewLead {
+  leadId: string;
+  crm: CrmRef;
+  firstSeenAt: string;
+}
+
+/**
+ * The scoring schema's tables, through the transaction's EntityManager (search_path is the
+ * service schema). Set-based statements, so a batch of hundreds of events costs a handful of
+ * round trips.
+ */
+export class LeadStore {
+  /** Creates missing leads, then locks all of them (in id order, so two writers never deadlock). */
+  async lockLeads(em: EntityManager, leads: NewLead[]): Promise<Map<string, LeadState>> {
+    const byId = new Map<string, NewLead>();
+    for (const l of leads) {
+      const known = byId.get(l.leadId);
+      if (!known || Date.parse(l.firstSeenAt) < Date.parse(known.firstSeenAt)) byId.set(l.leadId, l);
+    }
+    const list = [...byId.values()].sort((a, b) => (a.leadId < b.leadId ? -1 : 1));
+    if (list.length === 0) return new Map();
+    await em.query(
+      `INSERT INTO lead (lead_id, crm, stage, first_seen_at)
+       SELECT id, crm, 'lead', seen FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, crm, seen)
+       ON CONFLICT (lead_id) DO NOTHING`,
+      [list.map((l) => l.leadId), list.map((l) => JSON.stringify(l.crm)), list.map((l) => l.firstSeenAt)],
+    );
+    const rows: LeadRow[] = await em.query(`SELECT * FROM lead WHERE lead_id = ANY($1::text[]) ORDER BY lead_id FOR UPDATE`, [
+      list.map((l) => l.leadId),
+    ]);
+    const states = new Map(rows.map((r) => [r.lead_id, toState(r)]));
+    // A late event can be older than anything seen so far.
+    for (const l of list) {
+      const s = states.get(l.leadId)!;
+      if (Date.parse(l.firstSeenAt) < Date.parse(s.firstSeenAt)) s.firstSeenAt = new Date(l.firstSeenAt).toISOString();
+    }
+    return states;
+  }
+
+  /** Stores signals; a signal already stored (same source event) is ignored. */
+  async insertSignals(em: EntityManager, rows: { leadId: string; signal: Signal }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await em.query(
+      `INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+       ON CONFLICT DO NOTHING`,
+      [
+        rows.map((r) => r.leadId),
+        rows.map((r) => r.signal.sourceEventId),
+        rows.map((r) => r.signal.kind),
+        rows.map((r) => r.signal.occurredAt),
+        rows.map((r) => JSON.stringify(r.signal.detail)),
+      ],
+    );
+  }
+
+  async loadSignals(em: EntityManager, leadIds: string[]): Promise<Map<string, Signal[]>> {
+    const out = new Map<string, Signal[]>(leadIds.map((id) => [id, []]));
+    if (leadIds.length === 0) return out;
+    const rows: { lead_id: string; source_event_id: string; kind: EngagementKind; occurred_at: Date; detail: Signal['detail'] }[] = await em.query(
+      `SELECT lead_id, source_event_id, kind, occurred_at, detail FROM engagement WHERE lead_id = ANY($1::text[])`,
+      [leadIds],
+    );
+    for (const r of rows) {
+      out.get(r.lead_id)!.push({ sourceEventId: r.source_event_id, kind: r.kind, occurredAt: r.occurred_at.toISOString(), detail: r.detail });
+    }
+    return out;
+  }
+
+  async saveLeads(em: EntityManager, leads: LeadState[]): Promise<void> {
+    if (leads.length === 0) return;
+    await em.query(
+      `UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
+         qualification_count = t.qc, profile = t.profile, profile_event_id = t.pid, baseline_since = t.bsince,
+         baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
+       FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::jsonb[],
+                   $9::text[], $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::timestamptz[])
+         AS t(id, crm, stage, score, peak, hi, qc, profile, pid, bsince, bkeep, seen, opp)
+       WHERE l.lead_id = t.id`,
+      [
+        leads.map((l) => l.leadId),
+        leads.map((l) => JSON.stringify(l.crm)),
+        leads.map((l) => l.stage),
+        leads.map((l) => l.score),
+        leads.map((l) => l.peakScore),
+        leads.map((l) => l.highIntentCount),
+        leads.map((l) => l.qualificationCount),
+        leads.map((l) => (l.profile ? JSON.stringify(l.profile) : null)),
+        leads.map((l) => l.profileEventId ?? null),
+        leads.map((l) => l.baseline?.since ?? null),
+        leads.map((l) => l.baseline?.keepFraction ?? null),
+        leads.map((l) => l.firstSeenAt),
+        leads.map((l) => l.opportunityAt ?? null),
+      ],
+    );
+  }
+
+  async recordStageChanges(em: EntityManager, changes: StageChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await em.query(
+      `INSERT INTO stage_change (lead_id, from_stage, to_stage, cause, cause_event_id, score, rules_version, changed_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::timestamptz[])`,
+      [
+        changes.map((c) => c.leadId),
+        changes.map((c) => c.from),
+        changes.map((c) => c.to),
+        changes.map((c) => c.cause),
+        changes.map((c) => c.causeEventId ?? null),
+        changes.map((c) => c.score),
+        changes.map((c) => c.rulesVersion),
+        changes.map((c) => c.changedAt),
+      ],
+    );
+  }
+
+  async recordQualification(em: EntityManager, q: QualificationRecord): Promise<void> {
+    await em.query(
+      `INSERT INTO qualification (qualification_id, lead_id, seq, score, threshold, rules_version, summary, opening_line, claims, written_by, cause_event_id, qualified_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [q.qualificationId, q.leadId, q.seq, q.score, q.threshold, q.rulesVersion, q.summary, q.openingLine ?? null, JSON.stringify(q.claims), q.writtenBy, q.causeEventId ?? null, q.qualifiedAt],
+    );
+  }
+
+  async recordDisqualification(
+    em: EntityManager,
+    d: { sourceEventId: string; leadId: string; reason: string; outcome: 'nurture' | 'disqualified'; stageBefore: LifecycleStage; detail?: string; occurredAt: string },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO disqualification (source_event_id, lead_id, reason, outcome, stage_before, detail, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [d.sourceEventId, d.leadId, d.reason, d.outcome, d.stageBefore, d.detail ?? null, d.occurredAt],
+    );
+  }
+}

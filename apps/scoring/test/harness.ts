@@ -1,0 +1,54 @@
+import { Topics, type EventOf, type LeadDisqualified, type LeadEngagement, type LeadProfile, type NewEvent, type TopicName } from '@baton/domain';
+import { EventPublisher, type KafkaConnection } from '@baton/kafka';
+import { loadEnv, type BaseEnv } from '@baton/platform';
+import { dropSchema, isolatedEnv, kafkaFor } from '@baton/testing';
+import { ScoringEnvSchema, type ScoringEnv } from '../src/config/scoring-env.js';
+
+/** A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and group. */
+export function scoringEnv(name: string, overrides: Record<string, string> = {}, base: BaseEnv = isolatedEnv(name)): ScoringEnv {
+  const scoring = loadEnv(ScoringEnvSchema, {
+    KAFKA_BROKERS: base.KAFKA_BROKERS.join(','),
+    DATABASE_URL: base.DATABASE_URL,
+    SCORING_CONSUMER_GROUP: `baton-scoring-${base.DATABASE_SCHEMA}`,
+    ...overrides,
+  });
+  return { ...scoring, ...base };
+}
+
+export function toEnvStrings(env: ScoringEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : String(v);
+  return out;
+}
+
+export interface Upstream {
+  kafka: KafkaConnection;
+  publisher: EventPublisher;
+  engagements(list: LeadEngagement[], id?: (e: LeadEngagement) => string): Promise<void>;
+  profiles(list: LeadProfile[]): Promise<void>;
+  disqualified(d: LeadDisqualified): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Plays crm-connector: publishes inbound events with a plain publisher. */
+export async function upstream(env: ScoringEnv): Promise<Upstream> {
+  const kafka = kafkaFor(env, 'baton-test-upstream');
+  const publisher = new EventPublisher(kafka, 'baton/crm-connector');
+  await publisher.connect();
+  const send = async <T extends TopicName>(events: NewEvent<T>[]) => {
+    for (let i = 0; i < events.length; i += 1000) await publisher.publish(events.slice(i, i + 1000) as NewEvent<TopicName>[]);
+  };
+  return {
+    kafka,
+    publisher,
+    engagements: (list, id = (e) => `eng:${e.sourceEventId}`) =>
+      send(list.map((e) => ({ topic: Topics.LeadEngagement, subject: e.leadId, id: id(e), data: e as EventOf<typeof Topics.LeadEngagement> }))),
+    profiles: (list) => send(list.map((p) => ({ topic: Topics.LeadProfile, subject: p.leadId, id: `profile:${p.leadId}:${p.occurredAt}`, data: p }))),
+    disqualified: (d) => send([{ topic: Topics.LeadDisqualified, subject: d.leadId, id: `dq:${d.sourceEventId}`, data: d }]),
+    close: () => publisher.disconnect(),
+  };
+}
+
+export async function cleanup(env: ScoringEnv): Promise<void> {
+  if (env.DATABASE_SCHEMA) await dropSchema(env.DATABASE_SCHEMA);
+}
