@@ -1,0 +1,141 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+  Put,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { z } from 'zod';
+import { ServiceRuntime } from '@baton/platform';
+import type { Clock } from '../clock.js';
+import type { RoutingSettings } from '../config.js';
+import type { RoutingPolicy } from '../policy/policy.js';
+import { isAway } from './rep.js';
+import { isWithinWorkingHours } from './working-hours.js';
+import { CLOCK, ROUTING_POLICY, ROUTING_SETTINGS } from '../tokens.js';
+import { changeRep, loadRep, loadReps, rosterChanges, type RepChange, type RepView } from './roster.store.js';
+
+const RepPatchSchema = z
+  .object({ active: z.boolean().optional(), weight: z.number().int().min(1).max(1000).optional(), changedBy: z.string().min(1).optional() })
+  .strict()
+  .refine((p) => p.active !== undefined || p.weight !== undefined, 'nothing to change: send active and/or weight');
+
+const AvailabilitySchema = z
+  .object({
+    awayFrom: z.iso.datetime({ offset: true }).optional().describe('Defaults to now'),
+    awayUntil: z.iso.datetime({ offset: true }).nullable().optional().describe('null or absent: until further notice'),
+    note: z.string().max(200).optional(),
+    changedBy: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((a) => !a.awayFrom || !a.awayUntil || Date.parse(a.awayUntil) > Date.parse(a.awayFrom), { message: 'awayUntil must be after awayFrom', path: ['awayUntil'] });
+
+const BackSchema = z.object({ changedBy: z.string().min(1).optional() }).strict();
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new BadRequestException({ message: 'invalid body', issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) });
+  return r.data;
+}
+
+/**
+ * Day-to-day roster changes by sales ops: out of office (and back early), active flag and
+ * weight. They land in the roster table and the very next routing decision sees them.
+ */
+@Controller('roster')
+export class RosterController {
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    @Inject(ROUTING_POLICY) private readonly policy: RoutingPolicy,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
+  ) {}
+
+  @Get('reps')
+  async reps() {
+    const now = this.clock.now();
+    const reps = await loadReps(this.runtime.db.manager, { lock: false });
+    return { policyVersion: this.policy.version, reps: [...reps.values()].map((r) => this.present(r, now)) };
+  }
+
+  @Get('reps/:repId')
+  async rep(@Param('repId') repId: string) {
+    const rep = await loadRep(this.runtime.db.manager, repId, { lock: false });
+    if (!rep) throw new NotFoundException(`no rep ${repId}`);
+    return { ...this.present(rep, this.clock.now()), changes: await rosterChanges(this.runtime.db.manager, repId) };
+  }
+
+  @Patch('reps/:repId')
+  async patch(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
+    this.authorize(auth);
+    const p = parse(RepPatchSchema, body);
+    return this.apply(repId, { active: p.active, weight: p.weight }, p.changedBy);
+  }
+
+  /** Out of office from/to; takes effect at once. */
+  @Put('reps/:repId/availability')
+  async away(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
+    this.authorize(auth);
+    const a = parse(AvailabilitySchema, body);
+    const now = this.clock.now();
+    return this.apply(
+      repId,
+      { awayFrom: a.awayFrom ? new Date(a.awayFrom) : now, awayUntil: a.awayUntil ? new Date(a.awayUntil) : null, awayNote: a.note ?? null },
+      a.changedBy,
+    );
+  }
+
+  /** Back early: the absence ends now. */
+  @Post('reps/:repId/back')
+  @HttpCode(200)
+  async back(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
+    this.authorize(auth);
+    const b = parse(BackSchema, body);
+    return this.apply(repId, { awayFrom: null, awayUntil: null, awayNote: null }, b.changedBy);
+  }
+
+  @Get('pools')
+  async pools() {
+    const rows: { pool_id: string; credits: Record<string, number>; decisions: string; updated_at: Date }[] = await this.runtime.db.query(
+      `SELECT pool_id, credits, decisions, updated_at FROM pool_rotation ORDER BY pool_id`,
+    );
+    const state = new Map(rows.map((r) => [r.pool_id, r]));
+    return [...this.policy.pools.values()].map((p) => ({
+      ...p,
+      rotation: { credits: state.get(p.id)?.credits ?? {}, rounds: Number(state.get(p.id)?.decisions ?? 0), updatedAt: state.get(p.id)?.updated_at },
+    }));
+  }
+
+  private async apply(repId: string, change: RepChange, changedBy = 'admin-api') {
+    const now = this.clock.now();
+    const rep = await this.runtime.transaction((em) => changeRep(em, repId, change, changedBy, now));
+    if (!rep) throw new NotFoundException(`no rep ${repId}`);
+    return this.present(rep, now);
+  }
+
+  private present(rep: RepView, now: Date) {
+    return {
+      ...rep,
+      awayFrom: rep.awayFrom?.toISOString(),
+      awayUntil: rep.awayUntil?.toISOString(),
+      now: { away: isAway(rep, now), inWorkingHours: isWithinWorkingHours(rep.workingHours, rep.timeZone, now) },
+    };
+  }
+
+  private authorize(header: string | undefined): void {
+    const token = this.settings.adminToken;
+    if (!token) return;
+    const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new UnauthorizedException('roster changes need the admin bearer token');
+  }
+}

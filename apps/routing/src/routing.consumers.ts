@@ -1,0 +1,35 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Topics } from '@baton/domain';
+import { ServiceRuntime } from '@baton/platform';
+import { AssignmentService } from './assignment/assignment.service.js';
+import type { RoutingSettings } from './config.js';
+import { storeProfiles } from './profiles/profile.store.js';
+import { ROUTING_SETTINGS } from './tokens.js';
+
+/** The service's Kafka side: qualified leads and reassignment requests in, stored profiles for enrichment. */
+export function startRoutingConsumer(runtime: ServiceRuntime, assignments: AssignmentService, settings: Pick<RoutingSettings, 'maxBatch'>) {
+  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch });
+  consumer.onBatch(Topics.LeadQualified, async (items) => {
+    await assignments.assignQualified(items.map((i) => i.event));
+  });
+  consumer.onBatch(Topics.LeadProfile, async (items) => {
+    await runtime.transaction((em) => storeProfiles(em, items.map((i) => i.event)));
+  });
+  consumer.on(Topics.LeadReassignmentRequested, async (event) => {
+    await assignments.reassign(event);
+  });
+  return consumer;
+}
+
+@Injectable()
+export class RoutingConsumers implements OnApplicationBootstrap {
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly assignments: AssignmentService,
+    @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await startRoutingConsumer(this.runtime, this.assignments, this.settings).start();
+  }
+}

@@ -1,0 +1,53 @@
+import type { CrmProvider, Firmographics, Identity } from '@baton/domain';
+import type { RoutingRules } from '../policy/policy.schema.js';
+
+/** What routing reads from a lead, normalised once (upper-case places, lower-case tags). */
+export interface LeadFacts {
+  leadId: string;
+  provider: CrmProvider;
+  country?: string;
+  state?: string;
+  productInterest: string[];
+  employees?: number;
+  segment?: string;
+  industry?: string;
+  source?: string;
+  /** Company domain for lead-to-account matching (never a free-mail domain). */
+  companyDomain?: string;
+  /** CRM owner id the lead already has, if any. */
+  currentOwnerId?: string;
+}
+
+export interface LeadFactsInput {
+  leadId: string;
+  provider: CrmProvider;
+  identity: Identity;
+  firmographics: Firmographics;
+  currentOwnerId?: string;
+}
+
+const norm = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined);
+
+export function leadFacts(input: LeadFactsInput, rules: Pick<RoutingRules, 'segments' | 'freeMailDomains'>): LeadFacts {
+  const { identity, firmographics: f } = input;
+  const employees = f.employees;
+  let segment = norm(f.segment)?.toLowerCase();
+  if (!segment && employees !== undefined) {
+    segment = rules.segments.find((b) => employees >= b.minEmployees && (b.maxEmployees === undefined || employees <= b.maxEmployees))?.id;
+  }
+  const emailDomain = identity.email?.split('@')[1];
+  const domain = (norm(f.domain) ?? norm(emailDomain))?.toLowerCase().replace(/^www\./, '');
+  return {
+    leadId: input.leadId,
+    provider: input.provider,
+    country: norm(identity.country)?.toUpperCase(),
+    state: norm(identity.state)?.toUpperCase(),
+    productInterest: (f.productInterest ?? []).map((p) => p.trim().toLowerCase()).filter(Boolean),
+    employees,
+    segment,
+    industry: norm(f.industry)?.toLowerCase(),
+    source: norm(f.source)?.toLowerCase(),
+    companyDomain: domain && !rules.freeMailDomains.includes(domain) ? domain : undefined,
+    currentOwnerId: norm(input.currentOwnerId),
+  };
+}
