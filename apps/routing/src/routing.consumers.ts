@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Topics } from '@baton/domain';
+import type { ConsumerOptions } from '@baton/kafka';
 import { ServiceRuntime } from '@baton/platform';
 import { AssignmentService } from './assignment/assignment.service.js';
 import type { RoutingSettings } from './config.js';
@@ -7,8 +8,13 @@ import { storeProfiles } from './profiles/profile.store.js';
 import { ROUTING_SETTINGS } from './tokens.js';
 
 /** The service's Kafka side: qualified leads and reassignment requests in, stored profiles for enrichment. */
-export function startRoutingConsumer(runtime: ServiceRuntime, assignments: AssignmentService, settings: Pick<RoutingSettings, 'maxBatch'>) {
-  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch });
+export function routingConsumer(
+  runtime: ServiceRuntime,
+  assignments: AssignmentService,
+  settings: Pick<RoutingSettings, 'maxBatch'>,
+  overrides: Partial<ConsumerOptions> = {},
+) {
+  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch, ...overrides });
   consumer.onBatch(Topics.LeadQualified, async (items) => {
     await assignments.assignQualified(items.map((i) => i.event));
   });
@@ -30,6 +36,6 @@ export class RoutingConsumers implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await startRoutingConsumer(this.runtime, this.assignments, this.settings).start();
+    await routingConsumer(this.runtime, this.assignments, this.settings).start();
   }
 }

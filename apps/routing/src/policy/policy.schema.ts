@@ -49,7 +49,7 @@ export const RepSchema = z
     products: Tags.describe('Empty: every product'),
     segments: Tags.describe('Empty: every segment'),
     weight: z.number().int().min(1).max(1000).default(1),
-    dailyCapacity: z.number().int().min(1).max(10_000).default(50),
+    dailyCapacity: z.number().int().min(1).max(1_000_000).default(50),
     active: z.boolean().default(true),
   })
   .strict();

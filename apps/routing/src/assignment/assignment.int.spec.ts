@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Topics, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
+import { EventPublisher } from '@baton/kafka';
+import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
+import { ManualClock } from '../clock.js';
+import { qualified, testPolicy } from '../../test/fixtures.js';
+import { startRouting } from '../../test/harness.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function publisherFor(env: ReturnType<typeof isolatedEnv>) {
+  const kafka = kafkaFor(env);
+  const publisher = new EventPublisher(kafka, 'baton/scoring');
+  await publisher.connect();
+  cleanups.push(() => publisher.disconnect());
+  return { kafka, publisher };
+}
+
+type Envelope<T> = { id: string; subject: string; data: T };
+
+describe('routing on the real broker and Postgres', () => {
+  it('turns lead.qualified into an audited assignment, lead.assigned and the CRM owner command', async () => {
+    const env = isolatedEnv('route-e2e');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));
+    const routing = await startRouting(env, testPolicy(), clock);
+    cleanups.push(routing.stop);
+    const { kafka, publisher } = await publisherFor(env);
+
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:1', data: qualified(1) }]);
+
+    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 });
+    const a = assigned[0].json<Envelope<LeadAssigned>>();
+    expect(assigned[0].key).toBe('hubspot:contact:1');
+    expect(a.data).toMatchObject({
+      leadId: 'hubspot:contact:1',
+      qualificationId: 'q-hubspot:contact:1',
+      ruleId: 'us',
+      pool: 'us',
+      strategy: 'weighted_rotation',
+      rep: { repId: 'alice', crmOwnerId: '101', email: 'alice@example.com', slackUserId: 'UALICE', teamsUserId: '29:alice', manager: { repId: 'mgr', name: 'Mia Manager' } },
+      lead: { score: 72, identity: { company: 'Company 1' } },
+    });
+    expect(a.data.reason).toContain('Alice via rule us, pool us');
+
+    const commands = await readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 });
+    const c = commands[0].json<Envelope<CrmCommand>>();
+    expect(c.data).toMatchObject({ action: 'update_lead', leadId: 'hubspot:contact:1', changes: { ownerId: '101' }, issuedBy: 'baton/routing' });
+
+    const rows = await query(`SELECT rep_id, rule_id, policy_version, audit FROM ${env.DATABASE_SCHEMA}.assignment`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].policy_version).toBe(testPolicy().version);
+    expect(rows[0].audit.pools[0]).toMatchObject({ poolId: 'us', chosenRepId: 'alice', rotationBefore: {}, rotationAfter: { alice: -50, bob: 25, carol: 25 } });
+    expect(rows[0].audit.pools[0].candidates.map((x: { repId: string; eligible: boolean }) => [x.repId, x.eligible])).toEqual([
+      ['alice', true],
+      ['bob', true],
+      ['carol', true],
+    ]);
+  });
+
+  it('assigns a qualification exactly once when it is delivered twice (same event id and a re-sent copy)', async () => {
+    const env = isolatedEnv('route-dupe');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const routing = await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')));
+    cleanups.push(routing.stop);
+    const { kafka, publisher } = await publisherFor(env);
+    const lead = 'hubspot:contact:7';
+    // The same CloudEvent twice (a redelivery), plus a copy under a new event id (a producer retry upstream).
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]);
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]);
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7-copy' }]);
+    // A marker behind them on the same partition: once it is assigned, all three were handled.
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7, { qualificationId: 'q-marker' }) }]);
+    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-marker'`)).length === 1, 30_000, 'marker');
+    await routing.runtime.flushOutbox();
+
+    const rows = await query(`SELECT qualification_id FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
+    expect(rows.map((r) => r.qualification_id)).toEqual(['q-hubspot:contact:7', 'q-marker']);
+    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    await new Promise((r) => setTimeout(r, 500));
+    const again = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    expect(again).toHaveLength(2);
+    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId).sort()).toEqual(['q-hubspot:contact:7', 'q-marker']);
+  });
+
+  it('keeps the rotation exact and each qualification single when two replicas race for the same pool', async () => {
+    const env = isolatedEnv('route-race');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));
+    const policy = testPolicy();
+    const one = await startRouting(env, policy, clock, { maxBatch: 20 });
+    cleanups.push(one.stop);
+    const two = await startRouting(env, policy, clock, { maxBatch: 20 });
+    cleanups.push(two.stop);
+    const { publisher } = await publisherFor(env);
+
+    // 400 leads over 3 partitions, every one of them into pool "us"; a third of them sent twice.
+    const events = Array.from({ length: 400 }, (_, i) => ({ topic: Topics.LeadQualified, subject: `hubspot:contact:${i}`, data: qualified(i) }));
+    await publisher.publish(events);
+    await publisher.publish(events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e })));
+
+    await waitFor(async () => Number((await query(`SELECT count(*) AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n) >= 400, 60_000, '400 assignments');
+    await new Promise((r) => setTimeout(r, 1000));
+    const perRep = await query(`SELECT rep_id, count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment GROUP BY rep_id ORDER BY rep_id`);
+    // Smooth weighted round-robin is exact at every multiple of the weight total: a lost update
+    // (two replicas reading the same credits) would show here as a skewed count.
+    expect(perRep).toEqual([
+      { rep_id: 'alice', n: 200 },
+      { rep_id: 'bob', n: 100 },
+      { rep_id: 'carol', n: 100 },
+    ]);
+    const distinct = await query(`SELECT count(DISTINCT qualification_id)::int AS n, count(*)::int AS total FROM ${env.DATABASE_SCHEMA}.assignment`);
+    expect(distinct[0]).toEqual({ n: 400, total: 400 });
+    const load = await query(`SELECT id, open_leads FROM ${env.DATABASE_SCHEMA}.rep ORDER BY id`);
+    expect(load.filter((r) => r.open_leads > 0).map((r) => [r.id, r.open_leads])).toEqual([
+      ['alice', 200],
+      ['bob', 100],
+      ['carol', 100],
+    ]);
+  });
+
+  it('publishes a decision made before a crash exactly once after the restart (outbox)', async () => {
+    const env = isolatedEnv('route-crash');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));
+    const policy = testPolicy();
+    // First life: decides and commits, but the process dies before its relay publishes anything.
+    const first = await startRouting(env, policy, clock, { relay: false });
+    const { kafka, publisher } = await publisherFor(env);
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
+    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment`)).length === 1, 30_000, 'the decision');
+    await first.stop();
+    const waiting = await query(`SELECT topic FROM ${env.DATABASE_SCHEMA}.outbox ORDER BY id`);
+    expect(waiting.map((r) => r.topic)).toEqual([Topics.LeadAssigned, Topics.CrmCommand]);
+
+    // Second life: the relay publishes what the first one committed; the redelivered event is a no-op.
+    const second = await startRouting(env, policy, clock);
+    cleanups.push(second.stop);
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42, { qualificationId: 'q-after' }) }]);
+    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`)).length === 1, 30_000, 'later lead');
+    await second.runtime.flushOutbox();
+
+    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const ids = assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId);
+    expect(ids).toEqual(['q-hubspot:contact:42', 'q-after']);
+    expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.outbox`))[0].n).toBe(0);
+  });
+
+  it('reassigns to another rep on request, says why, and ignores a repeated request', async () => {
+    const env = isolatedEnv('route-reassign');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const routing = await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')));
+    cleanups.push(routing.stop);
+    const { kafka, publisher } = await publisherFor(env);
+    const lead = 'hubspot:contact:5';
+    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(5) }]);
+    const first = (await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }))[0].json<Envelope<LeadAssigned>>().data;
+    expect(first.rep.repId).toBe('alice');
+
+    const request: LeadReassignmentRequested = {
+      leadId: lead,
+      assignmentId: first.assignmentId,
+      requestedBy: 'sla',
+      cause: 'first touch missed (15 min)',
+      excludeRepIds: ['bob'],
+      requestedAt: '2026-11-23T15:16:00.000Z',
+    };
+    await publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]);
+    await publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]);
+
+    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const second = assigned[1].json<Envelope<LeadAssigned>>().data;
+    expect(second.rep.repId).toBe('carol');
+    expect(second.reassignment).toEqual({ previousRepId: 'alice', cause: 'sla: first touch missed (15 min)' });
+    expect(second.reason).toMatch(/^Reassigned from Alice \(sla: first touch missed/);
+    await new Promise((r) => setTimeout(r, 1500));
+    const rows = await query(`SELECT rep_id, current, generation FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY generation`);
+    expect(rows).toEqual([
+      { rep_id: 'alice', current: false, generation: 0 },
+      { rep_id: 'carol', current: true, generation: 1 },
+    ]);
+    const audit = (await query(`SELECT audit FROM ${env.DATABASE_SCHEMA}.assignment WHERE generation = 1`))[0].audit;
+    expect(audit.pools[0].candidates.map((x: { repId: string; skipped?: string }) => [x.repId, x.skipped ?? 'eligible'])).toEqual([
+      ['alice', 'excluded'],
+      ['bob', 'excluded'],
+      ['carol', 'eligible'],
+    ]);
+  });
+});
