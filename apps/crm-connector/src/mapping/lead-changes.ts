@@ -31,6 +31,8 @@ export interface ObservedChange {
   echoFields: ReadonlySet<string>;
   mergedLeadIds?: string[];
   actorOwnerId?: string;
+  /** Fields whose value at this point is not known (changed later in the same delivery): left out of the snapshot. */
+  unknownFields?: TrackedField[];
 }
 
 export interface ReasonRequest {
@@ -68,6 +70,7 @@ export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | un
   const { lead } = obs;
   const base = { leadId: lead.leadId, crm: lead.crm, occurredAt: obs.occurredAt, sourceEventId: obs.sourceEventId };
   const result: InterpretedChange = { activities: [], snapshot: snapshotOf(lead) };
+  for (const f of obs.unknownFields ?? []) delete result.snapshot[f];
   const changed = obs.changedFields;
   const onlyEchoes = changed !== undefined && changed.length > 0 && changed.every((f) => obs.echoFields.has(f));
 

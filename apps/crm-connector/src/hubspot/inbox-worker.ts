@@ -1,0 +1,306 @@
+import type { EntityManager } from 'typeorm';
+import type { CrmRef } from '@baton/domain';
+import { JsonLogger, counter, histogram } from '@baton/observability';
+import type { ServiceRuntime } from '@baton/platform';
+import type { Clock } from '../api-budget/clock.js';
+import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
+import { canonicalFieldNames, crmRefOf, fieldsRead, leadIdFor, mapLead, type CanonicalLead } from '../mapping/lead-mapper.js';
+import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
+import { readCursors, writeCursors } from '../store/stream-cursors.js';
+import { echoKey, findEchoes } from '../store/write-log.js';
+import type { HubSpotApi, HubSpotEvent } from './hubspot-api.js';
+import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
+import type { EngagementFact } from '../mapping/signals.js';
+
+export interface InboxWorkerOptions {
+  appId?: string;
+  portalId?: string;
+  echoWindowMs: number;
+  /** Events taken per round; one batch read per 100 distinct contacts. */
+  batchSize?: number;
+  idlePollMs?: number;
+}
+
+const processedEvents = counter('baton_hubspot_inbox_processed_total', 'Webhook events turned into domain events', []);
+const roundSeconds = histogram('baton_hubspot_inbox_round_seconds', 'Time to process one inbox round', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
+
+function isCreation(e: InboxRow): boolean {
+  return e.subscription_type.endsWith('.creation');
+}
+
+/** Creation first, then by occurredAt (HubSpot delivers unordered), then by eventId. */
+export function orderForObject(rows: InboxRow[]): InboxRow[] {
+  return [...rows].sort(
+    (a, b) =>
+      Number(isCreation(b)) - Number(isCreation(a)) ||
+      Number(a.occurred_at) - Number(b.occurred_at) ||
+      (BigInt(a.event_id) < BigInt(b.event_id) ? -1 : BigInt(a.event_id) > BigInt(b.event_id) ? 1 : 0),
+  );
+}
+
+/**
+ * Works the webhook inbox: one round takes the oldest pending events (one worker at a time,
+ * by advisory lock, which keeps per-contact order across replicas), reads the contacts they
+ * touch with one batch read per 100, reads behavioural events where a trigger property moved,
+ * and writes the domain events to the outbox in the same transaction that marks the inbox
+ * rows done. A crash anywhere before COMMIT leaves the rows pending for the next round.
+ */
+export class HubSpotInboxWorker {
+  private readonly log = new JsonLogger('hubspot.inbox');
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private nudged = false;
+  private lastPurge = 0;
+  /** CRM property → the tracked canonical field it feeds. */
+  private readonly tracked = new Map<string, TrackedField>();
+
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly api: HubSpotApi,
+    private readonly mapping: HubSpotMapping,
+    private readonly signals: SignalsPolicy,
+    private readonly opts: InboxWorkerOptions,
+    private readonly clock: Clock,
+  ) {
+    for (const [field, crmName] of [
+      ['leadStatus', mapping.fields.leadStatus],
+      ['ownerId', mapping.fields.ownerId],
+      ['lifecycleStage', mapping.fields.lifecycleStage],
+      ['disqualificationReason', mapping.fields.disqualificationReason],
+    ] as const) {
+      this.tracked.set(crmName, field);
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+  }
+
+  /** Called after a delivery was stored, so it is worked at once rather than at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const n = await this.processRound();
+        failures = 0;
+        if (n > 0) continue;
+      } catch (err) {
+        failures++;
+        this.log.error('inbox round failed; events stay pending', { error: err as Error, failures });
+        await this.clock.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
+        continue;
+      }
+      if (this.nudged) {
+        this.nudged = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.idlePollMs ?? 500);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      this.nudged = false;
+    }
+  }
+
+  /** Processes until the inbox is empty; returns how many events were worked. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.processRound();
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  async processRound(): Promise<number> {
+    const timer = roundSeconds.startTimer();
+    const n = await this.runtime.transaction(async (em) => {
+      const [{ ok }]: { ok: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [
+        `${this.runtime.schema}.hubspot_inbox`,
+      ]);
+      if (!ok) return 0;
+      const rows = await takePending(em, this.opts.batchSize ?? 1000);
+      if (rows.length === 0) return 0;
+      await this.work(em, rows);
+      await markProcessed(em, rows.map((r) => r.event_id));
+      return rows.length;
+    });
+    timer();
+    processedEvents.inc(n);
+    if (this.clock.now() - this.lastPurge > 3_600_000) {
+      this.lastPurge = this.clock.now();
+      await this.runtime.transaction((em) => purgeInbox(em, new Date(this.clock.now() - 4 * 86_400_000)));
+    }
+    return n;
+  }
+
+  private isOwnChange(e: InboxRow['payload']): boolean {
+    const appId = this.opts.appId;
+    if (!appId || !e.sourceId) return false;
+    return (e.changeSource === 'INTEGRATION' || e.changeSource === 'API') && e.sourceId.split(':').includes(appId);
+  }
+
+  private async work(em: EntityManager, rows: InboxRow[]): Promise<void> {
+    const byObject = new Map<string, InboxRow[]>();
+    for (const r of rows) {
+      const list = byObject.get(r.object_id) ?? [];
+      list.push(r);
+      byObject.set(r.object_id, list);
+    }
+    const ctx = { portalId: this.opts.portalId };
+    const contacts = await this.api.readContacts([...byObject.keys()], fieldsRead(this.mapping));
+
+    const propertyChanges = rows.filter((r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName);
+    const logged = await findEchoes(
+      em,
+      'hubspot',
+      propertyChanges.map((r) => ({ objectId: r.object_id, field: r.payload.propertyName!, value: r.payload.propertyValue ?? null })),
+      this.opts.echoWindowMs,
+      new Date(this.clock.now()),
+    );
+
+    const changes: ObservedChange[] = [];
+    const engagementDue: { id: string; lead: CanonicalLead }[] = [];
+    for (const [objectId, group] of byObject) {
+      const ordered = orderForObject(group);
+      const last = ordered[ordered.length - 1];
+      const record = contacts.get(objectId);
+      const leadId = leadIdFor('hubspot', this.mapping.objectType, objectId);
+      if (!record) {
+        if (ordered.some((r) => r.subscription_type.endsWith('.deletion'))) {
+          const crm = crmRefOf(this.mapping, objectId, ctx);
+          changes.push({
+            lead: { leadId, crm, identity: {}, firmographics: {}, custom: {} },
+            change: 'deleted',
+            occurredAt: new Date(Number(last.occurred_at)).toISOString(),
+            sourceEventId: last.event_id,
+            echoFields: new Set(),
+          });
+        } else {
+          this.log.warn('contact not readable (deleted or merged away); events skipped', { objectId, events: group.length });
+        }
+        continue;
+      }
+      const lead = mapLead(this.mapping, objectId, record.properties, ctx);
+      const props = ordered.filter((r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName);
+      const human = props.filter((r) => !this.isOwnChange(r.payload) && !logged.has(echoKey(objectId, r.payload.propertyName!)));
+      const humanFields = new Set(human.map((r) => r.payload.propertyName!));
+      const allFields = new Set(props.map((r) => r.payload.propertyName!));
+      const echoCrmFields = [...allFields].filter((f) => !humanFields.has(f));
+      const changedFields = canonicalFieldNames(this.mapping, allFields);
+      const echoFields = new Set(canonicalFieldNames(this.mapping, echoCrmFields));
+
+      const creation = ordered.find(isCreation);
+      if (creation) {
+        const unknownFields = [...allFields].map((f) => this.tracked.get(f)).filter((f): f is TrackedField => f !== undefined);
+        changes.push({
+          lead,
+          change: 'created',
+          occurredAt: new Date(Number(creation.occurred_at)).toISOString(),
+          sourceEventId: creation.event_id,
+          echoFields: new Set(),
+          unknownFields,
+        });
+      }
+      const merge = ordered.find((r) => r.subscription_type.endsWith('.merge'));
+      if (merge) {
+        const merged = (merge.payload.mergedObjectIds ?? []).map(String).filter((id) => id !== objectId);
+        changes.push({
+          lead,
+          change: 'merged',
+          occurredAt: new Date(Number(merge.occurred_at)).toISOString(),
+          sourceEventId: merge.event_id,
+          echoFields: new Set(),
+          mergedLeadIds: merged.map((id) => leadIdFor('hubspot', this.mapping.objectType, id)),
+        });
+      }
+      if (props.length) {
+        const latest = props[props.length - 1];
+        changes.push({
+          lead,
+          change: 'updated',
+          occurredAt: new Date(Number(latest.occurred_at)).toISOString(),
+          sourceEventId: latest.event_id,
+          changedFields,
+          echoFields,
+        });
+      }
+      const triggered = creation !== undefined || human.some((r) => this.mapping.engagementTriggers.includes(r.payload.propertyName!));
+      if (triggered) engagementDue.push({ id: objectId, lead });
+    }
+
+    const engagements = await this.readEngagements(em, engagementDue);
+    await ingest(
+      em,
+      {
+        outbox: this.runtime.outbox,
+        mapping: this.mapping,
+        signals: this.signals,
+        engagementDedupe: this.runtime.processed('hubspot-events'),
+        source: this.runtime.source,
+        now: () => new Date(this.clock.now()),
+      },
+      { changes, engagements, activities: [] },
+    );
+  }
+
+  /** Behavioural events HubSpot's webhooks do not carry, from the events API since each contact's cursor. */
+  private async readEngagements(em: EntityManager, due: { id: string; lead: CanonicalLead }[]): Promise<ObservedEngagement[]> {
+    if (due.length === 0) return [];
+    const names = due.map((d) => `hubspot-events:${d.id}`);
+    const cursors = await readCursors(em, names);
+    const moved = new Map<string, string>();
+    const out: ObservedEngagement[] = [];
+    for (const d of due) {
+      const name = `hubspot-events:${d.id}`;
+      const since = cursors.get(name);
+      const events = await this.api.contactEvents(d.id, since ? new Date(since) : undefined);
+      let latest = since;
+      for (const e of events) {
+        if (!latest || e.occurredAt > latest) latest = e.occurredAt;
+        const fact = this.factOf(e);
+        if (fact) out.push({ leadId: d.lead.leadId, crm: d.lead.crm as CrmRef, fact });
+      }
+      if (latest && latest !== since) moved.set(name, latest);
+    }
+    await writeCursors(em, moved);
+    return out;
+  }
+
+  private factOf(e: HubSpotEvent): EngagementFact | undefined {
+    const type = this.mapping.eventTypes[e.eventType];
+    if (!type) return undefined;
+    const pick = (keys: string[]) => keys.map((k) => e.properties[k]).find((v) => v !== undefined && v !== '');
+    const p = this.mapping.eventProperties;
+    const fact: EngagementFact = { type, occurredAt: e.occurredAt, sourceEventId: e.id };
+    const url = pick(p.url);
+    const name = pick(p.title);
+    const formId = pick(p.formId);
+    const campaign = pick(p.campaign);
+    if (url) fact.url = url;
+    if (name) fact.name = name;
+    if (formId) fact.formId = formId;
+    if (campaign) fact.campaign = campaign;
+    if (type === 'custom_event') fact.name ??= e.eventType;
+    return fact;
+  }
+}

@@ -1,0 +1,130 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { JsonLogger, counter, histogram } from '@baton/observability';
+import { ServiceRuntime } from '@baton/platform';
+import type { Clock } from '../api-budget/clock.js';
+import { acceptDelivery } from './inbox.js';
+import type { HubSpotInboxWorker } from './inbox-worker.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubSpotSignature } from './signature.js';
+import { parseWebhookBatch } from './webhook-events.js';
+
+export const HUBSPOT_WEBHOOK_SETTINGS = Symbol('HUBSPOT_WEBHOOK_SETTINGS');
+
+export interface HubSpotWebhookSettings {
+  clientSecret: string;
+  /** The public base URL HubSpot calls (scheme + host); the path and query come from the request. */
+  publicUrl?: string;
+  maxBodyBytes: number;
+  clock: Clock;
+  worker: HubSpotInboxWorker;
+}
+
+const requests = counter('baton_hubspot_webhook_requests_total', 'Webhook deliveries by outcome', ['outcome']);
+const ackSeconds = histogram('baton_hubspot_webhook_ack_seconds', 'Time from request to 2xx', [], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]);
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/**
+ * HubSpot webhook deliveries. The body is read here, byte for byte, because the v3 signature
+ * covers the raw bytes: nothing parses or re-serialises it before the check. 2xx is answered
+ * only after the events are committed to the inbox; 401/400/413 are not retried by HubSpot,
+ * a 5xx (database down) is.
+ */
+@Controller('webhooks')
+export class HubSpotWebhookController {
+  private readonly log = new JsonLogger('hubspot.webhook');
+
+  constructor(
+    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
+    @Inject(HUBSPOT_WEBHOOK_SETTINGS) private readonly settings: HubSpotWebhookSettings,
+  ) {}
+
+  @Post('hubspot')
+  async receive(@Req() req: IncomingMessage & { originalUrl?: string }, @Res() res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.settings.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        requests.inc({ outcome: 'too_large' });
+        res.setHeader('connection', 'close');
+        reply(res, 413, { status: 'error', message: `body larger than ${this.settings.maxBodyBytes} bytes` });
+        return;
+      }
+      throw err;
+    }
+    const path = req.originalUrl ?? req.url ?? '/';
+    const base = this.settings.publicUrl ?? `${headerOf(req, 'x-forwarded-proto') ?? 'http'}://${headerOf(req, 'x-forwarded-host') ?? req.headers.host}`;
+    const verdict = verifyHubSpotSignature(
+      {
+        method: req.method ?? 'POST',
+        uri: `${base}${path}`,
+        rawBody: raw,
+        signature: headerOf(req, SIGNATURE_HEADER),
+        timestamp: headerOf(req, TIMESTAMP_HEADER),
+      },
+      this.settings.clientSecret,
+      this.settings.clock.now(),
+    );
+    if (!verdict.valid) {
+      requests.inc({ outcome: `rejected_${verdict.reason}` });
+      this.log.warn('webhook rejected', { reason: verdict.reason, path });
+      reply(res, 401, { status: 'error', message: `signature ${verdict.reason}` });
+      return;
+    }
+    const parsed = parseWebhookBatch(raw);
+    if (!parsed.ok) {
+      requests.inc({ outcome: 'invalid' });
+      reply(res, 400, { status: 'error', message: parsed.problem });
+      return;
+    }
+    try {
+      const result = await acceptDelivery(this.runtime.db, parsed.events);
+      requests.inc({ outcome: 'accepted' });
+      this.settings.worker.nudge();
+      ackSeconds.observe((performance.now() - started) / 1000);
+      reply(res, 200, { status: 'ok', ...result });
+    } catch (err) {
+      requests.inc({ outcome: 'store_failed' });
+      this.log.error('could not store webhook delivery; HubSpot will retry', { error: err as Error });
+      reply(res, 503, { status: 'error', message: 'temporarily unavailable' });
+    }
+  }
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
