@@ -1,28 +1,26 @@
 import { Topics, type EventOf, type LeadDisqualified, type LeadEngagement, type LeadProfile, type NewEvent, type TopicName } from '@baton/domain';
-import { EventPublisher, type KafkaConnection } from '@baton/kafka';
-import { loadEnv, type BaseEnv } from '@baton/platform';
-import { dropSchema, isolatedEnv, kafkaFor } from '@baton/testing';
+import { EventPublisher, createKafka } from '@baton/kafka';
+import { loadEnv } from '@baton/platform';
+import { dropSchema, isolatedEnv, kafkaFor, type TestEnv, type TestKafka } from '@baton/testing';
 import { ScoringEnvSchema, type ScoringEnv } from '../src/config/scoring-env.js';
 
 /** A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and group. */
-export function scoringEnv(name: string, overrides: Record<string, string> = {}, base: BaseEnv = isolatedEnv(name)): ScoringEnv {
-  const scoring = loadEnv(ScoringEnvSchema, {
-    KAFKA_BROKERS: base.KAFKA_BROKERS.join(','),
-    DATABASE_URL: base.DATABASE_URL,
+export function scoringEnv(name: string, overrides: Record<string, string> = {}, base: TestEnv = isolatedEnv(name)): ScoringEnv {
+  return loadEnv(ScoringEnvSchema, {
+    ...toEnvStrings(base),
     SCORING_CONSUMER_GROUP: `baton-scoring-${base.DATABASE_SCHEMA}`,
     ...overrides,
   });
-  return { ...scoring, ...base };
 }
 
-export function toEnvStrings(env: ScoringEnv): Record<string, string> {
+export function toEnvStrings(env: object): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : String(v);
   return out;
 }
 
 export interface Upstream {
-  kafka: KafkaConnection;
+  kafka: TestKafka;
   publisher: EventPublisher;
   engagements(list: LeadEngagement[], id?: (e: LeadEngagement) => string): Promise<void>;
   profiles(list: LeadProfile[]): Promise<void>;
@@ -32,8 +30,9 @@ export interface Upstream {
 
 /** Plays crm-connector: publishes inbound events with a plain publisher. */
 export async function upstream(env: ScoringEnv): Promise<Upstream> {
-  const kafka = kafkaFor(env, 'baton-test-upstream');
-  const publisher = new EventPublisher(kafka, 'baton/crm-connector');
+  const kafka = kafkaFor(env, 'baton-test-reader');
+  const connection = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'baton-test-upstream', topicPrefix: env.KAFKA_TOPIC_PREFIX });
+  const publisher = new EventPublisher(connection, 'baton/crm-connector');
   await publisher.connect();
   const send = async <T extends TopicName>(events: NewEvent<T>[]) => {
     for (let i = 0; i < events.length; i += 1000) await publisher.publish(events.slice(i, i + 1000) as NewEvent<TopicName>[]);

@@ -1,0 +1,102 @@
+import { basename, dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createServiceDataSource } from '@baton/persistence';
+import { BaseEnvSchema, ConfigError, PolicyError, loadEnv } from '@baton/platform';
+import { policyDir } from './policy/policy-dir.js';
+import { SCORING_POLICY_FILE, loadScoringRules, type ScoringRules } from './policy/scoring-policy.js';
+import { ReviewStore, type Period } from './review/review-store.js';
+import type { BacktestResult, ScoreReview } from './review/score-review.js';
+import { SERVICE_NAME } from './scoring-service.js';
+
+const USAGE = `usage:
+  cli.ts validate [file]                                   check a scoring policy (default: $BATON_POLICY_DIR/scoring.yaml)
+  cli.ts review --from YYYY-MM-DD --to YYYY-MM-DD [--json]  conversion by score band, SQL -> opportunity, best threshold
+  cli.ts backtest <candidate.yaml> --from ... --to ... [--json]  replay stored history against a candidate rules file`;
+
+const DbEnvSchema = BaseEnvSchema.pick({ DATABASE_URL: true, DATABASE_SCHEMA: true });
+
+function rulesFrom(file: string | undefined): ScoringRules {
+  return file ? loadScoringRules(dirname(file), basename(file)) : loadScoringRules(policyDir(), SCORING_POLICY_FILE);
+}
+
+function period(values: { from?: string; to?: string }): Period {
+  const day = z.iso.date().or(z.iso.datetime({ offset: true }));
+  const from = day.safeParse(values.from);
+  const to = day.safeParse(values.to);
+  if (!from.success || !to.success) throw new ConfigError(['--from and --to are required dates (YYYY-MM-DD)']);
+  return { from: new Date(from.data), to: new Date(to.data) };
+}
+
+async function withStore<T>(rules: ScoringRules, work: (store: ReviewStore) => Promise<T>): Promise<T> {
+  const env = loadEnv(DbEnvSchema);
+  const db = createServiceDataSource({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA ?? SERVICE_NAME });
+  await db.initialize();
+  try {
+    return await work(new ReviewStore(db, rules));
+  } finally {
+    await db.destroy();
+  }
+}
+
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+
+export function formatReview(r: ScoreReview): string {
+  const lines = [`Score review ${r.period.from.slice(0, 10)} .. ${r.period.to.slice(0, 10)}: ${r.leads} leads, ${r.converted} became opportunities`, '', 'band      leads  converted  rate'];
+  for (const b of r.bands) lines.push(`${b.band.padEnd(9)} ${String(b.leads).padStart(5)}  ${String(b.converted).padStart(9)}  ${pct(b.conversionRate).padStart(6)}`);
+  lines.push('', `SQLs: ${r.sql.qualifications} qualifications of ${r.sql.leads} leads; ${r.sql.becameOpportunity} became opportunities (${pct(r.sql.conversionRate)})`);
+  const fit = (label: string, f: ScoreReview['bestThreshold']) =>
+    f ? `${label} ${f.threshold}: catches ${pct(f.recall)} of converters, ${pct(f.falsePositiveRate)} of the others, precision ${pct(f.precision)}` : `${label}: not enough conversions to tell`;
+  lines.push(fit('current threshold', r.currentThreshold), fit('best separating threshold', r.bestThreshold));
+  if (r.disqualifications.length) lines.push('', 'disqualifications: ' + r.disqualifications.map((d) => `${d.reason} -> ${d.outcome}: ${d.count}`).join(', '));
+  return lines.join('\n');
+}
+
+export function formatBacktest(r: { current: BacktestResult; candidate: BacktestResult }): string {
+  const row = (label: string, b: BacktestResult) =>
+    `${label.padEnd(10)} ${b.rulesVersion.padEnd(24)} ${String(b.sqls).padStart(5)} ${String(b.sqlsConverted).padStart(10)} ${pct(b.precision).padStart(9)} ${String(b.convertersMissed).padStart(7)}`;
+  return [`Backtest over ${r.current.leads} leads`, 'rules      version                    SQLs  converted precision  missed', row('current', r.current), row('candidate', r.candidate)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const [command, file] = positionals;
+  switch (command) {
+    case 'validate': {
+      const rules = rulesFrom(file);
+      const p = rules.policy;
+      console.log(`${rules.file}: valid (version ${rules.version}; ${p.engagementRules.length} engagement rules, ${p.fitRules.length} fit rules, SQL at ${p.thresholds.sql} with ${p.thresholds.minHighIntentSignals} high-intent signals)`);
+      return 0;
+    }
+    case 'review': {
+      const report = await withStore(rulesFrom(undefined), (s) => s.review(period(values)));
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatReview(report));
+      return 0;
+    }
+    case 'backtest': {
+      if (!file) throw new ConfigError(['backtest needs a candidate rules file']);
+      const candidate = rulesFrom(file);
+      const report = await withStore(rulesFrom(undefined), (s) => s.backtest(period(values), candidate));
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatBacktest(report));
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 64;
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof PolicyError || err instanceof ConfigError) {
+    console.error(err.message);
+    process.exitCode = err instanceof PolicyError ? 1 : 78;
+  } else {
+    throw err;
+  }
+}
