@@ -142,7 +142,8 @@ export class EventConsumer {
       autoCommit: true,
       autoCommitInterval: 1_000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      // Partitions are independent (a lead's events share one), so they are handled side by side.
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.running = true;
