@@ -1,5 +1,6 @@
-import type { BaseEnv } from '@baton/platform';
-import { ServiceRuntime } from '@baton/platform';
+import { createKafka, EventPublisher, type KafkaConnection } from '@baton/kafka';
+import { BaseEnvSchema, ServiceRuntime, loadEnv, type BaseEnv } from '@baton/platform';
+import type { TestEnv } from '@baton/testing';
 import { AssignmentService } from '../src/assignment/assignment.service.js';
 import type { Clock } from '../src/clock.js';
 import { RoutingTables1763900000000 } from '../src/database/routing.migration.js';
@@ -7,6 +8,28 @@ import type { RoutingPolicy } from '../src/policy/policy.js';
 import { seedRoster } from '../src/roster/roster.store.js';
 import { routingConsumer } from '../src/routing.consumers.js';
 import { ROUTING_TOPICS } from '../src/routing.topics.js';
+
+/** The test environment, validated as the service validates its own. */
+export function serviceEnv(env: TestEnv): BaseEnv {
+  return loadEnv(BaseEnvSchema, {
+    KAFKA_BROKERS: env.KAFKA_BROKERS.join(','),
+    KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX,
+    KAFKA_TOPIC_PARTITIONS: String(env.KAFKA_TOPIC_PARTITIONS),
+    KAFKA_REPLICATION_FACTOR: String(env.KAFKA_REPLICATION_FACTOR),
+    DATABASE_URL: env.DATABASE_URL,
+    DATABASE_SCHEMA: env.DATABASE_SCHEMA,
+    PORT: String(env.PORT),
+    LOG_LEVEL: env.LOG_LEVEL,
+  });
+}
+
+/** An upstream producer (scoring, sla) on the test's topics. */
+export async function upstreamPublisher(env: TestEnv, source: string): Promise<{ kafka: KafkaConnection; publisher: EventPublisher }> {
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `test-${source}`, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+  const publisher = new EventPublisher(kafka, `baton/${source}`);
+  await publisher.connect();
+  return { kafka, publisher };
+}
 
 export interface RoutingInstance {
   runtime: ServiceRuntime;
@@ -16,14 +39,14 @@ export interface RoutingInstance {
 
 /** One routing replica on the real broker and Postgres, wired exactly as main.ts wires it (minus HTTP). */
 export async function startRouting(
-  env: BaseEnv,
+  env: TestEnv,
   policy: RoutingPolicy,
   clock: Clock,
   opts: { consume?: boolean; relay?: boolean; maxBatch?: number } = {},
 ): Promise<RoutingInstance> {
   const runtime = await ServiceRuntime.start({
     service: 'routing',
-    env,
+    env: serviceEnv(env),
     topics: ROUTING_TOPICS,
     migrations: [RoutingTables1763900000000],
     relay: opts.relay,

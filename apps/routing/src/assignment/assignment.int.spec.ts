@@ -1,22 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
-import { EventPublisher } from '@baton/kafka';
-import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
+import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
 import { ManualClock } from '../clock.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import { startRouting } from '../../test/harness.js';
+import { startRouting, upstreamPublisher } from '../../test/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function publisherFor(env: ReturnType<typeof isolatedEnv>) {
-  const kafka = kafkaFor(env);
-  const publisher = new EventPublisher(kafka, 'baton/scoring');
-  await publisher.connect();
+async function publisherFor(env: TestEnv) {
+  const { publisher } = await upstreamPublisher(env, 'scoring');
   cleanups.push(() => publisher.disconnect());
-  return { kafka, publisher };
+  return { kafka: kafkaFor(env), publisher };
 }
 
 type Envelope<T> = { id: string; subject: string; data: T };

@@ -18,7 +18,7 @@ import { JsonLogger, counter, histogram } from '@baton/observability';
 import type { ServiceRuntime } from '@baton/platform';
 import type { Clock } from '../clock.js';
 import type { RoutingPolicy } from '../policy/policy.js';
-import type { RotationState } from '../rotation/weighted-rotation.js';
+import { pruneRotation, type RotationState } from '../rotation/weighted-rotation.js';
 import { loadReps } from '../roster/roster.store.js';
 import { leadFacts, type LeadFacts } from '../rules/lead-facts.js';
 import { matchingRules } from '../rules/rules.js';
@@ -198,7 +198,7 @@ export class AssignmentService {
       : [];
     const book = new RoutingBook(
       reps,
-      new Map(rotationRows.map((r) => [r.pool_id, r.credits])),
+      new Map(rotationRows.map((r) => [r.pool_id, pruneRotation(r.credits, policy.pools.get(r.pool_id)?.members ?? [])])),
       new Map(loads.map((l) => [`${l.rep_id}|${l.day}`, l.assigned])),
       new Map(pending.filter((p) => p.replaces && p.replaces.kind === 'rep').map((p) => [p.leadId, p.replaces!.repId])),
       new Map(companyRows.map((r) => [r.domain, r.rep_id])),
