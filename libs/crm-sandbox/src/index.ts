@@ -1,3 +1,7 @@
 export * from './hubspot.js';
 export { hubspotSignatureUri, signHubSpotV3, signHubSpotV1 } from './hubspot-signature.js';
 export type { RecordedRequest } from './http.js';
+export * from './salesforce.js';
+export * from './salesforce-schema.js';
+export { CDC_CHANNELS } from './cometd.js';
+export { parseSoql, SoqlError } from './soql.js';
