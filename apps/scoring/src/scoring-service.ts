@@ -70,6 +70,8 @@ export async function startScoringService(opts: ScoringServiceOptions): Promise<
     groupId: env.SCORING_CONSUMER_GROUP,
     maxBatchSize: env.SCORING_BATCH_SIZE,
     partitionsConsumedConcurrently: env.SCORING_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: env.SCORING_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: Math.min(3000, Math.floor(env.SCORING_SESSION_TIMEOUT_MS / 5)),
   });
   consumer
     .onBatch(Topics.LeadEngagement, async (items) => {

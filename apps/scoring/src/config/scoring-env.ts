@@ -11,6 +11,8 @@ export const ScoringEnvSchema = BaseEnvSchema.extend({
   SCORING_CONSUMER_GROUP: z.string().min(1).default('baton-scoring'),
   SCORING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
+  /** How long the group waits for a silent replica before giving its partitions to the others. */
+  SCORING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
 }).superRefine((env, ctx) => {
   if (env.SUMMARIZER === 'llm' && !env.LLM_API_URL) {
     ctx.addIssue({ code: 'custom', path: ['LLM_API_URL'], message: 'is required when SUMMARIZER=llm' });
