@@ -13,6 +13,11 @@ export interface HubSpotApiOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/** Counts the HTTP requests one piece of work took (attempts included). */
+export interface CallMeter {
+  calls: number;
+}
+
 export interface HubSpotEvent {
   id: string;
   eventType: string;
@@ -57,9 +62,10 @@ export class HubSpotApi {
     this.client = new Client({ accessToken: opts.accessToken, basePath: opts.basePath, numberOfApiCallRetries: 0 });
   }
 
-  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
     return callCrm({ provider: 'hubspot', limiter: this.opts.limiter, classify: classifyHubSpotError, retry: this.opts.retry, operation }, () => {
       this.requestsSent++;
+      if (meter) meter.calls++;
       return fn();
     });
   }
@@ -100,11 +106,11 @@ export class HubSpotApi {
     return events;
   }
 
-  async updateContact(id: string, properties: Record<string, string>): Promise<void> {
-    await this.call('contacts.update', () => this.client.crm.contacts.basicApi.update(id, { properties }));
+  async updateContact(id: string, properties: Record<string, string>, meter?: CallMeter): Promise<void> {
+    await this.call('contacts.update', () => this.client.crm.contacts.basicApi.update(id, { properties }), meter);
   }
 
-  async createTask(contactId: string, properties: Record<string, string>): Promise<string> {
+  async createTask(contactId: string, properties: Record<string, string>, meter?: CallMeter): Promise<string> {
     const res = await this.call('tasks.create', () =>
       this.client.crm.objects.tasks.basicApi.create({
         properties,
@@ -115,12 +121,13 @@ export class HubSpotApi {
           },
         ],
       }),
+      meter,
     );
     return String(res.id);
   }
 
-  async addToList(listId: string, contactId: string): Promise<void> {
-    await this.call('lists.memberships.add', () => this.client.crm.lists.membershipsApi.add(listId, [contactId]));
+  async addToList(listId: string, contactId: string, meter?: CallMeter): Promise<void> {
+    await this.call('lists.memberships.add', () => this.client.crm.lists.membershipsApi.add(listId, [contactId]), meter);
   }
 
   async contactPropertyNames(): Promise<Set<string>> {

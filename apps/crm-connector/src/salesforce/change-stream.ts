@@ -1,0 +1,118 @@
+import { StreamingExtension } from 'jsforce/lib/api/streaming.js';
+import { JsonLogger, counter } from '@baton/observability';
+import type { ServiceRuntime } from '@baton/platform';
+import type { Clock } from '../api-budget/clock.js';
+import { readCursors, writeCursors } from '../store/stream-cursors.js';
+import { parseChangeEvent, type ChangeEvent } from './change-events.js';
+import { ingestChangeEvents, type SalesforceIngestDeps } from './salesforce-ingest.js';
+
+export const CDC_CHANNELS = ['/data/LeadChangeEvent', '/data/TaskChangeEvent'] as const;
+
+/** -1: only events from now on (first start); afterwards always the stored replayId. */
+const FIRST_START_REPLAY = -1;
+
+const received = counter('baton_salesforce_cdc_events_total', 'CDC events received', ['channel']);
+
+interface FayeClient {
+  subscribe(channel: string, listener: (message: unknown) => void): PromiseLike<unknown> & { cancel(): void };
+  disconnect(): void;
+}
+
+export function cursorName(channel: string): string {
+  return `cdc:${channel}`;
+}
+
+/**
+ * Salesforce Change Data Capture through jsforce streaming (CometD with the Replay extension),
+ * one client per channel. Events are worked in arrival order in small batches; each batch's
+ * domain events and the channel's last replayId are committed together, so after a restart
+ * the stream resumes right after the last event that was turned into domain events.
+ */
+export class SalesforceChangeStream {
+  private readonly log = new JsonLogger('salesforce.cdc');
+  private readonly clients: FayeClient[] = [];
+  private readonly pending: ChangeEvent[] = [];
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly deps: SalesforceIngestDeps,
+    private readonly clock: Clock,
+    private readonly batchSize = 200,
+  ) {}
+
+  private get runtime(): ServiceRuntime {
+    return this.deps.runtime;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const cursors = await this.runtime.transaction((em) => readCursors(em, CDC_CHANNELS.map(cursorName)));
+    for (const channel of CDC_CHANNELS) {
+      const stored = cursors.get(cursorName(channel));
+      const replayFrom = stored !== undefined ? Number(stored) : FIRST_START_REPLAY;
+      const client = this.deps.api.conn.streaming.createClient([new StreamingExtension.Replay(channel, replayFrom)]) as unknown as FayeClient;
+      const subscription = client.subscribe(channel, (message) => this.receive(channel, message));
+      await subscription;
+      this.clients.push(client);
+      this.log.info('subscribed', { channel, replayFrom });
+    }
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const c of this.clients.splice(0)) c.disconnect();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private receive(channel: string, message: unknown): void {
+    const event = parseChangeEvent(channel, message);
+    if (!event) {
+      this.log.warn('unreadable change event ignored', { channel });
+      return;
+    }
+    received.inc({ channel });
+    this.pending.push(event);
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running || this.pending.length) {
+      if (this.pending.length === 0) {
+        if (!this.running) break;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.pending.slice(0, this.batchSize);
+      try {
+        await this.runtime.transaction(async (em) => {
+          await ingestChangeEvents(em, this.deps, batch);
+          const last = new Map<string, string>();
+          for (const e of batch) last.set(cursorName(e.channel), String(e.replayId));
+          await writeCursors(em, last);
+        });
+        this.pending.splice(0, batch.length);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.log.error('change events not applied; retrying', { error: err as Error, failures, events: batch.length });
+        if (!this.running) break; // unapplied events are replayed from the stored replayId on restart
+        await this.clock.sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+      }
+    }
+  }
+
+  /** Events received but not yet committed (for tests and readiness). */
+  get backlog(): number {
+    return this.pending.length;
+  }
+}
