@@ -107,7 +107,8 @@ export class CometdEndpoint {
     await Promise.resolve();
   }
 
-  private prune(): void {
+  /** Drops events older than the retention window (3 days on Salesforce). */
+  prune(): void {
     const horizon = this.options.now() - this.options.retentionMs;
     const retained = this.options.retained;
     while (retained.length > 0 && retained[0].createdAt < horizon) {

@@ -181,13 +181,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
 
   // ---------- change events ----------
 
-  const pruneRetention = () => {
-    const horizon = now() - RETENTION_MS;
-    while (retained.length > 0 && retained[0].createdAt < horizon) retained.shift();
-  };
-
   const publishChange = (entityName: 'Lead' | 'Task', header: Omit<ChangeEventHeader, 'entityName' | 'transactionKey' | 'sequenceNumber' | 'commitTimestamp' | 'commitNumber' | 'diffFields' | 'nulledFields'> & { nulledFields?: string[] }, body: SalesforceRecord) => {
-    pruneRetention();
+    cometd.prune();
     const channel = `/data/${entityName}ChangeEvent`;
     schemas[channel] ??= randomId(22, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-');
     const payload: ChangeEventPayload = {
