@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { ServiceRuntime, runService } from '@baton/platform';
+import { AppModule } from './app.module.js';
+import { loadConnectorEnv } from './config/env.js';
+import { CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector } from './connector.js';
+import { loadConnectorPolicy } from './policy/policy.js';
+import { ConnectorTables1763900000000 } from './store/connector.migration.js';
+
+await runService(CONNECTOR_SERVICE, async () => {
+  const env = loadConnectorEnv();
+  const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
+  const runtime = await ServiceRuntime.start({
+    service: CONNECTOR_SERVICE,
+    env,
+    topics: CONNECTOR_TOPICS,
+    migrations: [ConnectorTables1763900000000],
+  });
+  const connector = new Connector(runtime, env, policy);
+  // The webhook controller reads the raw body itself: the signature covers the exact bytes.
+  return { module: AppModule.forRuntime(runtime, connector), port: env.PORT, nestOptions: { bodyParser: false } };
+});
