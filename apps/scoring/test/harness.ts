@@ -1,4 +1,4 @@
-import { Topics, type EventOf, type LeadDisqualified, type LeadEngagement, type LeadProfile, type NewEvent, type TopicName } from '@baton/domain';
+import { Topics, type EventOf, type LeadActivity, type LeadDisqualified, type LeadEngagement, type LeadProfile, type NewEvent, type TopicName } from '@baton/domain';
 import { EventPublisher, createKafka } from '@baton/kafka';
 import { loadEnv } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, type TestEnv, type TestKafka } from '@baton/testing';
@@ -25,6 +25,7 @@ export interface Upstream {
   engagements(list: LeadEngagement[], id?: (e: LeadEngagement) => string): Promise<void>;
   profiles(list: LeadProfile[]): Promise<void>;
   disqualified(d: LeadDisqualified): Promise<void>;
+  activities(list: LeadActivity[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +45,7 @@ export async function upstream(env: ScoringEnv): Promise<Upstream> {
       send(list.map((e) => ({ topic: Topics.LeadEngagement, subject: e.leadId, id: id(e), data: e as EventOf<typeof Topics.LeadEngagement> }))),
     profiles: (list) => send(list.map((p) => ({ topic: Topics.LeadProfile, subject: p.leadId, id: `profile:${p.leadId}:${p.occurredAt}`, data: p }))),
     disqualified: (d) => send([{ topic: Topics.LeadDisqualified, subject: d.leadId, id: `dq:${d.sourceEventId}`, data: d }]),
+    activities: (list) => send(list.map((a) => ({ topic: Topics.LeadActivity, subject: a.leadId, id: `act:${a.sourceEventId}`, data: a }))),
     close: () => publisher.disconnect(),
   };
 }
