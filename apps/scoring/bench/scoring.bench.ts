@@ -1,0 +1,258 @@
+// Scoring benchmark: prints the raw kafkajs produce -> consume floor on this broker next to
+// engagement events/s through the scoring service (consume -> score -> persist -> outbox), and
+// the p99 time from an event on lead.engagement.v1 to its lead.qualified.v1 at 500 events/s.
+//
+//   npx nx run scoring:bench        (BENCH_EVENTS, BENCH_LATENCY_SECONDS, BENCH_RATE to change the run)
+import { cpus } from 'node:os';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
+import { toRecord } from '@baton/kafka';
+import { JsonLogger } from '@baton/observability';
+import { loadEnv } from '@baton/platform';
+import { dropSchema, isolatedEnv, query, uniqueName } from '@baton/testing';
+import { ScoringEnvSchema } from '../src/config/scoring-env.js';
+import { loadScoringRules } from '../src/policy/scoring-policy.js';
+import { BUNDLED_POLICY_DIR } from '../src/policy/policy-dir.js';
+import { startScoringService } from '../src/scoring-service.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const PARTITIONS = 6;
+const EVENTS_PER_LEAD = 10;
+
+JsonLogger.configure({ level: 'error' });
+const base = isolatedEnv('bench', { KAFKA_TOPIC_PARTITIONS: PARTITIONS, LOG_LEVEL: 'error' });
+const env = loadEnv(ScoringEnvSchema, {
+  KAFKA_BROKERS: base.KAFKA_BROKERS.join(','),
+  KAFKA_TOPIC_PREFIX: base.KAFKA_TOPIC_PREFIX,
+  KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
+  DATABASE_URL: base.DATABASE_URL,
+  DATABASE_SCHEMA: base.DATABASE_SCHEMA!,
+  LOG_LEVEL: 'error',
+  SCORING_CONSUMER_GROUP: uniqueName('bench-scoring'),
+});
+const schema = env.DATABASE_SCHEMA!;
+const kafka = new Kafka({ clientId: 'scoring-bench', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+const physical = (t: string) => `${env.KAFKA_TOPIC_PREFIX}${t}`;
+
+function leadId(n: number): string {
+  return `hubspot:contact:${n}`;
+}
+
+const PAGES = ['/product/sso', '/product/audit', '/docs/setup', '/blog/zero-trust', '/customers', '/integrations/okta'];
+
+/** A realistic signal mix: mostly page views and e-mail, some downloads, a few hand-raisers. */
+function engagementFor(lead: number, n: number, now: number): LeadEngagement {
+  const id = leadId(lead);
+  const occurredAt = new Date(now - (EVENTS_PER_LEAD - n) * 3_600_000).toISOString();
+  const pick = (lead * 31 + n * 7) % 20;
+  const kind: EngagementKind =
+    pick < 9 ? 'page_viewed' : pick < 12 ? 'email_opened' : pick < 14 ? 'email_clicked' : pick < 17 ? 'content_downloaded' : pick < 19 ? 'pricing_page_viewed' : 'demo_requested';
+  return {
+    leadId: id,
+    crm: { provider: 'hubspot', objectType: 'contact', id: String(lead) },
+    kind,
+    occurredAt,
+    sourceEventId: `${id}#${n}`,
+    detail: kind === 'content_downloaded' ? { title: 'Security whitepaper', contentTag: 'security' } : { url: `https://acme.example${PAGES[(lead + n) % PAGES.length]}` },
+  };
+}
+
+function profileFor(lead: number, now: number): LeadProfile {
+  const id = leadId(lead);
+  return {
+    leadId: id,
+    crm: { provider: 'hubspot', objectType: 'contact', id: String(lead), url: `https://app.hubspot.com/contacts/1/record/0-1/${lead}` },
+    change: 'created',
+    occurredAt: new Date(now - 30 * 86_400_000).toISOString(),
+    identity: { fullName: `Lead ${lead}`, email: `lead${lead}@acme.example`, company: 'Acme', title: lead % 3 ? 'Engineer' : 'VP Engineering', country: 'DE' },
+    firmographics: { employees: 300 + (lead % 5000), industry: 'Software' },
+  };
+}
+
+function engagementRecord(e: LeadEngagement) {
+  const r = toRecord(Topics.LeadEngagement, makeEvent('baton/crm-connector', { topic: Topics.LeadEngagement, subject: e.leadId, data: e }));
+  return { key: r.key, value: r.value, headers: r.headers };
+}
+
+async function sendAll(producer: Producer, topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]) {
+  for (let i = 0; i < messages.length; i += 2000) {
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + 2000) }] });
+  }
+}
+
+async function count(sql: string): Promise<number> {
+  return Number((await query<{ n: string }>(sql))[0].n);
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+async function rawFloor(messages: { key: string; value: string }[]): Promise<{ produce: number; consume: number }> {
+  const topic = physical('bench.raw');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const p0 = performance.now();
+  await sendAll(producer, topic, messages);
+  const produce = messages.length / ((performance.now() - p0) / 1000);
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: uniqueName('bench-raw'), maxBytesPerPartition: 1_048_576 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let c0 = 0;
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        if (c0 === 0) c0 = performance.now();
+        seen += batch.messages.length;
+        if (seen >= messages.length) resolve();
+      },
+    });
+  });
+  await done;
+  const consume = messages.length / ((performance.now() - c0) / 1000);
+  await consumer.disconnect();
+  return { produce, consume };
+}
+
+async function main(): Promise<void> {
+  const rules = loadScoringRules(BUNDLED_POLICY_DIR);
+  const now = Date.now();
+  const leads = Math.ceil(EVENTS / EVENTS_PER_LEAD);
+  const engagements: LeadEngagement[] = [];
+  // Interleave leads, as real traffic does: one signal of each lead, then the next round.
+  for (let n = 0; n < EVENTS_PER_LEAD; n++) for (let l = 0; l < leads; l++) engagements.push(engagementFor(l, n, now));
+  const records = engagements.slice(0, EVENTS).map(engagementRecord);
+  const avgBytes = Math.round(records.reduce((a, r) => a + r.value.length, 0) / records.length);
+
+  console.log(`scoring benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, ${PARTITIONS} partitions, ${records.length} engagement events (${avgBytes} B each) over ${leads} leads`);
+
+  // 1. The floor: plain kafkajs on the same broker, same message sizes, no work per message.
+  const floor = await rawFloor(records);
+  console.log(`raw kafkajs floor:        produce ${floor.produce.toFixed(0)} msg/s, consume ${floor.consume.toFixed(0)} msg/s`);
+
+  // 2. Throughput: the backlog is on the topic before the service starts.
+  const service0 = await startScoringService({ env, rules, consume: false });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const profiles = Array.from({ length: leads }, (_, l) => profileFor(l, now)).map((p) => {
+    const r = toRecord(Topics.LeadProfile, makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: p.leadId, data: p }));
+    return { key: r.key, value: r.value, headers: r.headers };
+  });
+  await sendAll(producer, physical(Topics.LeadProfile), profiles);
+  await sendAll(producer, physical(Topics.LeadEngagement), records);
+  let handled = 0;
+  let first = 0;
+  service0.consumer.raw.on(service0.consumer.raw.events.END_BATCH_PROCESS, (e) => {
+    if (e.payload.topic === physical(Topics.LeadEngagement)) handled += e.payload.batchSize;
+  });
+  service0.consumer.raw.on(service0.consumer.raw.events.START_BATCH_PROCESS, () => {
+    if (first === 0) first = performance.now();
+  });
+  await service0.consumer.start();
+  const total = records.length + profiles.length;
+  for (;;) {
+    if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (performance.now() - first) / 1000;
+  const qualified = await count(`SELECT count(*) AS n FROM ${schema}.qualification`);
+  console.log(
+    `scoring service:          ${(total / seconds).toFixed(0)} events/s consume -> score -> persist -> outbox (${total} events incl. ${profiles.length} profiles in ${seconds.toFixed(1)} s; ${qualified} leads qualified; ${handled} engagement messages)`,
+  );
+  await service0.runtime.flushOutbox();
+
+  // 3. Latency at RATE events/s: leads primed with two high-intent signals get the third one.
+  const primed = Math.ceil((RATE * LATENCY_SECONDS) / 5);
+  const base2 = 1_000_000;
+  const priming: { key: string; value: string; headers: Record<string, string> }[] = [];
+  for (let i = 0; i < primed; i++) {
+    const id = leadId(base2 + i);
+    const crm = { provider: 'hubspot' as const, objectType: 'contact', id: String(base2 + i) };
+    const p = profileFor(base2 + i, now);
+    const r = toRecord(Topics.LeadProfile, makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: id, data: p }));
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: physical(Topics.LeadProfile), messages: [{ key: r.key, value: r.value, headers: r.headers }] }] }).catch(() => undefined);
+    priming.push(
+      engagementRecord({ leadId: id, crm, kind: 'pricing_page_viewed', occurredAt: new Date(now - 7_200_000).toISOString(), sourceEventId: `${id}#p`, detail: { url: 'https://acme.example/pricing' } }),
+      engagementRecord({ leadId: id, crm, kind: 'content_downloaded', occurredAt: new Date(now - 3_600_000).toISOString(), sourceEventId: `${id}#c`, detail: { title: 'Security whitepaper', contentTag: 'security' } }),
+    );
+  }
+  await sendAll(producer, physical(Topics.LeadEngagement), priming);
+  for (;;) {
+    if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total + primed * 3) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await service0.runtime.flushOutbox();
+
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const reader = kafka.consumer({ groupId: uniqueName('bench-latency'), maxWaitTimeInMs: 50 });
+  await reader.connect();
+  await reader.subscribe({ topic: physical(Topics.LeadQualified), fromBeginning: false });
+  const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
+  await reader.run({
+    eachMessage: async ({ message }) => {
+      const t = performance.now();
+      const lead = message.key?.toString();
+      const t0 = lead ? sentAt.get(lead) : undefined;
+      if (t0 !== undefined) latencies.push(t - t0);
+    },
+  });
+  await joined;
+  await new Promise((r) => setTimeout(r, 1000));
+
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
+  const ticks = Math.round((LATENCY_SECONDS * 1000) / tickMs);
+  let sent = 0;
+  let qualifier = 0;
+  const t0 = performance.now();
+  for (let tick = 0; tick < ticks; tick++) {
+    const due = t0 + tick * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const batch: { key: string; value: string; headers: Record<string, string> }[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < perTick; i++, sent++) {
+      if (sent % 5 === 0 && qualifier < primed) {
+        const id = leadId(base2 + qualifier++);
+        const crm = { provider: 'hubspot' as const, objectType: 'contact', id: id.split(':')[2] };
+        batch.push(engagementRecord({ leadId: id, crm, kind: 'demo_requested', occurredAt: new Date().toISOString(), sourceEventId: `${id}#d`, detail: { formId: 'demo', title: 'Book a demo' } }));
+        keys.push(id);
+      } else {
+        batch.push(engagementRecord(engagementFor(sent % leads, 100 + Math.floor(sent / leads), Date.now())));
+      }
+    }
+    const start = performance.now();
+    for (const k of keys) sentAt.set(k, start);
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: physical(Topics.LeadEngagement), messages: batch }] });
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  const deadline = Date.now() + 15_000;
+  while (latencies.length < qualifier && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  console.log(
+    `latency at ${RATE}/s:        ${sent} events in ${elapsed.toFixed(1)} s (${(sent / elapsed).toFixed(0)}/s), ${latencies.length}/${qualifier} qualifications seen; ` +
+      `engagement -> lead.qualified p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+  );
+
+  await reader.disconnect();
+  await producer.disconnect();
+  await service0.stop();
+  await dropSchema(schema);
+  const admin = kafka.admin();
+  await admin.connect();
+  const mine = (await admin.listTopics()).filter((t) => t.startsWith(env.KAFKA_TOPIC_PREFIX));
+  await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+await main();
