@@ -156,9 +156,9 @@ export class CometdEndpoint {
       },
       outgoing: (message, request, callback) => {
         if (message.channel === '/meta/handshake') {
+          message.supportedConnectionTypes = ['long-polling'];
           if (message.successful) {
             message.ext = { replay: true, 'payload.format': true };
-            message.supportedConnectionTypes = ['long-polling'];
           } else if (message.error === '403::Handshake denied') {
             message.ext = { sfdc: { failureReason: '401::Authentication invalid' }, replay: true };
             message.advice = { reconnect: 'none' };

@@ -279,4 +279,22 @@ describe('HubSpot webhook sender', () => {
     expect(pretty.body).toContain('\n');
     expect(isValid(pretty, url)).toBe(true);
   });
+
+  it('echoes API writes as signed webhooks with changeSource INTEGRATION when a target is set', async () => {
+    const url = `${receiverUrl}/webhooks/hubspot`;
+    sandbox.setWebhookTarget(url);
+    try {
+      const client = new Client({ accessToken: 'pat-sandbox', basePath: sandbox.baseUrl });
+      const before = received.length;
+      const created = await client.crm.contacts.basicApi.create({ properties: { email: 'echo@acme.test' }, associations: [] });
+      await client.crm.contacts.basicApi.update(created.id, { properties: { hs_lead_status: 'OPEN', email: 'echo@acme.test' } });
+      await sandbox.webhooksSettled();
+      const batches = received.slice(before).map((r) => ({ r, events: JSON.parse(r.body) as Record<string, unknown>[] }));
+      expect(batches.map((b) => b.events.map((e) => e.subscriptionType))).toEqual([['contact.creation'], ['contact.propertyChange']]);
+      expect(batches[1].events[0]).toMatchObject({ objectId: Number(created.id), propertyName: 'hs_lead_status', propertyValue: 'OPEN', changeSource: 'INTEGRATION', sourceId: '4242' });
+      expect(batches.every((b) => isValid(b.r, url))).toBe(true);
+    } finally {
+      sandbox.setWebhookTarget(undefined);
+    }
+  });
 });

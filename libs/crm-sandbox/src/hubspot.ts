@@ -125,6 +125,12 @@ export interface HubSpotSandboxOptions {
   rateLimit?: { max: number; intervalMs: number };
   /** Clock (ms since epoch); defaults to Date.now. */
   now?: () => number;
+  /**
+   * When set, contact writes made through the API are echoed to this URL as signed webhooks
+   * (contact.creation / contact.propertyChange / contact.deletion, changeSource INTEGRATION),
+   * the way a portal with webhook subscriptions reports an integration's own writes.
+   */
+  webhookTargetUrl?: string;
   /** Seed owners; defaults to three sales reps. */
   owners?: HubSpotOwner[];
 }
@@ -155,6 +161,10 @@ export interface HubSpotSandbox {
   ): Promise<Response>;
   /** Clears the rolling rate-limit window (e.g. between test cases). */
   resetRateLimit(): void;
+  /** Where API writes are echoed as webhooks (see options.webhookTargetUrl); undefined stops it. */
+  setWebhookTarget(url: string | undefined): void;
+  /** Resolves once every echo webhook started so far has been answered. */
+  webhooksSettled(): Promise<void>;
 }
 
 // Association type ids HubSpot defines between engagements and contacts (associations v4 docs).
@@ -243,8 +253,17 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   const enumOptions = (values: string[]): HubSpotPropertyOption[] =>
     values.map((value, i) => ({ label: titleCase(value.toLowerCase()), value, displayOrder: i, hidden: false }));
 
-  for (const name of ['email', 'firstname', 'lastname', 'company', 'jobtitle', 'country', 'state', 'industry', 'phone', 'website', 'hs_analytics_source']) {
+  for (const name of ['email', 'firstname', 'lastname', 'company', 'jobtitle', 'country', 'state', 'city', 'zip', 'industry', 'phone', 'mobilephone', 'website', 'hs_email_domain']) {
     defineProperty({ name, type: 'string' }, true);
+  }
+  defineProperty({ name: 'hs_analytics_source', type: 'enumeration', label: 'Original Source', options: enumOptions(['ORGANIC_SEARCH', 'PAID_SEARCH', 'EMAIL_MARKETING', 'SOCIAL_MEDIA', 'REFERRALS', 'OTHER_CAMPAIGNS', 'DIRECT_TRAFFIC', 'OFFLINE', 'PAID_SOCIAL', 'AI_REFERRALS']) }, true);
+  defineProperty({ name: 'annualrevenue', type: 'string', label: 'Annual Revenue', fieldType: 'number' }, true);
+  // Analytics roll-ups HubSpot maintains itself (read-only through the API).
+  for (const name of ['hs_analytics_num_page_views', 'num_conversion_events', 'hs_analytics_num_visits']) {
+    defineProperty({ name, type: 'number', modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } }, true);
+  }
+  for (const name of ['hs_email_last_open_date', 'hs_email_last_click_date', 'hs_sales_email_last_clicked', 'hs_lifecyclestage_marketingqualifiedlead_date', 'hs_lifecyclestage_salesqualifiedlead_date']) {
+    defineProperty({ name, type: 'datetime', fieldType: 'date', modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } }, true);
   }
   defineProperty({ name: 'numemployees', type: 'enumeration', options: enumOptions(['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+']) }, true);
   defineProperty({ name: 'lifecyclestage', type: 'enumeration', label: 'Lifecycle Stage', options: enumOptions(LIFECYCLE_STAGES) }, true);
@@ -272,7 +291,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         problem(name, 'PROPERTY_DOESNT_EXIST', `Property "${name}" does not exist`);
         continue;
       }
-      if (READ_ONLY.has(name)) {
+      if (READ_ONLY.has(name) || property.modificationMetadata.readOnlyValue) {
         problem(name, 'READ_ONLY_VALUE', `${name} is a read only property; its value cannot be set.`);
         continue;
       }
@@ -371,6 +390,24 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return { status: 201, body: engagementView(engagement) };
   };
 
+  let webhookTarget = opts.webhookTargetUrl;
+  const inFlight = new Set<Promise<unknown>>();
+  /** Echoes an API write as HubSpot would report it to a subscribed app (one event per changed property). */
+  const echo = (objectId: string, kind: 'contact.creation' | 'contact.propertyChange' | 'contact.deletion', changed: Record<string, unknown>) => {
+    if (!webhookTarget) return;
+    const common = { objectId: Number(objectId), changeSource: 'INTEGRATION', sourceId: String(appId) };
+    const batch =
+      kind === 'contact.propertyChange'
+        ? Object.entries(changed).map(([propertyName, value]) =>
+            webhookEvent({ subscriptionType: kind, ...common, propertyName, propertyValue: value === null ? '' : String(value) }),
+          )
+        : [webhookEvent({ subscriptionType: kind, ...common })];
+    if (batch.length === 0) return;
+    const delivery = sendWebhook(webhookTarget, batch).catch(() => undefined);
+    inFlight.add(delivery);
+    void delivery.finally(() => inFlight.delete(delivery));
+  };
+
   const route = (req: SandboxRequest): SandboxResponse => {
     const { method, path, query, body } = req;
     let m: RegExpMatchArray | null;
@@ -418,7 +455,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         const existing = findContact(email, 'email', false);
         if (existing) return error(409, 'CONFLICT', `Contact already exists. Existing ID: ${existing.id}`);
       }
-      return { status: 201, body: contactView(storeContact(body.properties), Object.keys(body.properties)) };
+      const contact = storeContact(body.properties);
+      echo(contact.id, 'contact.creation', body.properties);
+      return { status: 201, body: contactView(contact, Object.keys(body.properties)) };
     }
     if ((m = path.match(/^\/crm\/v3\/objects\/contacts\/([^/]+)$/))) {
       const id = decodeURIComponent(m[1]);
@@ -435,7 +474,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         const invalid = validateProperties(body.properties);
         if (invalid) return invalid;
         const at = iso();
+        const changed = Object.fromEntries(Object.entries(body.properties).filter(([k, v]) => contact.properties[k] !== (v === null || v === '' ? null : String(v))));
         for (const [k, v] of Object.entries(body.properties)) contact.properties[k] = v === null || v === '' ? null : String(v);
+        echo(contact.id, 'contact.propertyChange', changed);
         contact.properties.lastmodifieddate = at;
         contact.updatedAt = at;
         return { status: 200, body: contactView(contact, Object.keys(body.properties)) };
@@ -445,6 +486,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         // Archiving is idempotent: an unknown or already archived id still answers 204.
         if (contact) {
           contact.archived = true;
+          echo(contact.id, 'contact.deletion', {});
           contact.archivedAt = iso();
         }
         return { status: 204 };
@@ -687,7 +729,10 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     clientSecret,
     appId,
     portalId,
-    close: () => server.close(),
+    close: async () => {
+      await Promise.all([...inFlight]);
+      await server.close();
+    },
     contacts,
     owners,
     properties,
@@ -716,6 +761,12 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     },
     webhookEvent,
     sendWebhook,
+    setWebhookTarget: (url) => {
+      webhookTarget = url;
+    },
+    webhooksSettled: async () => {
+      await Promise.all([...inFlight]);
+    },
     resetRateLimit: () => {
       acceptedAt = [];
     },

@@ -5,3 +5,4 @@ export * from './salesforce.js';
 export * from './salesforce-schema.js';
 export { CDC_CHANNELS } from './cometd.js';
 export { parseSoql, SoqlError } from './soql.js';
+export * from './standalone.js';

@@ -81,6 +81,8 @@ export interface SalesforceSandboxOptions {
   users?: SalesforceUser[];
   /** Access token to require; default a random one (read it from `accessToken`). */
   accessToken?: string;
+  /** The org's Lead Status picklist (orgs customise it); default the four standard values. The first is the default. */
+  leadStatuses?: string[];
 }
 
 export interface SalesforceSandbox {
@@ -165,6 +167,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     });
   };
   for (const c of opts.customFields ?? []) addCustomField(c);
+  if (opts.leadStatuses && opts.leadStatuses.length > 0) {
+    const status = fields.Lead.get('Status')!;
+    fields.Lead.set('Status', { ...status, picklistValues: [...opts.leadStatuses], defaultValue: opts.leadStatuses[0] });
+  }
 
   const leads = new Map<string, SalesforceRecord>();
   const tasks = new Map<string, SalesforceRecord>();
