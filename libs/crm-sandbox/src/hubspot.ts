@@ -623,6 +623,19 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     'X-HubSpot-Correlation-Id': correlationId(),
   });
 
+  // The 429 body of HubSpot's API usage guidelines; @hubspot/api-client's RetryDecorator keys on policyName.
+  const rateLimited = (): SandboxResponse => ({
+    status: 429,
+    body: {
+      status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
+      errorType: 'RATE_LIMIT',
+      correlationId: correlationId(),
+      policyName: 'TEN_SECONDLY_ROLLING',
+      requestId: randomUUID(),
+    },
+  });
+
   const dispatch = (req: SandboxRequest & { jsonError: boolean }): SandboxResponse => {
     const t = now();
     acceptedAt = acceptedAt.filter((at) => at > t - rateLimit.intervalMs);
@@ -636,12 +649,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       return { ...res, headers: rateLimitHeaders(rateLimit.max - acceptedAt.length) };
     }
     if (acceptedAt.length >= rateLimit.max) {
-      // Same body as HubSpot's rolling 10-second policy; @hubspot/api-client's RetryDecorator keys on policyName.
-      const res = error(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', {
-        errorType: 'RATE_LIMIT',
-        policyName: 'TEN_SECONDLY_ROLLING',
-      });
-      return { ...res, headers: rateLimitHeaders(0) };
+      return { ...rateLimited(), headers: rateLimitHeaders(0) };
     }
     acceptedAt.push(t);
     const headers = rateLimitHeaders(rateLimit.max - acceptedAt.length);
@@ -649,7 +657,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     if (failure) {
       const res =
         failure.status === 429
-          ? error(429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' })
+          ? rateLimited()
           : error(failure.status, 'INTERNAL_ERROR', failure.status === 500 ? 'internal error' : 'Service temporarily unavailable');
       return {
         ...res,
