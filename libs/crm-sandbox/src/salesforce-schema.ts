@@ -182,9 +182,14 @@ export function makeId(prefix: string, counter: number): string {
   return to18(`${prefix}Dn000${body}`);
 }
 
-/** Datetime as the REST API writes it: 2024-01-31T10:00:00.000+0000. */
+/** Salesforce stores datetimes to the second: two saves within one second share LastModifiedDate. */
+export function toSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** Datetime as the REST API writes it: 2024-01-31T10:00:00.000+0000 (milliseconds always 000). */
 export function sfDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '+0000');
+  return new Date(toSecond(ms)).toISOString().replace('Z', '+0000');
 }
 
 export function describeField(field: SalesforceField) {

@@ -9,6 +9,7 @@ import {
   normalizeId,
   sfDateTime,
   STANDARD_FIELDS,
+  toSecond,
   type SalesforceCustomField,
   type SalesforceField,
   type SalesforceObjectName,
@@ -179,6 +180,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   const retained: RetainedEvent[] = [];
   const failures: { status: SalesforceFailureStatus; errorCode?: string }[] = [];
   let usage: number[] = [];
+  let usageStart = 0;
   let replayCounter = 0;
   let commitNumber = 10_650_188_000;
   const schemas: Record<string, string> = {};
@@ -200,7 +202,7 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         changeOrigin: header.changeOrigin,
         transactionKey: randomUUID(),
         sequenceNumber: 1,
-        commitTimestamp: now(),
+        commitTimestamp: toSecond(now()),
         commitNumber: commitNumber++,
         commitUser: header.commitUser,
         changedFields: header.changedFields,
@@ -563,8 +565,13 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
 
   const apiUsage = () => {
     const horizon = now() - DAY_MS;
-    usage = usage.filter((at) => at > horizon);
-    return { used: usage.length, max: dailyLimit };
+    // Timestamps are appended in clock order: drop expired ones from the front, compacting now and then.
+    while (usageStart < usage.length && usage[usageStart] <= horizon) usageStart++;
+    if (usageStart > 4096 && usageStart * 2 > usage.length) {
+      usage = usage.slice(usageStart);
+      usageStart = 0;
+    }
+    return { used: usage.length - usageStart, max: dailyLimit };
   };
 
   const dispatch = (req: SandboxRequest & { jsonError: boolean }): SandboxResponse => {
