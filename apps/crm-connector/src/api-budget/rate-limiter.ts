@@ -31,16 +31,24 @@ const waiting = gauge('baton_crm_api_waiting', 'CRM API requests waiting for bud
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
+/** Called when the request's response arrived (or it failed). */
+export type Release = () => void;
+
 /**
  * One limiter per provider, shared by every caller in the process (webhook worker, command
- * executor, CDC re-reads, provisioning). A sliding-window log: a request is let through only
- * when fewer than `max` were let through in the last `intervalMs` (+ margin), so no window of
- * that length ever holds more than the budget. Waiters are served first come, first served.
+ * executor, CDC re-reads, provisioning). A sliding-window log kept in the CRM's terms: the
+ * CRM counts a request when it arrives, which is somewhere between our send and its answer,
+ * so a request occupies the window from the moment it is let through until `intervalMs` after
+ * its answer came back. A request is let through only when fewer than `max` are in flight or
+ * answered within the last window; then no window the CRM can see ever holds more than the
+ * budget, whatever the network and connection-pool delays. Waiters are served in order.
  * The daily cap is counted in one-minute buckets over a rolling 24 h.
  */
 export class SlidingWindowLimiter {
-  private readonly grants: number[] = [];
-  private readonly queue: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Answer times of finished requests, oldest first. */
+  private readonly answered: number[] = [];
+  private inFlight = 0;
+  private readonly queue: { resolve: (release: Release) => void; reject: (err: Error) => void }[] = [];
   private readonly minuteBuckets = new Map<number, number>();
   private timer?: NodeJS.Timeout;
   private readonly windowMs: number;
@@ -54,9 +62,12 @@ export class SlidingWindowLimiter {
     this.windowMs = budget.intervalMs + (budget.safetyMarginMs ?? Math.ceil(budget.intervalMs * 0.02));
   }
 
-  /** Resolves when a request may be sent now; rejects with BudgetExhaustedError when the daily cap is used up. */
-  acquire(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /**
+   * Resolves when a request may be sent now, with the function to call once it was answered;
+   * rejects with BudgetExhaustedError when the daily cap is used up.
+   */
+  acquire(): Promise<Release> {
+    return new Promise<Release>((resolve, reject) => {
       this.queue.push({ resolve, reject });
       waiting.set({ provider: this.provider }, this.queue.length);
       this.pump();
@@ -81,26 +92,36 @@ export class SlidingWindowLimiter {
     for (;;) {
       if (this.queue.length === 0) break;
       const now = this.clock.now();
-      while (this.grants.length && this.grants[0] <= now - this.windowMs) this.grants.shift();
+      while (this.answered.length && this.answered[0] <= now - this.windowMs) this.answered.shift();
       if (this.usedToday() >= this.budget.dailyMax) {
         const oldestBucket = Math.min(...this.minuteBuckets.keys());
         const refillMs = oldestBucket * MINUTE_MS + DAY_MS + MINUTE_MS - now;
         for (const w of this.queue.splice(0)) w.reject(new BudgetExhaustedError(this.provider, refillMs));
         break;
       }
-      if (this.grants.length >= this.budget.max) {
-        const waitMs = this.grants[0] + this.windowMs - now + 1;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, waitMs);
+      if (this.inFlight + this.answered.length >= this.budget.max) {
+        // With every slot in flight, the next release pumps; otherwise the oldest answer ages out.
+        if (this.answered.length) {
+          const waitMs = this.answered[0] + this.windowMs - now + 1;
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.pump();
+          }, waitMs);
+        }
         break;
       }
-      this.grants.push(now);
+      this.inFlight++;
       const minute = Math.floor(now / MINUTE_MS);
       this.minuteBuckets.set(minute, (this.minuteBuckets.get(minute) ?? 0) + 1);
       granted.inc({ provider: this.provider });
-      this.queue.shift()!.resolve();
+      let released = false;
+      this.queue.shift()!.resolve(() => {
+        if (released) return;
+        released = true;
+        this.inFlight--;
+        this.answered.push(this.clock.now());
+        this.pump();
+      });
     }
     waiting.set({ provider: this.provider }, this.queue.length);
   }

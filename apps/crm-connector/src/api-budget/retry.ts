@@ -43,9 +43,9 @@ export async function callCrm<T>(opts: CallOptions, call: () => Promise<T>): Pro
   const policy = { ...DEFAULT_CRM_RETRY, ...opts.retry };
   const clock = opts.clock ?? systemClock;
   for (let attempt = 1; ; attempt++) {
-    await opts.limiter.acquire();
+    const release = await opts.limiter.acquire();
     try {
-      const result = await call();
+      const result = await call().finally(release);
       calls.inc({ provider: opts.provider, operation: opts.operation, outcome: 'ok' });
       return result;
     } catch (err) {
