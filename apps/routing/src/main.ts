@@ -16,7 +16,7 @@ await runService('routing', async () => {
   const runtime = await ServiceRuntime.start({ service: 'routing', env, topics: ROUTING_TOPICS, migrations: [RoutingTables1763900000000] });
   await runtime.transaction((em) => seedRoster(em, policy));
   return {
-    module: AppModule.forRuntime(runtime, policy, systemClock, { adminToken: env.ROUTING_ADMIN_TOKEN, maxBatch: env.ROUTING_MAX_BATCH }),
+    module: AppModule.forRuntime(runtime, policy, systemClock, { adminToken: env.ROUTING_ADMIN_TOKEN, maxBatch: env.ROUTING_MAX_BATCH, concurrency: env.ROUTING_CONSUMER_CONCURRENCY }),
     port: env.PORT,
   };
 });

@@ -11,10 +11,10 @@ import { ROUTING_SETTINGS } from './tokens.js';
 export function routingConsumer(
   runtime: ServiceRuntime,
   assignments: AssignmentService,
-  settings: Pick<RoutingSettings, 'maxBatch'>,
+  settings: Pick<RoutingSettings, 'maxBatch' | 'concurrency'>,
   overrides: Partial<ConsumerOptions> = {},
 ) {
-  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch, ...overrides });
+  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch, partitionsConsumedConcurrently: settings.concurrency, ...overrides });
   consumer.onBatch(Topics.LeadQualified, async (items) => {
     await assignments.assignQualified(items.map((i) => i.event));
   });

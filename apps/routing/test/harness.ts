@@ -42,7 +42,7 @@ export async function startRouting(
   env: TestEnv,
   policy: RoutingPolicy,
   clock: Clock,
-  opts: { consume?: boolean; relay?: boolean; maxBatch?: number } = {},
+  opts: { consume?: boolean; relay?: boolean; maxBatch?: number; concurrency?: number } = {},
 ): Promise<RoutingInstance> {
   const runtime = await ServiceRuntime.start({
     service: 'routing',
@@ -54,7 +54,7 @@ export async function startRouting(
   await runtime.transaction((em) => seedRoster(em, policy));
   const service = new AssignmentService(runtime, policy, clock);
   if (opts.consume !== false) {
-    await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500 }, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500 }).start();
+    await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 }, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500 }).start();
   }
   return { runtime, service, stop: () => runtime.stop() };
 }
