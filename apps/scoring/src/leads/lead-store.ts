@@ -116,34 +116,41 @@ export class LeadStore {
     return states;
   }
 
-  /** Stores signals; a signal already stored (same source event) is ignored. */
-  async insertSignals(em: EntityManager, rows: { leadId: string; signal: Signal }[]): Promise<void> {
-    if (rows.length === 0) return;
-    await em.query(
-      `INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
-       ON CONFLICT DO NOTHING`,
+  /**
+   * Stores new signals (a signal already stored, same source event, is ignored) and returns
+   * every stored signal of the given leads, in one round trip: the SELECT sees the table as
+   * it was before the statement, and the rows just inserted are added from RETURNING.
+   */
+  async storeAndLoadSignals(em: EntityManager, rows: { leadId: string; signal: Signal }[], leadIds: string[]): Promise<Map<string, Signal[]>> {
+    const out = new Map<string, Signal[]>(leadIds.map((id) => [id, []]));
+    if (leadIds.length === 0) return out;
+    const found: { lead_id: string; source_event_id: string; kind: EngagementKind; occurred_at: Date; detail: Signal['detail'] }[] = await em.query(
+      `WITH added AS (
+         INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+         ON CONFLICT DO NOTHING
+         RETURNING lead_id, source_event_id, kind, occurred_at, detail
+       )
+       SELECT lead_id, source_event_id, kind, occurred_at, detail FROM engagement WHERE lead_id = ANY($6::text[])
+       UNION ALL
+       SELECT lead_id, source_event_id, kind, occurred_at, detail FROM added`,
       [
         rows.map((r) => r.leadId),
         rows.map((r) => r.signal.sourceEventId),
         rows.map((r) => r.signal.kind),
         rows.map((r) => r.signal.occurredAt),
         rows.map((r) => JSON.stringify(r.signal.detail)),
+        leadIds,
       ],
     );
+    for (const r of found) {
+      out.get(r.lead_id)?.push({ sourceEventId: r.source_event_id, kind: r.kind, occurredAt: r.occurred_at.toISOString(), detail: r.detail });
+    }
+    return out;
   }
 
   async loadSignals(em: EntityManager, leadIds: string[]): Promise<Map<string, Signal[]>> {
-    const out = new Map<string, Signal[]>(leadIds.map((id) => [id, []]));
-    if (leadIds.length === 0) return out;
-    const rows: { lead_id: string; source_event_id: string; kind: EngagementKind; occurred_at: Date; detail: Signal['detail'] }[] = await em.query(
-      `SELECT lead_id, source_event_id, kind, occurred_at, detail FROM engagement WHERE lead_id = ANY($1::text[])`,
-      [leadIds],
-    );
-    for (const r of rows) {
-      out.get(r.lead_id)!.push({ sourceEventId: r.source_event_id, kind: r.kind, occurredAt: r.occurred_at.toISOString(), detail: r.detail });
-    }
-    return out;
+    return this.storeAndLoadSignals(em, [], leadIds);
   }
 
   async saveLeads(em: EntityManager, leads: LeadState[]): Promise<void> {
@@ -192,11 +199,25 @@ export class LeadStore {
     );
   }
 
-  async recordQualification(em: EntityManager, q: QualificationRecord): Promise<void> {
+  async recordQualifications(em: EntityManager, list: QualificationRecord[]): Promise<void> {
+    if (list.length === 0) return;
     await em.query(
       `INSERT INTO qualification (qualification_id, lead_id, seq, score, threshold, rules_version, summary, opening_line, claims, written_by, cause_event_id, qualified_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [q.qualificationId, q.leadId, q.seq, q.score, q.threshold, q.rulesVersion, q.summary, q.openingLine ?? null, JSON.stringify(q.claims), q.writtenBy, q.causeEventId ?? null, q.qualifiedAt],
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::timestamptz[])`,
+      [
+        list.map((q) => q.qualificationId),
+        list.map((q) => q.leadId),
+        list.map((q) => q.seq),
+        list.map((q) => q.score),
+        list.map((q) => q.threshold),
+        list.map((q) => q.rulesVersion),
+        list.map((q) => q.summary),
+        list.map((q) => q.openingLine ?? null),
+        list.map((q) => JSON.stringify(q.claims)),
+        list.map((q) => q.writtenBy),
+        list.map((q) => q.causeEventId ?? null),
+        list.map((q) => q.qualifiedAt),
+      ],
     );
   }
 

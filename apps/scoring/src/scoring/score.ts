@@ -53,9 +53,20 @@ function decayWeight(decay: Decay | undefined, ageMs: number): number {
   return ageDays <= decay.expireAfterDays ? 1 : 0;
 }
 
+// Rule patterns are few and fixed per policy: compile each once.
+const compiled = new Map<string, RegExp>();
+function regexOf(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'i');
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 function matchesPattern(pattern: string | undefined, value: string | undefined): boolean {
   if (pattern === undefined) return true;
-  return value !== undefined && new RegExp(pattern, 'i').test(value);
+  return value !== undefined && regexOf(pattern).test(value);
 }
 
 function sameText(expected: string | undefined, value: string | undefined): boolean {
@@ -98,7 +109,7 @@ export function fitRuleMatches(rule: FitRule, profile: ProfileFacts | undefined)
   }
   if (!inList(w.industries, f.industry)) return false;
   if (!inList(w.countries, id.country)) return false;
-  if (w.titlePatterns && !(id.title !== undefined && w.titlePatterns.some((p) => new RegExp(p, 'i').test(id.title!)))) return false;
+  if (w.titlePatterns && !(id.title !== undefined && w.titlePatterns.some((p) => regexOf(p).test(id.title!)))) return false;
   if (!inList(w.emailDomains, emailDomainOf(profile))) return false;
   return true;
 }

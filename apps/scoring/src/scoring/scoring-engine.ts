@@ -15,7 +15,7 @@ import type { Outbox, ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
 import type { Clock } from '../clock.js';
 import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
-import { LeadStore, type LeadState, type StageChange } from '../leads/lead-store.js';
+import { LeadStore, type LeadState, type QualificationRecord, type StageChange } from '../leads/lead-store.js';
 import type { ScoringRules } from '../policy/scoring-policy.js';
 import type { Summarizer } from '../summary/summary.js';
 import { score, type ScoreResult, type Signal } from './score.js';
@@ -80,7 +80,6 @@ export class ScoringEngine {
         ? [{ leadId: i.data.leadId, signal: { sourceEventId: i.data.sourceEventId, kind: i.data.kind, occurredAt: i.data.occurredAt, detail: i.data.detail } }]
         : [],
     );
-    await this.store.insertSignals(em, signals);
     signalsTotal.inc(signals.length);
 
     const now = this.deps.clock.now();
@@ -103,15 +102,16 @@ export class ScoringEngine {
       }
     }
 
-    const stored = await this.store.loadSignals(em, [...leads.keys()]);
+    const stored = await this.store.storeAndLoadSignals(em, signals, [...leads.keys()]);
     const events: NewEvent<TopicName>[] = [];
-    const qualified: string[] = [];
+    const qualifications: QualificationRecord[] = [];
     for (const lead of leads.values()) {
-      const q = await this.rescore(em, lead, stored.get(lead.leadId) ?? [], now, causes.get(lead.leadId), changes, events);
-      if (q) qualified.push(q);
+      await this.rescore(lead, stored.get(lead.leadId) ?? [], now, causes.get(lead.leadId), changes, events, qualifications);
     }
     await this.store.saveLeads(em, [...leads.values()]);
     await this.store.recordStageChanges(em, changes);
+    await this.store.recordQualifications(em, qualifications);
+    const qualified = qualifications.map((q) => q.qualificationId);
     await this.deps.outbox.enqueue(em, events);
     return { applied: unique.length, duplicates: inputs.length - unique.length, qualified };
   }
@@ -250,16 +250,16 @@ export class ScoringEngine {
     };
   }
 
-  /** Recomputes one lead; returns the qualification id when it crossed into SQL. */
+  /** Recomputes one lead; a crossing into SQL adds its qualification record. */
   private async rescore(
-    em: EntityManager,
     lead: LeadState,
     signals: Signal[],
     now: Date,
     causeEventId: string | undefined,
     changes: StageChange[],
     events: NewEvent<TopicName>[],
-  ): Promise<string | undefined> {
+    qualifications: QualificationRecord[],
+  ): Promise<void> {
     const { policy, version } = this.deps.rules;
     const result = score(signals, lead.profile, policy, now, lead.baseline);
     const previous = lead.score;
@@ -271,7 +271,6 @@ export class ScoringEngine {
     const verdict = judgeEvidence(result, policy);
     const target = nextStage(lead.stage, verdict);
     const base = { leadId: lead.leadId, crm: lead.crm, issuedBy: this.deps.source, issuedAt: now.toISOString() };
-    let qualificationId: string | undefined;
 
     if (target === 'mql') {
       this.move(lead, 'mql', `score ${result.score} reached MQL threshold ${policy.thresholds.mql}`, causeEventId, changes, now);
@@ -282,7 +281,7 @@ export class ScoringEngine {
       });
     } else if (target === 'sql') {
       lead.qualificationCount += 1;
-      qualificationId = `${lead.leadId}:${lead.qualificationCount}`;
+      const qualificationId = `${lead.leadId}:${lead.qualificationCount}`;
       const cause = `score ${result.score} >= ${policy.thresholds.sql} with ${result.highIntentSignals.length} high-intent signals (${result.highIntentSignals.map((h) => h.kind).join(', ')})`;
       this.move(lead, 'sql', cause, causeEventId, changes, now);
       const freshSignals = lead.baseline ? signals.filter((s) => Date.parse(s.occurredAt) >= Date.parse(lead.baseline!.since)) : signals;
@@ -294,7 +293,7 @@ export class ScoringEngine {
         result,
         asOf: now,
       });
-      await this.store.recordQualification(em, {
+      qualifications.push({
         qualificationId,
         leadId: lead.leadId,
         seq: lead.qualificationCount,
@@ -346,6 +345,5 @@ export class ScoringEngine {
       qualifiedTotal.inc();
     }
     if (result.score !== previous || lead.stage !== stageBefore) events.push(this.scored(lead, previous, result, now));
-    return qualificationId;
   }
 }
