@@ -3,7 +3,7 @@
 // the p99 time from an event on lead.engagement.v1 to its lead.qualified.v1 at 500 events/s.
 //
 //   npx nx run scoring:bench        (BENCH_EVENTS, BENCH_LATENCY_SECONDS, BENCH_RATE to change the run)
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
 import { toRecord } from '@baton/kafka';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const records = engagements.slice(0, EVENTS).map(engagementRecord);
   const avgBytes = Math.round(records.reduce((a, r) => a + r.value.length, 0) / records.length);
 
-  console.log(`scoring benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, ${PARTITIONS} partitions, ${records.length} engagement events (${avgBytes} B each) over ${leads} leads`);
+  console.log(`scoring benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, load average ${loadavg()[0].toFixed(1)}, ${PARTITIONS} partitions, ${records.length} engagement events (${avgBytes} B each) over ${leads} leads`);
 
   // 1. The floor: plain kafkajs on the same broker, same message sizes, no work per message.
   const floor = await rawFloor(records);
@@ -194,6 +194,7 @@ async function main(): Promise<void> {
   await service0.runtime.flushOutbox();
 
   const sentAt = new Map<string, number>();
+  const sentWall = new Map<string, number>();
   const latencies: number[] = [];
   const reader = kafka.consumer({ groupId: uniqueName('bench-latency'), maxWaitTimeInMs: 50 });
   await reader.connect();
@@ -233,7 +234,11 @@ async function main(): Promise<void> {
       }
     }
     const start = performance.now();
-    for (const k of keys) sentAt.set(k, start);
+    const wall = Date.now();
+    for (const k of keys) {
+      sentAt.set(k, start);
+      sentWall.set(k, wall);
+    }
     await producer.sendBatch({ acks: -1, topicMessages: [{ topic: physical(Topics.LeadEngagement), messages: batch }] });
   }
   const elapsed = (performance.now() - t0) / 1000;
@@ -244,6 +249,16 @@ async function main(): Promise<void> {
       `engagement -> lead.qualified p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
 
+  // Where the time goes: up to the SQL decision (scoring clock, before the commit) vs the rest
+  // (commit, outbox relay, produce, consumer fetch).
+  const decided = await query<{ lead_id: string; qualified_at: Date }>(
+    `SELECT lead_id, qualified_at FROM ${schema}.qualification WHERE lead_id = ANY($1::text[])`,
+    [[...sentWall.keys()]],
+  );
+  const toDecision = decided.map((d) => d.qualified_at.getTime() - sentWall.get(d.lead_id)!);
+  console.log(
+    `  of which event -> SQL decided in the service: p50 ${pct(toDecision, 50).toFixed(0)} ms, p99 ${pct(toDecision, 99).toFixed(0)} ms (ms clock); load average now ${loadavg()[0].toFixed(1)}`,
+  );
   await reader.disconnect();
   await producer.disconnect();
   await service0.stop();
