@@ -298,3 +298,97 @@ describe('HubSpot webhook sender', () => {
     }
   });
 });
+
+describe('HubSpot contact writes', () => {
+  let sandbox: HubSpotSandbox;
+  let client: Client;
+  beforeAll(async () => {
+    sandbox = await startHubSpotSandbox();
+    client = new Client({ accessToken: 'pat-sandbox', basePath: sandbox.baseUrl });
+  });
+  afterAll(() => sandbox.close());
+
+  it('moves the lifecycle stage forward only unless it is cleared first', async () => {
+    const c = sandbox.createContact({ email: 'stage@acme.test', lifecyclestage: 'salesqualifiedlead' });
+    const back = await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead', hs_lead_status: 'OPEN' } });
+    expect(back.properties).toMatchObject({ lifecyclestage: 'salesqualifiedlead', hs_lead_status: 'OPEN' });
+    await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: '' } });
+    const again = await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead' } });
+    expect(again.properties.lifecyclestage).toBe('lead');
+  });
+
+  it('updates many contacts in one batch call and rejects the whole batch on an invalid value', async () => {
+    const a = sandbox.createContact({ email: 'ba@acme.test' });
+    const b = sandbox.createContact({ email: 'bb@acme.test' });
+    const res = await client.crm.contacts.batchApi.update({
+      inputs: [
+        { id: a.id, properties: { hs_lead_status: 'NEW' } },
+        { id: b.id, properties: { hs_lead_status: 'OPEN' } },
+      ],
+    });
+    expect(res.results.map((r) => r.properties.hs_lead_status).sort()).toEqual(['NEW', 'OPEN']);
+    const bad = await sdkError(client.crm.contacts.batchApi.update({ inputs: [{ id: a.id, properties: { hs_lead_status: 'DONE' } }] }));
+    expect(bad.code).toBe(400);
+    expect(sandbox.contacts.get(a.id)!.properties.hs_lead_status).toBe('NEW');
+  });
+});
+
+describe('HubSpot webhook delivery with retries', () => {
+  let sandbox: HubSpotSandbox;
+  const answers: { status: number; retryAfter?: string; hang?: boolean }[] = [];
+  const seen: { attempt: number; headers: IncomingHttpHeaders; body: string }[] = [];
+  let url: string;
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push({ attempt: (JSON.parse(body) as { attemptNumber: number }[])[0].attemptNumber, headers: req.headers, body });
+      const answer = answers.shift() ?? { status: 200 };
+      if (answer.hang) return;
+      res.writeHead(answer.status, answer.retryAfter ? { 'Retry-After': answer.retryAfter } : {}).end();
+    });
+  });
+
+  beforeAll(async () => {
+    sandbox = await startHubSpotSandbox({ clientSecret: 'retry-secret' });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/hubspot`;
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  });
+
+  it('retries 5xx, 429 (after Retry-After) and timeouts with a new signature and attemptNumber each time', async () => {
+    seen.length = 0;
+    answers.push({ status: 503 }, { status: 429, retryAfter: '1' }, { status: 200, hang: true }, { status: 200 });
+    const started = Date.now();
+    const result = await sandbox.deliverWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 42 })], { retryDelayMs: () => 20, timeoutMs: 300 });
+    expect(result).toEqual({ delivered: true, attempts: 4, status: 200 });
+    expect(seen.map((s) => s.attempt)).toEqual([0, 1, 2, 3]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    for (const s of seen) {
+      expect(
+        Signature.isValid({
+          signatureVersion: 'v3',
+          signature: String(s.headers['x-hubspot-signature-v3']),
+          clientSecret: 'retry-secret',
+          requestBody: s.body,
+          url,
+          method: 'POST',
+          timestamp: Number(s.headers['x-hubspot-request-timestamp']),
+        }),
+      ).toBe(true);
+    }
+  });
+
+  it('does not retry other 4xx answers', async () => {
+    seen.length = 0;
+    answers.push({ status: 401 });
+    const result = await sandbox.deliverWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 43 })], { retryDelayMs: () => 20 });
+    expect(result).toEqual({ delivered: false, attempts: 1, status: 401 });
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -131,6 +131,11 @@ export interface HubSpotSandboxOptions {
    * the way a portal with webhook subscriptions reports an integration's own writes.
    */
   webhookTargetUrl?: string;
+  /**
+   * HubSpot moves the default lifecycle stage forward only: an API write of an earlier stage is
+   * accepted but leaves the value unchanged, unless the stage was cleared ('') first. Default true.
+   */
+  lifecycleForwardOnly?: boolean;
   /** Seed owners; defaults to three sales reps. */
   owners?: HubSpotOwner[];
 }
@@ -159,6 +164,17 @@ export interface HubSpotSandbox {
     events: HubSpotWebhookEvent[],
     opts?: { secret?: string; timestamp?: number; tamper?: boolean; pretty?: boolean },
   ): Promise<Response>;
+  /**
+   * Delivers like HubSpot does: on connection failure, timeout (default 5 s), 5xx or 429 it retries
+   * (429 after Retry-After), incrementing attemptNumber and re-signing each attempt; other 4xx
+   * are final. Delays default to 1 s, 2 s, 4 s ... capped at 30 s (HubSpot spreads 10 attempts over
+   * 24 h); pass retryDelayMs to compress time in tests.
+   */
+  deliverWebhook(
+    targetUrl: string,
+    events: HubSpotWebhookEvent[],
+    opts?: { maxAttempts?: number; retryDelayMs?: (attempt: number) => number; timeoutMs?: number; secret?: string; pretty?: boolean },
+  ): Promise<{ delivered: boolean; attempts: number; status: number | null }>;
   /** Clears the rolling rate-limit window (e.g. between test cases). */
   resetRateLimit(): void;
   /** Where API writes are echoed as webhooks (see options.webhookTargetUrl); undefined stops it. */
@@ -315,10 +331,30 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     const at = iso();
     const props: Record<string, string | null> = { hs_object_id: id, createdate: at, lastmodifieddate: at };
     for (const [k, v] of Object.entries(values)) props[k] = v === null || v === '' ? null : String(v);
-    props.lifecyclestage ??= 'lead';
     const contact: HubSpotContact = { id, properties: props, createdAt: at, updatedAt: at, archived: false };
     contacts.set(id, contact);
     return contact;
+  };
+
+  const forwardOnly = opts.lifecycleForwardOnly ?? true;
+  /** Applies validated values; returns what actually changed (and echoes it as webhooks when a target is set). */
+  const applyUpdate = (contact: HubSpotContact, values: Record<string, unknown>): Record<string, string | null> => {
+    const changed: Record<string, string | null> = {};
+    for (const [k, raw] of Object.entries(values)) {
+      const value = raw === null || raw === '' ? null : String(raw);
+      if (k === 'lifecyclestage' && forwardOnly && value !== null) {
+        const from = LIFECYCLE_STAGES.indexOf(contact.properties.lifecyclestage ?? '');
+        const to = LIFECYCLE_STAGES.indexOf(value);
+        if (from >= 0 && to >= 0 && to < from) continue;
+      }
+      if (contact.properties[k] !== value) changed[k] = value;
+      contact.properties[k] = value;
+    }
+    const at = iso();
+    contact.properties.lastmodifieddate = at;
+    contact.updatedAt = at;
+    echo(contact.id, 'contact.propertyChange', changed);
+    return changed;
   };
 
   const contactView = (contact: HubSpotContact, requested: string[]) => {
@@ -446,6 +482,36 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         },
       };
     }
+    if (path === '/crm/v3/objects/contacts/batch/update' && method === 'POST') {
+      if (!isRecord(body) || !Array.isArray(body.inputs)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
+      if (body.inputs.length > BATCH_LIMIT) return error(400, 'VALIDATION_ERROR', `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`);
+      const inputs = body.inputs as unknown[];
+      const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null;
+      // Validation failures reject the whole batch, as HubSpot does.
+      for (const input of inputs) {
+        if (!isRecord(input) || !isRecord(input.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: every input needs "id" and "properties"');
+        const invalid = validateProperties(input.properties);
+        if (invalid) return invalid;
+      }
+      const startedAt = iso();
+      const results = [];
+      const missing: string[] = [];
+      for (const input of inputs as Record<string, unknown>[]) {
+        const contact = findContact(String(input.id), idProperty, false);
+        if (!contact) {
+          missing.push(String(input.id));
+          continue;
+        }
+        applyUpdate(contact, input.properties as Record<string, unknown>);
+        results.push(contactView(contact, Object.keys(input.properties as Record<string, unknown>)));
+      }
+      const base = { status: 'COMPLETE', results, startedAt, completedAt: iso() };
+      if (missing.length === 0) return { status: 200, body: base };
+      return {
+        status: 207,
+        body: { ...base, numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing } }] },
+      };
+    }
     if (path === '/crm/v3/objects/contacts' && method === 'POST') {
       if (!isRecord(body) || !isRecord(body.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
       const invalid = validateProperties(body.properties);
@@ -473,12 +539,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         if (!isRecord(body) || !isRecord(body.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
         const invalid = validateProperties(body.properties);
         if (invalid) return invalid;
-        const at = iso();
-        const changed = Object.fromEntries(Object.entries(body.properties).filter(([k, v]) => contact.properties[k] !== (v === null || v === '' ? null : String(v))));
-        for (const [k, v] of Object.entries(body.properties)) contact.properties[k] = v === null || v === '' ? null : String(v);
-        echo(contact.id, 'contact.propertyChange', changed);
-        contact.properties.lastmodifieddate = at;
-        contact.updatedAt = at;
+        applyUpdate(contact, body.properties);
         return { status: 200, body: contactView(contact, Object.keys(body.properties)) };
       }
       if (method === 'DELETE') {
@@ -705,7 +766,11 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return event;
   };
 
-  const sendWebhook: HubSpotSandbox['sendWebhook'] = async (targetUrl, batch, options = {}) => {
+  const sendWebhook = async (
+    targetUrl: string,
+    batch: HubSpotWebhookEvent[],
+    options: { secret?: string; timestamp?: number; tamper?: boolean; pretty?: boolean; signal?: AbortSignal } = {},
+  ): Promise<Response> => {
     const timestamp = options.timestamp ?? now();
     const secret = options.secret ?? clientSecret;
     const rawBody = options.pretty ? JSON.stringify(batch, null, 2) : JSON.stringify(batch);
@@ -727,9 +792,35 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         'X-HubSpot-Signature-Version': 'v1',
       },
       body: sentBody,
+      signal: options.signal,
     });
     webhookDeliveries.push({ url: targetUrl, events: batch, status: response.status, at: now() });
     return response;
+  };
+
+  /** HubSpot's delivery loop: retry on connection failure, timeout, 5xx and 429 (after Retry-After); never on other 4xx. */
+  const deliverWebhook: HubSpotSandbox['deliverWebhook'] = async (targetUrl, batch, options = {}) => {
+    const maxAttempts = options.maxAttempts ?? 10;
+    const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(1000 * 2 ** attempt, 30_000));
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    let status: number | null = null;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const events = batch.map((e) => ({ ...e, attemptNumber: (e.attemptNumber ?? 0) + attempt }));
+      let waitMs = retryDelayMs(attempt);
+      try {
+        const response = await sendWebhook(targetUrl, events, { secret: options.secret, pretty: options.pretty, signal: AbortSignal.timeout(timeoutMs) });
+        status = response.status;
+        await response.arrayBuffer();
+        if (status < 300) return { delivered: true, attempts: attempt + 1, status };
+        if (status !== 429 && status < 500) return { delivered: false, attempts: attempt + 1, status };
+        const retryAfter = Number(response.headers.get('retry-after'));
+        if (status === 429 && Number.isFinite(retryAfter) && retryAfter > 0) waitMs = retryAfter * 1000;
+      } catch {
+        status = null;
+      }
+      if (attempt + 1 < maxAttempts) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    return { delivered: false, attempts: maxAttempts, status };
   };
 
   return {
@@ -768,7 +859,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       for (let i = 0; i < (options.count ?? 1); i++) failures.push({ status, retryAfterSeconds: options.retryAfterSeconds });
     },
     webhookEvent,
-    sendWebhook,
+    sendWebhook: (targetUrl, batch, options) => sendWebhook(targetUrl, batch, options),
+    deliverWebhook,
     setWebhookTarget: (url) => {
       webhookTarget = url;
     },
