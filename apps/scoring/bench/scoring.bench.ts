@@ -33,14 +33,25 @@ const env = loadEnv(ScoringEnvSchema, {
   SCORING_CONSUMER_GROUP: uniqueName('bench-scoring'),
 });
 const schema = env.DATABASE_SCHEMA!;
-const kafka = new Kafka({ clientId: 'scoring-bench', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'scoring-bench',
+  brokers: env.KAFKA_BROKERS,
+  logLevel: logLevel.NOTHING,
+});
 const physical = (t: string) => `${env.KAFKA_TOPIC_PREFIX}${t}`;
 
 function leadId(n: number): string {
   return `hubspot:contact:${n}`;
 }
 
-const PAGES = ['/product/sso', '/product/audit', '/docs/setup', '/blog/zero-trust', '/customers', '/integrations/okta'];
+const PAGES = [
+  '/product/sso',
+  '/product/audit',
+  '/docs/setup',
+  '/blog/zero-trust',
+  '/customers',
+  '/integrations/okta',
+];
 
 /** A realistic signal mix: mostly page views and e-mail, some downloads, a few hand-raisers. */
 function engagementFor(lead: number, n: number, now: number): LeadEngagement {
@@ -48,14 +59,27 @@ function engagementFor(lead: number, n: number, now: number): LeadEngagement {
   const occurredAt = new Date(now - (EVENTS_PER_LEAD - n) * 3_600_000).toISOString();
   const pick = (lead * 31 + n * 7) % 20;
   const kind: EngagementKind =
-    pick < 9 ? 'page_viewed' : pick < 12 ? 'email_opened' : pick < 14 ? 'email_clicked' : pick < 17 ? 'content_downloaded' : pick < 19 ? 'pricing_page_viewed' : 'demo_requested';
+    pick < 9
+      ? 'page_viewed'
+      : pick < 12
+        ? 'email_opened'
+        : pick < 14
+          ? 'email_clicked'
+          : pick < 17
+            ? 'content_downloaded'
+            : pick < 19
+              ? 'pricing_page_viewed'
+              : 'demo_requested';
   return {
     leadId: id,
     crm: { provider: 'hubspot', objectType: 'contact', id: String(lead) },
     kind,
     occurredAt,
     sourceEventId: `${id}#${n}`,
-    detail: kind === 'content_downloaded' ? { title: 'Security whitepaper', contentTag: 'security' } : { url: `https://acme.example${PAGES[(lead + n) % PAGES.length]}` },
+    detail:
+      kind === 'content_downloaded'
+        ? { title: 'Security whitepaper', contentTag: 'security' }
+        : { url: `https://acme.example${PAGES[(lead + n) % PAGES.length]}` },
   };
 }
 
@@ -63,20 +87,38 @@ function profileFor(lead: number, now: number): LeadProfile {
   const id = leadId(lead);
   return {
     leadId: id,
-    crm: { provider: 'hubspot', objectType: 'contact', id: String(lead), url: `https://app.hubspot.com/contacts/1/record/0-1/${lead}` },
+    crm: {
+      provider: 'hubspot',
+      objectType: 'contact',
+      id: String(lead),
+      url: `https://app.hubspot.com/contacts/1/record/0-1/${lead}`,
+    },
     change: 'created',
     occurredAt: new Date(now - 30 * 86_400_000).toISOString(),
-    identity: { fullName: `Lead ${lead}`, email: `lead${lead}@acme.example`, company: 'Acme', title: lead % 3 ? 'Engineer' : 'VP Engineering', country: 'DE' },
+    identity: {
+      fullName: `Lead ${lead}`,
+      email: `lead${lead}@acme.example`,
+      company: 'Acme',
+      title: lead % 3 ? 'Engineer' : 'VP Engineering',
+      country: 'DE',
+    },
     firmographics: { employees: 300 + (lead % 5000), industry: 'Software' },
   };
 }
 
 function engagementRecord(e: LeadEngagement) {
-  const r = toRecord(Topics.LeadEngagement, makeEvent('baton/crm-connector', { topic: Topics.LeadEngagement, subject: e.leadId, data: e }));
+  const r = toRecord(
+    Topics.LeadEngagement,
+    makeEvent('baton/crm-connector', { topic: Topics.LeadEngagement, subject: e.leadId, data: e }),
+  );
   return { key: r.key, value: r.value, headers: r.headers };
 }
 
-async function sendAll(producer: Producer, topic: string, messages: { key: string; value: string; headers?: Record<string, string> }[]) {
+async function sendAll(
+  producer: Producer,
+  topic: string,
+  messages: { key: string; value: string; headers?: Record<string, string> }[],
+) {
   for (let i = 0; i < messages.length; i += 2000) {
     await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: messages.slice(i, i + 2000) }] });
   }
@@ -91,11 +133,16 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-async function rawFloor(messages: { key: string; value: string }[]): Promise<{ produce: number; consume: number }> {
+async function rawFloor(
+  messages: { key: string; value: string }[],
+): Promise<{ produce: number; consume: number }> {
   const topic = physical('bench.raw');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+  });
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -130,22 +177,30 @@ async function main(): Promise<void> {
   const leads = Math.ceil(EVENTS / EVENTS_PER_LEAD);
   const engagements: LeadEngagement[] = [];
   // Interleave leads, as real traffic does: one signal of each lead, then the next round.
-  for (let n = 0; n < EVENTS_PER_LEAD; n++) for (let l = 0; l < leads; l++) engagements.push(engagementFor(l, n, now));
+  for (let n = 0; n < EVENTS_PER_LEAD; n++)
+    for (let l = 0; l < leads; l++) engagements.push(engagementFor(l, n, now));
   const records = engagements.slice(0, EVENTS).map(engagementRecord);
   const avgBytes = Math.round(records.reduce((a, r) => a + r.value.length, 0) / records.length);
 
-  console.log(`scoring benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, load average ${loadavg()[0].toFixed(1)}, ${PARTITIONS} partitions, ${records.length} engagement events (${avgBytes} B each) over ${leads} leads`);
+  console.log(
+    `scoring benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, load average ${loadavg()[0].toFixed(1)}, ${PARTITIONS} partitions, ${records.length} engagement events (${avgBytes} B each) over ${leads} leads`,
+  );
 
   // 1. The floor: plain kafkajs on the same broker, same message sizes, no work per message.
   const floor = await rawFloor(records);
-  console.log(`raw kafkajs floor:        produce ${floor.produce.toFixed(0)} msg/s, consume ${floor.consume.toFixed(0)} msg/s`);
+  console.log(
+    `raw kafkajs floor:        produce ${floor.produce.toFixed(0)} msg/s, consume ${floor.consume.toFixed(0)} msg/s`,
+  );
 
   // 2. Throughput: the backlog is on the topic before the service starts.
   const service0 = await startScoringService({ env, rules, consume: false });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const profiles = Array.from({ length: leads }, (_, l) => profileFor(l, now)).map((p) => {
-    const r = toRecord(Topics.LeadProfile, makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: p.leadId, data: p }));
+    const r = toRecord(
+      Topics.LeadProfile,
+      makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: p.leadId, data: p }),
+    );
     return { key: r.key, value: r.value, headers: r.headers };
   });
   await sendAll(producer, physical(Topics.LeadProfile), profiles);
@@ -179,11 +234,38 @@ async function main(): Promise<void> {
     const id = leadId(base2 + i);
     const crm = { provider: 'hubspot' as const, objectType: 'contact', id: String(base2 + i) };
     const p = profileFor(base2 + i, now);
-    const r = toRecord(Topics.LeadProfile, makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: id, data: p }));
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: physical(Topics.LeadProfile), messages: [{ key: r.key, value: r.value, headers: r.headers }] }] }).catch(() => undefined);
+    const r = toRecord(
+      Topics.LeadProfile,
+      makeEvent('baton/crm-connector', { topic: Topics.LeadProfile, subject: id, data: p }),
+    );
+    await producer
+      .sendBatch({
+        acks: -1,
+        topicMessages: [
+          {
+            topic: physical(Topics.LeadProfile),
+            messages: [{ key: r.key, value: r.value, headers: r.headers }],
+          },
+        ],
+      })
+      .catch(() => undefined);
     priming.push(
-      engagementRecord({ leadId: id, crm, kind: 'pricing_page_viewed', occurredAt: new Date(now - 7_200_000).toISOString(), sourceEventId: `${id}#p`, detail: { url: 'https://acme.example/pricing' } }),
-      engagementRecord({ leadId: id, crm, kind: 'content_downloaded', occurredAt: new Date(now - 3_600_000).toISOString(), sourceEventId: `${id}#c`, detail: { title: 'Security whitepaper', contentTag: 'security' } }),
+      engagementRecord({
+        leadId: id,
+        crm,
+        kind: 'pricing_page_viewed',
+        occurredAt: new Date(now - 7_200_000).toISOString(),
+        sourceEventId: `${id}#p`,
+        detail: { url: 'https://acme.example/pricing' },
+      }),
+      engagementRecord({
+        leadId: id,
+        crm,
+        kind: 'content_downloaded',
+        occurredAt: new Date(now - 3_600_000).toISOString(),
+        sourceEventId: `${id}#c`,
+        detail: { title: 'Security whitepaper', contentTag: 'security' },
+      }),
     );
   }
   await sendAll(producer, physical(Topics.LeadEngagement), priming);
@@ -227,7 +309,16 @@ async function main(): Promise<void> {
       if (sent % 5 === 0 && qualifier < primed) {
         const id = leadId(base2 + qualifier++);
         const crm = { provider: 'hubspot' as const, objectType: 'contact', id: id.split(':')[2] };
-        batch.push(engagementRecord({ leadId: id, crm, kind: 'demo_requested', occurredAt: new Date().toISOString(), sourceEventId: `${id}#d`, detail: { formId: 'demo', title: 'Book a demo' } }));
+        batch.push(
+          engagementRecord({
+            leadId: id,
+            crm,
+            kind: 'demo_requested',
+            occurredAt: new Date().toISOString(),
+            sourceEventId: `${id}#d`,
+            detail: { formId: 'demo', title: 'Book a demo' },
+          }),
+        );
         keys.push(id);
       } else {
         batch.push(engagementRecord(engagementFor(sent % leads, 100 + Math.floor(sent / leads), Date.now())));
@@ -239,7 +330,10 @@ async function main(): Promise<void> {
       sentAt.set(k, start);
       sentWall.set(k, wall);
     }
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: physical(Topics.LeadEngagement), messages: batch }] });
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic: physical(Topics.LeadEngagement), messages: batch }],
+    });
   }
   const elapsed = (performance.now() - t0) / 1000;
   const deadline = Date.now() + 15_000;

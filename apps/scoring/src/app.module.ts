@@ -11,7 +11,12 @@ export class AppModule {
       module: AppModule,
       imports: [RuntimeModule.forRuntime(service.runtime)],
       controllers: [ReviewController],
-      providers: [{ provide: REVIEW_STORE, useFactory: () => new ReviewStore(service.runtime.db, service.engine.rules) }],
+      providers: [
+        {
+          provide: REVIEW_STORE,
+          useFactory: () => new ReviewStore(service.runtime.db, service.engine.rules),
+        },
+      ],
     };
   }
 }

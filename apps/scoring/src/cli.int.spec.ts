@@ -32,7 +32,7 @@ describe('scoring command line', () => {
     const broken = join(dir, 'broken.yaml');
     writeFileSync(
       broken,
-      readFileSync(POLICY_FILE, 'utf8').replace('kind: demo_requested, points: 25', 'kind: demo_request, points: 25'),
+      readFileSync(POLICY_FILE, 'utf8').replace('kind: demo_requested', 'kind: demo_request'),
     );
     const bad = cli(['validate', broken]);
     expect(bad.status).not.toBe(0);
@@ -40,7 +40,12 @@ describe('scoring command line', () => {
     expect(bad.out).toContain('engagementRules.0.kind: Invalid option');
 
     const inverted = join(dir, 'inverted.yaml');
-    writeFileSync(inverted, readFileSync(POLICY_FILE, 'utf8').replace('mql: 25', 'mql: 60').replace('group: intent, kind: trial_started', 'group: intnet, kind: trial_started'));
+    writeFileSync(
+      inverted,
+      readFileSync(POLICY_FILE, 'utf8')
+        .replace('mql: 25', 'mql: 60')
+        .replace('label: Started a trial\n    group: intent', 'label: Started a trial\n    group: intnet'),
+    );
     const worse = cli(['validate', inverted]);
     expect(worse.status).not.toBe(0);
     expect(worse.out).toContain('thresholds.mql: must be below thresholds.sql');
@@ -54,9 +59,15 @@ describe('scoring command line', () => {
     const review = cli(['review', '--from', '2026-01-01', '--to', '2027-01-01'], dbEnv);
     expect(review.status, review.out).toBe(0);
     expect(review.out).toContain('Score review 2026-01-01 .. 2027-01-01: 0 leads');
-    const backtest = cli(['backtest', POLICY_FILE, '--from', '2026-01-01', '--to', '2027-01-01', '--json'], dbEnv);
+    const backtest = cli(
+      ['backtest', POLICY_FILE, '--from', '2026-01-01', '--to', '2027-01-01', '--json'],
+      dbEnv,
+    );
     expect(backtest.status, backtest.out).toBe(0);
-    expect(JSON.parse(backtest.out)).toMatchObject({ current: { leads: 0, sqls: 0 }, candidate: { leads: 0, sqls: 0 } });
+    expect(JSON.parse(backtest.out)).toMatchObject({
+      current: { leads: 0, sqls: 0 },
+      candidate: { leads: 0, sqls: 0 },
+    });
     expect(cli(['review'], dbEnv).status).toBe(78);
   });
 });

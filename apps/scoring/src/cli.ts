@@ -17,14 +17,17 @@ const USAGE = `usage:
 const DbEnvSchema = BaseEnvSchema.pick({ DATABASE_URL: true, DATABASE_SCHEMA: true });
 
 function rulesFrom(file: string | undefined): ScoringRules {
-  return file ? loadScoringRules(dirname(file), basename(file)) : loadScoringRules(policyDir(), SCORING_POLICY_FILE);
+  return file
+    ? loadScoringRules(dirname(file), basename(file))
+    : loadScoringRules(policyDir(), SCORING_POLICY_FILE);
 }
 
 function period(values: { from?: string; to?: string }): Period {
   const day = z.iso.date().or(z.iso.datetime({ offset: true }));
   const from = day.safeParse(values.from);
   const to = day.safeParse(values.to);
-  if (!from.success || !to.success) throw new ConfigError(['--from and --to are required dates (YYYY-MM-DD)']);
+  if (!from.success || !to.success)
+    throw new ConfigError(['--from and --to are required dates (YYYY-MM-DD)']);
   return { from: new Date(from.data), to: new Date(to.data) };
 }
 
@@ -42,20 +45,42 @@ async function withStore<T>(rules: ScoringRules, work: (store: ReviewStore) => P
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
 export function formatReview(r: ScoreReview): string {
-  const lines = [`Score review ${r.period.from.slice(0, 10)} .. ${r.period.to.slice(0, 10)}: ${r.leads} leads, ${r.converted} became opportunities`, '', 'band      leads  converted  rate'];
-  for (const b of r.bands) lines.push(`${b.band.padEnd(9)} ${String(b.leads).padStart(5)}  ${String(b.converted).padStart(9)}  ${pct(b.conversionRate).padStart(6)}`);
-  lines.push('', `SQLs: ${r.sql.qualifications} qualifications of ${r.sql.leads} leads; ${r.sql.becameOpportunity} became opportunities (${pct(r.sql.conversionRate)})`);
+  const lines = [
+    `Score review ${r.period.from.slice(0, 10)} .. ${r.period.to.slice(0, 10)}: ${r.leads} leads, ${r.converted} became opportunities`,
+    '',
+    'band      leads  converted  rate',
+  ];
+  for (const b of r.bands)
+    lines.push(
+      `${b.band.padEnd(9)} ${String(b.leads).padStart(5)}  ${String(b.converted).padStart(9)}  ${pct(b.conversionRate).padStart(6)}`,
+    );
+  lines.push(
+    '',
+    `SQLs: ${r.sql.qualifications} qualifications of ${r.sql.leads} leads; ${r.sql.becameOpportunity} became opportunities (${pct(r.sql.conversionRate)})`,
+  );
   const fit = (label: string, f: ScoreReview['bestThreshold']) =>
-    f ? `${label} ${f.threshold}: catches ${pct(f.recall)} of converters, ${pct(f.falsePositiveRate)} of the others, precision ${pct(f.precision)}` : `${label}: not enough conversions to tell`;
+    f
+      ? `${label} ${f.threshold}: catches ${pct(f.recall)} of converters, ${pct(f.falsePositiveRate)} of the others, precision ${pct(f.precision)}`
+      : `${label}: not enough conversions to tell`;
   lines.push(fit('current threshold', r.currentThreshold), fit('best separating threshold', r.bestThreshold));
-  if (r.disqualifications.length) lines.push('', 'disqualifications: ' + r.disqualifications.map((d) => `${d.reason} -> ${d.outcome}: ${d.count}`).join(', '));
+  if (r.disqualifications.length)
+    lines.push(
+      '',
+      'disqualifications: ' +
+        r.disqualifications.map((d) => `${d.reason} -> ${d.outcome}: ${d.count}`).join(', '),
+    );
   return lines.join('\n');
 }
 
 export function formatBacktest(r: { current: BacktestResult; candidate: BacktestResult }): string {
   const row = (label: string, b: BacktestResult) =>
     `${label.padEnd(10)} ${b.rulesVersion.padEnd(24)} ${String(b.sqls).padStart(5)} ${String(b.sqlsConverted).padStart(10)} ${pct(b.precision).padStart(9)} ${String(b.convertersMissed).padStart(7)}`;
-  return [`Backtest over ${r.current.leads} leads`, 'rules      version                    SQLs  converted precision  missed', row('current', r.current), row('candidate', r.candidate)].join('\n');
+  return [
+    `Backtest over ${r.current.leads} leads`,
+    'rules      version                    SQLs  converted precision  missed',
+    row('current', r.current),
+    row('candidate', r.candidate),
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -69,7 +94,9 @@ async function main(argv: string[]): Promise<number> {
     case 'validate': {
       const rules = rulesFrom(file);
       const p = rules.policy;
-      console.log(`${rules.file}: valid (version ${rules.version}; ${p.engagementRules.length} engagement rules, ${p.fitRules.length} fit rules, SQL at ${p.thresholds.sql} with ${p.thresholds.minHighIntentSignals} high-intent signals)`);
+      console.log(
+        `${rules.file}: valid (version ${rules.version}; ${p.engagementRules.length} engagement rules, ${p.fitRules.length} fit rules, SQL at ${p.thresholds.sql} with ${p.thresholds.minHighIntentSignals} high-intent signals)`,
+      );
       return 0;
     }
     case 'review': {

@@ -30,7 +30,15 @@ export function summarizerFor(env: ScoringEnv): Summarizer {
     case 'deterministic':
       return deterministic;
     case 'llm':
-      return new LlmSummarizer({ apiUrl: env.LLM_API_URL!, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL, timeoutMs: env.LLM_TIMEOUT_MS }, deterministic);
+      return new LlmSummarizer(
+        {
+          apiUrl: env.LLM_API_URL!,
+          apiKey: env.LLM_API_KEY,
+          model: env.LLM_MODEL,
+          timeoutMs: env.LLM_TIMEOUT_MS,
+        },
+        deterministic,
+      );
   }
 }
 
@@ -57,7 +65,12 @@ export interface ScoringServiceOptions {
  */
 export async function startScoringService(opts: ScoringServiceOptions): Promise<ScoringService> {
   const { env } = opts;
-  const runtime = await ServiceRuntime.start({ service: SERVICE_NAME, env, topics: SCORING_TOPICS, migrations: SCORING_MIGRATIONS });
+  const runtime = await ServiceRuntime.start({
+    service: SERVICE_NAME,
+    env,
+    topics: SCORING_TOPICS,
+    migrations: SCORING_MIGRATIONS,
+  });
   const engine = new ScoringEngine({
     rules: opts.rules,
     outbox: runtime.outbox,
@@ -75,13 +88,28 @@ export async function startScoringService(opts: ScoringServiceOptions): Promise<
   });
   consumer
     .onBatch(Topics.LeadEngagement, async (items) => {
-      await runtime.transaction((em) => engine.apply(em, items.map(({ event }) => ({ type: 'engagement' as const, eventId: event.id, data: event.data }))));
+      await runtime.transaction((em) =>
+        engine.apply(
+          em,
+          items.map(({ event }) => ({ type: 'engagement' as const, eventId: event.id, data: event.data })),
+        ),
+      );
     })
     .onBatch(Topics.LeadProfile, async (items) => {
-      await runtime.transaction((em) => engine.apply(em, items.map(({ event }) => ({ type: 'profile' as const, eventId: event.id, data: event.data }))));
+      await runtime.transaction((em) =>
+        engine.apply(
+          em,
+          items.map(({ event }) => ({ type: 'profile' as const, eventId: event.id, data: event.data })),
+        ),
+      );
     })
     .onBatch(Topics.LeadActivity, async (items) => {
-      await runtime.transaction((em) => engine.apply(em, items.map(({ event }) => ({ type: 'activity' as const, eventId: event.id, data: event.data }))));
+      await runtime.transaction((em) =>
+        engine.apply(
+          em,
+          items.map(({ event }) => ({ type: 'activity' as const, eventId: event.id, data: event.data })),
+        ),
+      );
     })
     .on(Topics.LeadDisqualified, async (event) => {
       await runtime.transaction((em) => engine.disqualify(em, event.id, event.data));

@@ -38,21 +38,40 @@ export function signalOf(e: LeadEngagement): Signal {
 /** A journey that qualifies under the sample policy: demo + pricing + security whitepaper. */
 export function qualifyingJourney(leadId: string, at: (h: number) => string = hoursAgo): LeadEngagement[] {
   return [
-    engagement(leadId, 1, 'page_viewed', at(72), { url: 'https://acme.example/product/sso', title: 'Single sign-on' }),
-    engagement(leadId, 2, 'content_downloaded', at(48), { title: 'Security whitepaper', contentTag: 'security', url: 'https://acme.example/wp/security' }),
+    engagement(leadId, 1, 'page_viewed', at(72), {
+      url: 'https://acme.example/product/sso',
+      title: 'Single sign-on',
+    }),
+    engagement(leadId, 2, 'content_downloaded', at(48), {
+      title: 'Security whitepaper',
+      contentTag: 'security',
+      url: 'https://acme.example/wp/security',
+    }),
     engagement(leadId, 3, 'pricing_page_viewed', at(24), { url: 'https://acme.example/pricing' }),
     engagement(leadId, 4, 'email_opened', at(20), { campaign: 'nov-newsletter' }),
     engagement(leadId, 5, 'demo_requested', at(2), { formId: 'demo', title: 'Book a demo' }),
   ];
 }
 
-export function profile(leadId: string, occurredAt: string, overrides: Partial<LeadProfile> = {}): LeadProfile {
+export function profile(
+  leadId: string,
+  occurredAt: string,
+  overrides: Partial<LeadProfile> = {},
+): LeadProfile {
   return {
     leadId,
     crm: crmOf(leadId),
     change: 'updated',
     occurredAt,
-    identity: { firstName: 'Dana', lastName: 'Reyes', fullName: 'Dana Reyes', email: 'dana@acme.example', company: 'Acme', title: 'VP Engineering', country: 'DE' },
+    identity: {
+      firstName: 'Dana',
+      lastName: 'Reyes',
+      fullName: 'Dana Reyes',
+      email: 'dana@acme.example',
+      company: 'Acme',
+      title: 'VP Engineering',
+      country: 'DE',
+    },
     firmographics: { employees: 1200, industry: 'Software', domain: 'acme.example' },
     ...overrides,
   };

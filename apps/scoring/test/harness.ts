@@ -1,11 +1,24 @@
-import { Topics, type EventOf, type LeadActivity, type LeadDisqualified, type LeadEngagement, type LeadProfile, type NewEvent, type TopicName } from '@baton/domain';
+import {
+  Topics,
+  type EventOf,
+  type LeadActivity,
+  type LeadDisqualified,
+  type LeadEngagement,
+  type LeadProfile,
+  type NewEvent,
+  type TopicName,
+} from '@baton/domain';
 import { EventPublisher, createKafka } from '@baton/kafka';
 import { loadEnv } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, type TestEnv, type TestKafka } from '@baton/testing';
 import { ScoringEnvSchema, type ScoringEnv } from '../src/config/scoring-env.js';
 
 /** A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and group. */
-export function scoringEnv(name: string, overrides: Record<string, string> = {}, base: TestEnv = isolatedEnv(name)): ScoringEnv {
+export function scoringEnv(
+  name: string,
+  overrides: Record<string, string> = {},
+  base: TestEnv = isolatedEnv(name),
+): ScoringEnv {
   return loadEnv(ScoringEnvSchema, {
     ...toEnvStrings(base),
     SCORING_CONSUMER_GROUP: `baton-scoring-${base.DATABASE_SCHEMA}`,
@@ -15,7 +28,8 @@ export function scoringEnv(name: string, overrides: Record<string, string> = {},
 
 export function toEnvStrings(env: object): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : String(v);
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : String(v);
   return out;
 }
 
@@ -32,20 +46,49 @@ export interface Upstream {
 /** Plays crm-connector: publishes inbound events with a plain publisher. */
 export async function upstream(env: ScoringEnv): Promise<Upstream> {
   const kafka = kafkaFor(env, 'baton-test-reader');
-  const connection = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'baton-test-upstream', topicPrefix: env.KAFKA_TOPIC_PREFIX });
+  const connection = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'baton-test-upstream',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
   const publisher = new EventPublisher(connection, 'baton/crm-connector');
   await publisher.connect();
   const send = async <T extends TopicName>(events: NewEvent<T>[]) => {
-    for (let i = 0; i < events.length; i += 1000) await publisher.publish(events.slice(i, i + 1000) as NewEvent<TopicName>[]);
+    for (let i = 0; i < events.length; i += 1000)
+      await publisher.publish(events.slice(i, i + 1000) as NewEvent<TopicName>[]);
   };
   return {
     kafka,
     publisher,
     engagements: (list, id = (e) => `eng:${e.sourceEventId}`) =>
-      send(list.map((e) => ({ topic: Topics.LeadEngagement, subject: e.leadId, id: id(e), data: e as EventOf<typeof Topics.LeadEngagement> }))),
-    profiles: (list) => send(list.map((p) => ({ topic: Topics.LeadProfile, subject: p.leadId, id: `profile:${p.leadId}:${p.occurredAt}`, data: p }))),
-    disqualified: (d) => send([{ topic: Topics.LeadDisqualified, subject: d.leadId, id: `dq:${d.sourceEventId}`, data: d }]),
-    activities: (list) => send(list.map((a) => ({ topic: Topics.LeadActivity, subject: a.leadId, id: `act:${a.sourceEventId}`, data: a }))),
+      send(
+        list.map((e) => ({
+          topic: Topics.LeadEngagement,
+          subject: e.leadId,
+          id: id(e),
+          data: e as EventOf<typeof Topics.LeadEngagement>,
+        })),
+      ),
+    profiles: (list) =>
+      send(
+        list.map((p) => ({
+          topic: Topics.LeadProfile,
+          subject: p.leadId,
+          id: `profile:${p.leadId}:${p.occurredAt}`,
+          data: p,
+        })),
+      ),
+    disqualified: (d) =>
+      send([{ topic: Topics.LeadDisqualified, subject: d.leadId, id: `dq:${d.sourceEventId}`, data: d }]),
+    activities: (list) =>
+      send(
+        list.map((a) => ({
+          topic: Topics.LeadActivity,
+          subject: a.leadId,
+          id: `act:${a.sourceEventId}`,
+          data: a,
+        })),
+      ),
     close: () => publisher.disconnect(),
   };
 }

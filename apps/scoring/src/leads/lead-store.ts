@@ -71,7 +71,9 @@ function toState(r: LeadRow): LeadState {
     qualificationCount: r.qualification_count,
     profile: r.profile ?? undefined,
     profileEventId: r.profile_event_id ?? undefined,
-    baseline: r.baseline_since ? { since: r.baseline_since.toISOString(), keepFraction: r.baseline_keep ?? 0 } : undefined,
+    baseline: r.baseline_since
+      ? { since: r.baseline_since.toISOString(), keepFraction: r.baseline_keep ?? 0 }
+      : undefined,
     firstSeenAt: r.first_seen_at.toISOString(),
     opportunityAt: r.opportunity_at?.toISOString(),
   };
@@ -104,14 +106,16 @@ export class LeadStore {
        ON CONFLICT (lead_id) DO NOTHING`,
       [list.map((l) => l.leadId), list.map((l) => JSON.stringify(l.crm)), list.map((l) => l.firstSeenAt)],
     );
-    const rows: LeadRow[] = await em.query(`SELECT * FROM lead WHERE lead_id = ANY($1::text[]) ORDER BY lead_id FOR UPDATE`, [
-      list.map((l) => l.leadId),
-    ]);
+    const rows: LeadRow[] = await em.query(
+      `SELECT * FROM lead WHERE lead_id = ANY($1::text[]) ORDER BY lead_id FOR UPDATE`,
+      [list.map((l) => l.leadId)],
+    );
     const states = new Map(rows.map((r) => [r.lead_id, toState(r)]));
     // A late event can be older than anything seen so far.
     for (const l of list) {
       const s = states.get(l.leadId)!;
-      if (Date.parse(l.firstSeenAt) < Date.parse(s.firstSeenAt)) s.firstSeenAt = new Date(l.firstSeenAt).toISOString();
+      if (Date.parse(l.firstSeenAt) < Date.parse(s.firstSeenAt))
+        s.firstSeenAt = new Date(l.firstSeenAt).toISOString();
     }
     return states;
   }
@@ -121,10 +125,20 @@ export class LeadStore {
    * every stored signal of the given leads, in one round trip: the SELECT sees the table as
    * it was before the statement, and the rows just inserted are added from RETURNING.
    */
-  async storeAndLoadSignals(em: EntityManager, rows: { leadId: string; signal: Signal }[], leadIds: string[]): Promise<Map<string, Signal[]>> {
+  async storeAndLoadSignals(
+    em: EntityManager,
+    rows: { leadId: string; signal: Signal }[],
+    leadIds: string[],
+  ): Promise<Map<string, Signal[]>> {
     const out = new Map<string, Signal[]>(leadIds.map((id) => [id, []]));
     if (leadIds.length === 0) return out;
-    const found: { lead_id: string; source_event_id: string; kind: EngagementKind; occurred_at: Date; detail: Signal['detail'] }[] = await em.query(
+    const found: {
+      lead_id: string;
+      source_event_id: string;
+      kind: EngagementKind;
+      occurred_at: Date;
+      detail: Signal['detail'];
+    }[] = await em.query(
       `WITH added AS (
          INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
@@ -144,7 +158,12 @@ export class LeadStore {
       ],
     );
     for (const r of found) {
-      out.get(r.lead_id)?.push({ sourceEventId: r.source_event_id, kind: r.kind, occurredAt: r.occurred_at.toISOString(), detail: r.detail });
+      out.get(r.lead_id)?.push({
+        sourceEventId: r.source_event_id,
+        kind: r.kind,
+        occurredAt: r.occurred_at.toISOString(),
+        detail: r.detail,
+      });
     }
     return out;
   }
@@ -223,7 +242,15 @@ export class LeadStore {
 
   async recordDisqualification(
     em: EntityManager,
-    d: { sourceEventId: string; leadId: string; reason: string; outcome: 'nurture' | 'disqualified'; stageBefore: LifecycleStage; detail?: string; occurredAt: string },
+    d: {
+      sourceEventId: string;
+      leadId: string;
+      reason: string;
+      outcome: 'nurture' | 'disqualified';
+      stageBefore: LifecycleStage;
+      detail?: string;
+      occurredAt: string;
+    },
   ): Promise<void> {
     await em.query(
       `INSERT INTO disqualification (source_event_id, lead_id, reason, outcome, stage_before, detail, occurred_at)

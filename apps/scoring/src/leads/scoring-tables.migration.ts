@@ -75,6 +75,7 @@ export class ScoringTables1763900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const s = schemaOf(q);
-    for (const t of ['disqualification', 'qualification', 'stage_change', 'engagement', 'lead']) await q.query(`DROP TABLE IF EXISTS ${s}.${t}`);
+    for (const t of ['disqualification', 'qualification', 'stage_change', 'engagement', 'lead'])
+      await q.query(`DROP TABLE IF EXISTS ${s}.${t}`);
   }
 }

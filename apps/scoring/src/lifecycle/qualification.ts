@@ -3,9 +3,7 @@ import type { ScoringPolicy } from '../policy/scoring-policy.js';
 import type { ScoreResult } from '../scoring/score.js';
 
 export type EvidenceVerdict =
-  | { level: 'sql' }
-  | { level: 'mql'; missing: string[] }
-  | { level: 'none'; missing: string[] };
+  { level: 'sql' } | { level: 'mql'; missing: string[] } | { level: 'none'; missing: string[] };
 
 /**
  * The hard qualification definition: SQL when the score reaches the SQL threshold AND at
@@ -20,7 +18,8 @@ export function judgeEvidence(result: ScoreResult, policy: ScoringPolicy): Evide
     missing.push(`${result.highIntentSignals.length} of ${t.minHighIntentSignals} high-intent signals`);
   }
   if (t.requireProfile && !result.profileKnown) missing.push('no CRM profile yet');
-  if (result.disqualifyingFitRules.length > 0) missing.push(`disqualifying fit: ${result.disqualifyingFitRules.join(', ')}`);
+  if (result.disqualifyingFitRules.length > 0)
+    missing.push(`disqualifying fit: ${result.disqualifyingFitRules.join(', ')}`);
   if (missing.length === 0) return { level: 'sql' };
   return result.score >= t.mql ? { level: 'mql', missing } : { level: 'none', missing };
 }

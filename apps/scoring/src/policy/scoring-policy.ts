@@ -51,11 +51,20 @@ const EngagementRuleSchema = z.strictObject({
 
 const FitConditionSchema = z
   .strictObject({
-    employees: z.strictObject({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() }).optional(),
+    employees: z
+      .strictObject({
+        min: z.number().int().nonnegative().optional(),
+        max: z.number().int().nonnegative().optional(),
+      })
+      .optional(),
     industries: z.array(z.string()).min(1).optional(),
     countries: z.array(z.string()).min(1).optional(),
     titlePatterns: z.array(regex).min(1).optional(),
-    emailDomains: z.array(z.string()).min(1).optional().describe('Matches the e-mail domain (free mail, competitors)'),
+    emailDomains: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe('Matches the e-mail domain (free mail, competitors)'),
   })
   .refine((c) => Object.keys(c).length > 0, 'a fit rule needs at least one condition');
 
@@ -74,7 +83,12 @@ const RecyclingSchema = z.strictObject({
   onRecycle: z
     .strictObject({
       mode: z.enum(['reset', 'decay']),
-      keepFraction: z.number().min(0).max(1).default(0.5).describe('decay mode: weight kept by engagement before the recycle'),
+      keepFraction: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('decay mode: weight kept by engagement before the recycle'),
     })
     .default({ mode: 'reset', keepFraction: 0 }),
 });
@@ -87,7 +101,10 @@ export const ScoringPolicySchema = z
         sql: z.number().default(50),
         mql: z.number().default(25),
         minHighIntentSignals: z.number().int().nonnegative().default(3),
-        requireProfile: z.boolean().default(true).describe('No SQL before the CRM profile is known (fit rules, identity)'),
+        requireProfile: z
+          .boolean()
+          .default(true)
+          .describe('No SQL before the CRM profile is known (fit rules, identity)'),
       })
       .default({ sql: 50, mql: 25, minHighIntentSignals: 3, requireProfile: true }),
     totalCap: z.number().positive().optional(),
@@ -103,10 +120,15 @@ export const ScoringPolicySchema = z
     const seen = new Set<string>();
     const check = (list: { id: string; group: string }[], key: string) =>
       list.forEach((r, i) => {
-        if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate rule id "${r.id}"` });
+        if (seen.has(r.id))
+          ctx.addIssue({ code: 'custom', path: [key, i, 'id'], message: `duplicate rule id "${r.id}"` });
         seen.add(r.id);
         if (!(r.group in p.groups)) {
-          ctx.addIssue({ code: 'custom', path: [key, i, 'group'], message: `unknown group "${r.group}" (declare it under groups)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key, i, 'group'],
+            message: `unknown group "${r.group}" (declare it under groups)`,
+          });
         }
       });
     check(p.engagementRules, 'engagementRules');

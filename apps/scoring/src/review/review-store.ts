@@ -2,7 +2,15 @@ import type { DataSource } from 'typeorm';
 import type { EngagementKind, LeadProfile } from '@baton/domain';
 import type { ScoringRules } from '../policy/scoring-policy.js';
 import type { Signal } from '../scoring/score.js';
-import { backtest, bestThreshold, scoreBands, thresholdFit, type BacktestResult, type HistoryLead, type ScoreReview } from './score-review.js';
+import {
+  backtest,
+  bestThreshold,
+  scoreBands,
+  thresholdFit,
+  type BacktestResult,
+  type HistoryLead,
+  type ScoreReview,
+} from './score-review.js';
 
 export interface Period {
   from: Date;
@@ -22,7 +30,11 @@ export class ReviewStore {
        WHERE first_seen_at >= $1 AND first_seen_at < $2`,
       [period.from, period.to],
     );
-    const reviewed = leads.map((l) => ({ leadId: l.lead_id, peakScore: l.peak_score, converted: l.converted }));
+    const reviewed = leads.map((l) => ({
+      leadId: l.lead_id,
+      peakScore: l.peak_score,
+      converted: l.converted,
+    }));
     const [sql]: { qualifications: string; leads: string; converted: string }[] = await this.db.query(
       `SELECT count(*) AS qualifications, count(DISTINCT q.lead_id) AS leads,
               count(DISTINCT q.lead_id) FILTER (WHERE l.opportunity_at IS NOT NULL) AS converted
@@ -61,22 +73,39 @@ export class ReviewStore {
        WHERE first_seen_at >= $1 AND first_seen_at < $2 ORDER BY lead_id`,
       [period.from, period.to],
     );
-    const rows: { lead_id: string; source_event_id: string; kind: EngagementKind; occurred_at: Date; detail: Signal['detail'] }[] = await this.db.query(
+    const rows: {
+      lead_id: string;
+      source_event_id: string;
+      kind: EngagementKind;
+      occurred_at: Date;
+      detail: Signal['detail'];
+    }[] = await this.db.query(
       `SELECT e.lead_id, e.source_event_id, e.kind, e.occurred_at, e.detail FROM engagement e
        JOIN lead l USING (lead_id) WHERE l.first_seen_at >= $1 AND l.first_seen_at < $2`,
       [period.from, period.to],
     );
     const byLead = new Map<string, HistoryLead>(
-      leads.map((l) => [l.lead_id, { leadId: l.lead_id, signals: [], profile: l.profile ?? undefined, converted: l.converted }]),
+      leads.map((l) => [
+        l.lead_id,
+        { leadId: l.lead_id, signals: [], profile: l.profile ?? undefined, converted: l.converted },
+      ]),
     );
     for (const r of rows) {
-      byLead.get(r.lead_id)?.signals.push({ sourceEventId: r.source_event_id, kind: r.kind, occurredAt: r.occurred_at.toISOString(), detail: r.detail });
+      byLead.get(r.lead_id)?.signals.push({
+        sourceEventId: r.source_event_id,
+        kind: r.kind,
+        occurredAt: r.occurred_at.toISOString(),
+        detail: r.detail,
+      });
     }
     return [...byLead.values()];
   }
 
   /** Replays the period's history against the current rules and a candidate, side by side. */
-  async backtest(period: Period, candidate: ScoringRules): Promise<{ current: BacktestResult; candidate: BacktestResult }> {
+  async backtest(
+    period: Period,
+    candidate: ScoringRules,
+  ): Promise<{ current: BacktestResult; candidate: BacktestResult }> {
     const history = await this.history(period);
     return { current: backtest(history, this.rules), candidate: backtest(history, candidate) };
   }

@@ -15,7 +15,8 @@ const PeriodQuerySchema = z
 
 export function parsePeriod(query: Record<string, unknown>): Period & { bandWidth: number } {
   const q = PeriodQuerySchema.safeParse(query);
-  if (!q.success) throw new BadRequestException(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!q.success)
+    throw new BadRequestException(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   return { from: new Date(q.data.from), to: new Date(q.data.to), bandWidth: q.data.bandWidth };
 }
 

@@ -8,7 +8,16 @@ import { AppModule } from '../app.module.js';
 import { FixedClock } from '../clock.js';
 import { parseScoringRules } from '../policy/scoring-policy.js';
 import { startScoringService } from '../scoring-service.js';
-import { NOW, POLICY_FILE, crmOf, engagement, hoursAgo, profile, qualifyingJourney, sampleRules } from '../../test/fixtures.js';
+import {
+  NOW,
+  POLICY_FILE,
+  crmOf,
+  engagement,
+  hoursAgo,
+  profile,
+  qualifyingJourney,
+  sampleRules,
+} from '../../test/fixtures.js';
 import { cleanup, scoringEnv, upstream } from '../../test/harness.js';
 import { ReviewStore } from './review-store.js';
 import type { ScoreReview } from './score-review.js';
@@ -36,24 +45,47 @@ describe('score review and backtest on stored history', () => {
     await up.profiles([...strong, ...weak].map((l) => profile(l, hoursAgo(300))));
     await up.engagements([
       ...strong.flatMap((l) => qualifyingJourney(l)),
-      ...weak.flatMap((l) => [engagement(l, 1, 'page_viewed', hoursAgo(50), { url: 'https://acme.example/blog/x' })]),
+      ...weak.flatMap((l) => [
+        engagement(l, 1, 'page_viewed', hoursAgo(50), { url: 'https://acme.example/blog/x' }),
+      ]),
     ]);
     await readTopic(up.kafka, Topics.LeadQualified, { until: (s) => s.length >= 6 });
 
     // Sales turns four SQLs and one weak lead into pipeline, through both kinds of CRM signal.
     await up.activities(
-      strong.slice(0, 2).map((l, n) => ({ leadId: l, crm: crmOf(l), kind: 'stage_changed' as const, occurredAt: hoursAgo(1), sourceEventId: `opp-${n}`, stage: { from: 'sql' as const, to: 'opportunity' as const } })),
+      strong.slice(0, 2).map((l, n) => ({
+        leadId: l,
+        crm: crmOf(l),
+        kind: 'stage_changed' as const,
+        occurredAt: hoursAgo(1),
+        sourceEventId: `opp-${n}`,
+        stage: { from: 'sql' as const, to: 'opportunity' as const },
+      })),
     );
-    await up.profiles([...strong.slice(2, 4), weak[0]].map((l) => profile(l, hoursAgo(1), { lifecycleStage: 'opportunity' })));
-    await up.disqualified({ leadId: weak[5], crm: crmOf(weak[5]), reason: 'budget', occurredAt: hoursAgo(1), sourceEventId: 'dq-budget' });
+    await up.profiles(
+      [...strong.slice(2, 4), weak[0]].map((l) => profile(l, hoursAgo(1), { lifecycleStage: 'opportunity' })),
+    );
+    await up.disqualified({
+      leadId: weak[5],
+      crm: crmOf(weak[5]),
+      reason: 'budget',
+      occurredAt: hoursAgo(1),
+      sourceEventId: 'dq-budget',
+    });
     const schema = service.runtime.schema;
-    await waitFor(async () => {
-      const [r] = await query<{ opp: string; dq: string }>(
-        `SELECT (SELECT count(*) FROM ${schema}.lead WHERE opportunity_at IS NOT NULL) AS opp, (SELECT count(*) FROM ${schema}.disqualification) AS dq`,
-      );
-      return Number(r.opp) === 5 && Number(r.dq) === 1;
-    }, 20_000, 'pipeline facts stored');
-    const stages = await query<{ stage: string; n: string }>(`SELECT stage, count(*) AS n FROM ${schema}.lead GROUP BY stage ORDER BY stage`);
+    await waitFor(
+      async () => {
+        const [r] = await query<{ opp: string; dq: string }>(
+          `SELECT (SELECT count(*) FROM ${schema}.lead WHERE opportunity_at IS NOT NULL) AS opp, (SELECT count(*) FROM ${schema}.disqualification) AS dq`,
+        );
+        return Number(r.opp) === 5 && Number(r.dq) === 1;
+      },
+      20_000,
+      'pipeline facts stored',
+    );
+    const stages = await query<{ stage: string; n: string }>(
+      `SELECT stage, count(*) AS n FROM ${schema}.lead GROUP BY stage ORDER BY stage`,
+    );
     expect(stages).toContainEqual({ stage: 'opportunity', n: '4' });
 
     const from = new Date(NOW.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
@@ -83,8 +115,17 @@ describe('score review and backtest on stored history', () => {
       .replace('minHighIntentSignals: 3', 'minHighIntentSignals: 0')
       .replace('mql: 25', 'mql: 20');
     const candidate = parseScoringRules('candidate.yaml', loose);
-    const result = await new ReviewStore(service.runtime.db, rules).backtest({ from: new Date(from), to: new Date(to) }, candidate);
+    const result = await new ReviewStore(service.runtime.db, rules).backtest(
+      { from: new Date(from), to: new Date(to) },
+      candidate,
+    );
     expect(result.current).toMatchObject({ leads: 12, sqls: 6, sqlsConverted: 4, convertersMissed: 1 });
-    expect(result.candidate).toMatchObject({ leads: 12, sqls: 12, sqlsConverted: 5, convertersMissed: 0, rulesVersion: candidate.version });
+    expect(result.candidate).toMatchObject({
+      leads: 12,
+      sqls: 12,
+      sqlsConverted: 5,
+      convertersMissed: 0,
+      rulesVersion: candidate.version,
+    });
   });
 });

@@ -48,12 +48,21 @@ export function scoreBands(leads: ReviewedLead[], width = 10): ScoreBand[] {
   const bands = new Map<number, ScoreBand>();
   for (const l of leads) {
     const from = Math.floor(l.peakScore / width) * width;
-    const band = bands.get(from) ?? { band: `${from}-${from + width}`, from, to: from + width, leads: 0, converted: 0, conversionRate: 0 };
+    const band = bands.get(from) ?? {
+      band: `${from}-${from + width}`,
+      from,
+      to: from + width,
+      leads: 0,
+      converted: 0,
+      conversionRate: 0,
+    };
     band.leads += 1;
     if (l.converted) band.converted += 1;
     bands.set(from, band);
   }
-  return [...bands.values()].sort((a, b) => a.from - b.from).map((b) => ({ ...b, conversionRate: rate(b.converted, b.leads) }));
+  return [...bands.values()]
+    .sort((a, b) => a.from - b.from)
+    .map((b) => ({ ...b, conversionRate: rate(b.converted, b.leads) }));
 }
 
 export function thresholdFit(leads: ReviewedLead[], threshold: number): ThresholdFit {
@@ -63,7 +72,13 @@ export function thresholdFit(leads: ReviewedLead[], threshold: number): Threshol
   const tp = above.filter((l) => l.converted).length;
   const recall = rate(tp, positives);
   const falsePositiveRate = rate(above.length - tp, negatives);
-  return { threshold, recall, falsePositiveRate, precision: rate(tp, above.length), separation: Math.round((recall - falsePositiveRate) * 1000) / 1000 };
+  return {
+    threshold,
+    recall,
+    falsePositiveRate,
+    precision: rate(tp, above.length),
+    separation: Math.round((recall - falsePositiveRate) * 1000) / 1000,
+  };
 }
 
 /** The threshold (on a step grid) that best separates converters from the rest; null without converters. */
@@ -108,7 +123,12 @@ export function backtest(history: HistoryLead[], rules: ScoringRules): BacktestR
       const at = ordered[i].occurredAt;
       const result = score(ordered.slice(0, i + 1), lead.profile, rules.policy, new Date(at));
       if (judgeEvidence(result, rules.policy).level === 'sql') {
-        qualified.push({ leadId: lead.leadId, qualifiedAt: at, score: result.score, converted: lead.converted });
+        qualified.push({
+          leadId: lead.leadId,
+          qualifiedAt: at,
+          score: result.score,
+          converted: lead.converted,
+        });
         break;
       }
     }

@@ -24,7 +24,9 @@ function traffic(count: number, offset: number): { leads: string[]; events: Lead
   const leads = Array.from({ length: count }, (_, i) => `hubspot:contact:${offset + i}`);
   const events = leads.flatMap((lead) => [
     ...qualifyingJourney(lead, at),
-    ...Array.from({ length: 7 }, (_, n) => engagement(lead, 10 + n, 'page_viewed', at(30 + n), { url: `https://acme.example/docs/${n}` })),
+    ...Array.from({ length: 7 }, (_, n) =>
+      engagement(lead, 10 + n, 'page_viewed', at(30 + n), { url: `https://acme.example/docs/${n}` }),
+    ),
   ]);
   return { leads, events };
 }
@@ -35,7 +37,15 @@ async function count(sql: string): Promise<number> {
 
 function startChild(env: ScoringEnv): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
-    env: { ...process.env, ...toEnvStrings(env), PORT: '0', BATON_POLICY_DIR: POLICY_DIR, SCORING_BATCH_SIZE: '40', SCORING_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'error' },
+    env: {
+      ...process.env,
+      ...toEnvStrings(env),
+      PORT: '0',
+      BATON_POLICY_DIR: POLICY_DIR,
+      SCORING_BATCH_SIZE: '40',
+      SCORING_SESSION_TIMEOUT_MS: '6000',
+      LOG_LEVEL: 'error',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,7 +55,8 @@ function startChild(env: ScoringEnv): { child: ChildProcess; output: () => strin
 }
 
 function exited(child: ChildProcess): Promise<NodeJS.Signals | number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode);
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(child.signalCode ?? child.exitCode);
   return new Promise((resolve) => child.on('exit', (code, sig) => resolve(sig ?? code)));
 }
 
@@ -64,7 +75,6 @@ async function qualificationsPerLead(kafka: TestKafka, expected: number): Promis
   return perLead;
 }
 
-
 describe('scoring under failure and scale-out', () => {
   it('loses nothing and qualifies nothing twice when the service is SIGKILLed in the middle of a batch', async () => {
     const env = scoringEnv('crash');
@@ -80,13 +90,24 @@ describe('scoring under failure and scale-out', () => {
       await exited(first.child);
     });
     // Wait for the service to have created its schema and topics, then send the traffic.
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = 'engagement'`)) === 1, 60_000, 'service started');
+    await waitFor(
+      async () =>
+        (await count(
+          `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = '${schema}' AND table_name = 'engagement'`,
+        )) === 1,
+      60_000,
+      'service started',
+    );
     await up.profiles(leads.map((l) => profile(l, new Date(Date.now() - 400 * 3_600_000).toISOString())));
     await up.engagements(events);
-    const atKill = await waitFor(async () => {
-      const n = await count(`SELECT count(*) AS n FROM ${schema}.engagement`);
-      return n > 200 ? n : false;
-    }, 60_000, 'processing under way');
+    const atKill = await waitFor(
+      async () => {
+        const n = await count(`SELECT count(*) AS n FROM ${schema}.engagement`);
+        return n > 200 ? n : false;
+      },
+      60_000,
+      'processing under way',
+    );
     first.child.kill('SIGKILL');
     expect(await exited(first.child), first.output()).toBe('SIGKILL');
     expect(atKill).toBeLessThan(events.length);
@@ -97,12 +118,18 @@ describe('scoring under failure and scale-out', () => {
       second.child.kill('SIGTERM');
       await exited(second.child);
     });
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM ${schema}.engagement`)) === events.length, 90_000, 'every signal stored');
+    await waitFor(
+      async () => (await count(`SELECT count(*) AS n FROM ${schema}.engagement`)) === events.length,
+      90_000,
+      'every signal stored',
+    );
     const perLead = await qualificationsPerLead(up.kafka, leads.length);
     expect(perLead.size).toBe(leads.length);
     for (const [lead, ids] of perLead) expect([...ids], lead).toEqual([`${lead}:1`]);
     expect(await count(`SELECT count(*) AS n FROM ${schema}.qualification`)).toBe(leads.length);
-    expect(await count(`SELECT count(*) AS n FROM ${schema}.lead WHERE stage = 'sql' AND qualification_count = 1`)).toBe(leads.length);
+    expect(
+      await count(`SELECT count(*) AS n FROM ${schema}.lead WHERE stage = 'sql' AND qualification_count = 1`),
+    ).toBe(leads.length);
     // Graceful stop: Nest runs the shutdown hooks (consumers commit, relay drains), then re-raises SIGTERM.
     second.child.kill('SIGTERM');
     expect([0, 'SIGTERM']).toContain(await exited(second.child));
@@ -136,7 +163,11 @@ describe('scoring under failure and scale-out', () => {
     await up.engagements(events.slice(half));
 
     const schema = env.DATABASE_SCHEMA!;
-    await waitFor(async () => (await count(`SELECT count(*) AS n FROM ${schema}.engagement`)) === events.length, 60_000, 'every signal stored');
+    await waitFor(
+      async () => (await count(`SELECT count(*) AS n FROM ${schema}.engagement`)) === events.length,
+      60_000,
+      'every signal stored',
+    );
     const perLead = await qualificationsPerLead(up.kafka, leads.length);
     expect(perLead.size).toBe(leads.length);
     for (const [lead, ids] of perLead) expect([...ids], lead).toEqual([`${lead}:1`]);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseScoringRules, type ScoringPolicy } from '../policy/scoring-policy.js';
 import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
-import { NOW, engagement, hoursAgo, profile, qualifyingJourney, sampleRules, signalOf } from '../../test/fixtures.js';
+import {
+  NOW,
+  engagement,
+  hoursAgo,
+  profile,
+  qualifyingJourney,
+  sampleRules,
+  signalOf,
+} from '../../test/fixtures.js';
 import { score, type Signal } from './score.js';
 
 const rules = sampleRules();
@@ -41,7 +49,8 @@ recycling: { nurtureProgram: n }
 `);
 
 const at = (h: number) => hoursAgo(h);
-const s = (n: number, kind: Signal['kind'], h: number, detail: Signal['detail'] = {}) => signalOf(engagement(lead, n, kind, at(h), detail));
+const s = (n: number, kind: Signal['kind'], h: number, detail: Signal['detail'] = {}) =>
+  signalOf(engagement(lead, n, kind, at(h), detail));
 
 describe('engagement rules', () => {
   it('gives each signal the points of the first matching rule, with URL, form, tag, campaign and event filters', () => {
@@ -61,14 +70,26 @@ describe('engagement rules', () => {
       NOW,
     );
     const points = Object.fromEntries(r.breakdown.map((b) => [b.ruleId, b.points]));
-    expect(points).toMatchObject({ 'pricing-url': 15, page: 3, whitepaper: 12, form: 10, click: 4, webhook: 9 });
+    expect(points).toMatchObject({
+      'pricing-url': 15,
+      page: 3,
+      whitepaper: 12,
+      form: 10,
+      click: 4,
+      webhook: 9,
+    });
     expect(r.matchedRules.get(`${lead}#4`)).toBeUndefined();
     expect(r.matchedRules.get(`${lead}#6`)).toBeUndefined();
     expect(r.matchedRules.get(`${lead}#1`)).toBe('pricing-url');
   });
 
   it('counts soft signals (e-mail opens) for nothing', () => {
-    const r = score([1, 2, 3, 4, 5].map((n) => s(n, 'email_opened', 1)), undefined, small, NOW);
+    const r = score(
+      [1, 2, 3, 4, 5].map((n) => s(n, 'email_opened', 1)),
+      undefined,
+      small,
+      NOW,
+    );
     expect(r.score).toBe(0);
     expect(r.breakdown).toEqual([expect.objectContaining({ ruleId: 'open', points: 0, occurrences: 5 })]);
   });
@@ -77,15 +98,29 @@ describe('engagement rules', () => {
 describe('caps', () => {
   it('caps a rule, then its group, then the total, and shows each cap as a breakdown line', () => {
     const demos = [1, 2, 3].map((n) => s(n, 'demo_requested', 0));
-    expect(score(demos, undefined, small, NOW).breakdown).toEqual([expect.objectContaining({ ruleId: 'demo', points: 30, occurrences: 3 })]);
+    expect(score(demos, undefined, small, NOW).breakdown).toEqual([
+      expect.objectContaining({ ruleId: 'demo', points: 30, occurrences: 3 }),
+    ]);
 
-    const pages = Array.from({ length: 10 }, (_, n) => s(n, 'page_viewed', 0, { url: `https://x.example/p${n}` }));
+    const pages = Array.from({ length: 10 }, (_, n) =>
+      s(n, 'page_viewed', 0, { url: `https://x.example/p${n}` }),
+    );
     const web = score(pages, undefined, small, NOW);
     expect(web.score).toBe(10);
     expect(web.breakdown.find((b) => b.ruleId === 'cap:web')!.points).toBe(-20);
 
-    const lots = [...demos, s(10, 'page_viewed', 0, { url: '/pricing' }), s(11, 'content_downloaded', 0, { contentTag: 'security' }), ...pages];
-    const r = score(lots, profile(lead, at(1), { identity: {}, firmographics: { employees: 500, industry: 'Software' } }), small, NOW);
+    const lots = [
+      ...demos,
+      s(10, 'page_viewed', 0, { url: '/pricing' }),
+      s(11, 'content_downloaded', 0, { contentTag: 'security' }),
+      ...pages,
+    ];
+    const r = score(
+      lots,
+      profile(lead, at(1), { identity: {}, firmographics: { employees: 500, industry: 'Software' } }),
+      small,
+      NOW,
+    );
     // intent 57 -> 40, web 10, fit 15 = 65 -> total cap 60
     expect(r.score).toBe(60);
     expect(r.breakdown.find((b) => b.ruleId === 'cap:intent')!.points).toBe(-17);
@@ -98,8 +133,12 @@ describe('decay', () => {
   it('halves points every half-life and drops expired ones', () => {
     expect(score([s(1, 'page_viewed', 10 * DAY, { url: '/a' })], undefined, small, NOW).score).toBe(1.5);
     expect(score([s(1, 'page_viewed', 20 * DAY, { url: '/a' })], undefined, small, NOW).score).toBe(0.8);
-    expect(score([s(1, 'email_clicked', 6 * DAY, { campaign: 'q4-launch' })], undefined, small, NOW).score).toBe(4);
-    expect(score([s(1, 'email_clicked', 8 * DAY, { campaign: 'q4-launch' })], undefined, small, NOW).score).toBe(0);
+    expect(
+      score([s(1, 'email_clicked', 6 * DAY, { campaign: 'q4-launch' })], undefined, small, NOW).score,
+    ).toBe(4);
+    expect(
+      score([s(1, 'email_clicked', 8 * DAY, { campaign: 'q4-launch' })], undefined, small, NOW).score,
+    ).toBe(0);
   });
 
   it('is computed against the moment of scoring, so the same events score lower later', () => {
@@ -110,7 +149,11 @@ describe('decay', () => {
   });
 
   it('resets or decays engagement before a recycle, and only counts fresh high-intent signals', () => {
-    const events = [s(1, 'demo_requested', 100), s(2, 'page_viewed', 100, { url: '/pricing' }), s(3, 'demo_requested', 1)];
+    const events = [
+      s(1, 'demo_requested', 100),
+      s(2, 'page_viewed', 100, { url: '/pricing' }),
+      s(3, 'demo_requested', 1),
+    ];
     const since = hoursAgo(50);
     const reset = score(events, undefined, small, NOW, { since, keepFraction: 0 });
     const halved = score(events, undefined, small, NOW, { since, keepFraction: 0.5 });
@@ -138,7 +181,12 @@ describe('fit rules', () => {
     const free = score([], { ...base, identity: { ...base.identity, email: 'ana@gmail.com' } }, small, NOW);
     expect(free.score).toBe(13);
     expect(free.disqualifyingFitRules).toEqual([]);
-    const rival = score([], { ...base, identity: { ...base.identity, email: 'ana@Rival.example' } }, small, NOW);
+    const rival = score(
+      [],
+      { ...base, identity: { ...base.identity, email: 'ana@Rival.example' } },
+      small,
+      NOW,
+    );
     expect(rival.score).toBe(-12);
     expect(rival.disqualifyingFitRules).toEqual(['competitor']);
   });
@@ -150,7 +198,10 @@ describe('fit rules', () => {
 });
 
 describe('qualification definition', () => {
-  const known = profile(lead, at(1), { identity: { email: 'a@acme.example' }, firmographics: { employees: 500 } });
+  const known = profile(lead, at(1), {
+    identity: { email: 'a@acme.example' },
+    firmographics: { employees: 500 },
+  });
   const strong = [s(1, 'demo_requested', 1), s(2, 'page_viewed', 2, { url: '/pricing' })];
 
   it('needs the score AND the distinct high-intent signals AND no disqualifying fit AND a profile', () => {
@@ -173,7 +224,12 @@ describe('qualification definition', () => {
     expect(judgeEvidence(manyPages, small).level).toBe('mql'); // many views of one page are one signal
 
     const rival = profile(lead, at(1), { identity: { email: 'x@rival.example' }, firmographics: {} });
-    const blocked = score([...withDownload, s(10, 'form_submitted', 1, { formId: 'contact-us' })], rival, small, NOW);
+    const blocked = score(
+      [...withDownload, s(10, 'form_submitted', 1, { formId: 'contact-us' })],
+      rival,
+      small,
+      NOW,
+    );
     expect(judgeEvidence(blocked, small).level).not.toBe('sql');
   });
 
@@ -212,7 +268,7 @@ describe('order independence', () => {
     const p = profile(lead, at(1));
     const expected = score(journey, p, rules.policy, NOW);
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let i = 0; i < 50; i++) {
       const shuffled = [...journey].sort(() => random() - 0.5);
       const r = score(shuffled, p, rules.policy, NOW);

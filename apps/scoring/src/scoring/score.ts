@@ -1,4 +1,10 @@
-import { isHighIntent, type EngagementKind, type LeadEngagement, type LeadProfile, type ScoreContribution } from '@baton/domain';
+import {
+  isHighIntent,
+  type EngagementKind,
+  type LeadEngagement,
+  type LeadProfile,
+  type ScoreContribution,
+} from '@baton/domain';
 import type { Decay, EngagementRule, FitRule, ScoringPolicy } from '../policy/scoring-policy.js';
 
 /** One stored engagement signal of a lead (what the score is computed from). */
@@ -109,7 +115,8 @@ export function fitRuleMatches(rule: FitRule, profile: ProfileFacts | undefined)
   }
   if (!inList(w.industries, f.industry)) return false;
   if (!inList(w.countries, id.country)) return false;
-  if (w.titlePatterns && !(id.title !== undefined && w.titlePatterns.some((p) => regexOf(p).test(id.title!)))) return false;
+  if (w.titlePatterns && !(id.title !== undefined && w.titlePatterns.some((p) => regexOf(p).test(id.title!))))
+    return false;
   if (!inList(w.emailDomains, emailDomainOf(profile))) return false;
   return true;
 }
@@ -117,7 +124,13 @@ export function fitRuleMatches(rule: FitRule, profile: ProfileFacts | undefined)
 /** Events in one canonical order, so floating-point sums never depend on arrival order. */
 export function canonicalOrder(signals: readonly Signal[]): Signal[] {
   return [...signals].sort((a, b) =>
-    a.occurredAt === b.occurredAt ? (a.sourceEventId < b.sourceEventId ? -1 : a.sourceEventId > b.sourceEventId ? 1 : 0) : Date.parse(a.occurredAt) - Date.parse(b.occurredAt),
+    a.occurredAt === b.occurredAt
+      ? a.sourceEventId < b.sourceEventId
+        ? -1
+        : a.sourceEventId > b.sourceEventId
+          ? 1
+          : 0
+      : Date.parse(a.occurredAt) - Date.parse(b.occurredAt),
   );
 }
 
@@ -141,7 +154,10 @@ export function score(
 ): ScoreResult {
   const now = asOf.getTime();
   const since = baseline ? Date.parse(baseline.since) : Number.NEGATIVE_INFINITY;
-  const perRule = new Map<string, { rule: EngagementRule; points: number; occurrences: number; lastSeenAt: string }>();
+  const perRule = new Map<
+    string,
+    { rule: EngagementRule; points: number; occurrences: number; lastSeenAt: string }
+  >();
   const matchedRules = new Map<string, string>();
   const highIntent = new Map<EngagementKind, HighIntentSignal>();
 
@@ -151,7 +167,8 @@ export function score(
     matchedRules.set(signal.sourceEventId, rule.id);
     const at = Date.parse(signal.occurredAt);
     const fresh = at >= since;
-    const weight = decayWeight(policy.groups[rule.group]?.decay, now - at) * (fresh ? 1 : (baseline?.keepFraction ?? 1));
+    const weight =
+      decayWeight(policy.groups[rule.group]?.decay, now - at) * (fresh ? 1 : (baseline?.keepFraction ?? 1));
     const entry = perRule.get(rule.id) ?? { rule, points: 0, occurrences: 0, lastSeenAt: signal.occurredAt };
     entry.points += rule.points * weight;
     entry.occurrences += 1;
@@ -159,7 +176,12 @@ export function score(
     perRule.set(rule.id, entry);
     // Distinct high-intent evidence: fresh, still weighing something, and worth points.
     if (fresh && weight > 0 && rule.points > 0 && isHighIntent(signal.kind)) {
-      const seen = highIntent.get(signal.kind) ?? { kind: signal.kind, label: rule.label, lastSeenAt: signal.occurredAt, sourceEventIds: [] };
+      const seen = highIntent.get(signal.kind) ?? {
+        kind: signal.kind,
+        label: rule.label,
+        lastSeenAt: signal.occurredAt,
+        sourceEventIds: [],
+      };
       seen.lastSeenAt = signal.occurredAt;
       seen.label = rule.label;
       seen.sourceEventIds.push(signal.sourceEventId);
@@ -169,7 +191,8 @@ export function score(
 
   const lines: ScoreContribution[] = [];
   const groupTotals = new Map<string, number>();
-  const addToGroup = (group: string, points: number) => groupTotals.set(group, (groupTotals.get(group) ?? 0) + points);
+  const addToGroup = (group: string, points: number) =>
+    groupTotals.set(group, (groupTotals.get(group) ?? 0) + points);
 
   for (const rule of policy.engagementRules) {
     const e = perRule.get(rule.id);
@@ -178,7 +201,15 @@ export function score(
     if (rule.cap !== undefined && points > rule.cap) points = rule.cap;
     points = round1(points);
     addToGroup(rule.group, points);
-    lines.push({ ruleId: rule.id, label: rule.label, group: rule.group, points, signal: rule.kind, occurrences: e.occurrences, lastSeenAt: e.lastSeenAt });
+    lines.push({
+      ruleId: rule.id,
+      label: rule.label,
+      group: rule.group,
+      points,
+      signal: rule.kind,
+      occurrences: e.occurrences,
+      lastSeenAt: e.lastSeenAt,
+    });
   }
 
   const disqualifyingFitRules: string[] = [];
@@ -193,14 +224,24 @@ export function score(
   for (const [group, sum] of [...groupTotals].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const cap = policy.groups[group]?.cap;
     if (cap !== undefined && sum > cap) {
-      lines.push({ ruleId: `cap:${group}`, label: `Capped at ${cap} (${group})`, group, points: round1(cap - sum) });
+      lines.push({
+        ruleId: `cap:${group}`,
+        label: `Capped at ${cap} (${group})`,
+        group,
+        points: round1(cap - sum),
+      });
       total += cap;
     } else {
       total += sum;
     }
   }
   if (policy.totalCap !== undefined && total > policy.totalCap) {
-    lines.push({ ruleId: 'cap:total', label: `Capped at ${policy.totalCap} in total`, group: 'total', points: round1(policy.totalCap - total) });
+    lines.push({
+      ruleId: 'cap:total',
+      label: `Capped at ${policy.totalCap} in total`,
+      group: 'total',
+      points: round1(policy.totalCap - total),
+    });
     total = policy.totalCap;
   }
 

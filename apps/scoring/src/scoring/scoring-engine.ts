@@ -15,7 +15,12 @@ import type { Outbox, ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
 import type { Clock } from '../clock.js';
 import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
-import { LeadStore, type LeadState, type QualificationRecord, type StageChange } from '../leads/lead-store.js';
+import {
+  LeadStore,
+  type LeadState,
+  type QualificationRecord,
+  type StageChange,
+} from '../leads/lead-store.js';
 import type { ScoringRules } from '../policy/scoring-policy.js';
 import type { Summarizer } from '../summary/summary.js';
 import { score, type ScoreResult, type Signal } from './score.js';
@@ -41,7 +46,11 @@ export interface ApplyOutcome {
 }
 
 const qualifiedTotal = counter('baton_scoring_qualified_total', 'Leads that crossed into SQL');
-const disqualifiedTotal = counter('baton_scoring_disqualifications_total', 'Disqualifications by reason and outcome', ['reason', 'outcome']);
+const disqualifiedTotal = counter(
+  'baton_scoring_disqualifications_total',
+  'Disqualifications by reason and outcome',
+  ['reason', 'outcome'],
+);
 const signalsTotal = counter('baton_scoring_signals_total', 'Engagement signals applied');
 
 /** Stages the CRM reports that mean sales turned the lead into pipeline. */
@@ -65,7 +74,10 @@ export class ScoringEngine {
   }
 
   async apply(em: EntityManager, inputs: IntakeEvent[]): Promise<ApplyOutcome> {
-    const fresh = await this.deps.processed.claimMany(em, inputs.map((i) => i.eventId));
+    const fresh = await this.deps.processed.claimMany(
+      em,
+      inputs.map((i) => i.eventId),
+    );
     const todo = inputs.filter((i) => fresh.has(i.eventId));
     // The same event id twice in one batch is claimed once.
     const unique = [...new Map(todo.map((i) => [i.eventId, i])).values()];
@@ -77,7 +89,17 @@ export class ScoringEngine {
     );
     const signals = unique.flatMap((i) =>
       i.type === 'engagement'
-        ? [{ leadId: i.data.leadId, signal: { sourceEventId: i.data.sourceEventId, kind: i.data.kind, occurredAt: i.data.occurredAt, detail: i.data.detail } }]
+        ? [
+            {
+              leadId: i.data.leadId,
+              signal: {
+                sourceEventId: i.data.sourceEventId,
+                kind: i.data.kind,
+                occurredAt: i.data.occurredAt,
+                detail: i.data.detail,
+              },
+            },
+          ]
         : [],
     );
     signalsTotal.inc(signals.length);
@@ -96,7 +118,15 @@ export class ScoringEngine {
           break;
         case 'activity':
           if (input.data.kind === 'stage_changed' && isPipeline(input.data.stage?.to)) {
-            this.reachPipeline(lead, input.data.stage!.to, input.data.occurredAt, `crm activity: stage changed to ${input.data.stage!.to}`, input.eventId, changes, now);
+            this.reachPipeline(
+              lead,
+              input.data.stage!.to,
+              input.data.occurredAt,
+              `crm activity: stage changed to ${input.data.stage!.to}`,
+              input.eventId,
+              changes,
+              now,
+            );
           }
           break;
       }
@@ -106,7 +136,15 @@ export class ScoringEngine {
     const events: NewEvent<TopicName>[] = [];
     const qualifications: QualificationRecord[] = [];
     for (const lead of leads.values()) {
-      await this.rescore(lead, stored.get(lead.leadId) ?? [], now, causes.get(lead.leadId), changes, events, qualifications);
+      await this.rescore(
+        lead,
+        stored.get(lead.leadId) ?? [],
+        now,
+        causes.get(lead.leadId),
+        changes,
+        events,
+        qualifications,
+      );
     }
     await this.store.saveLeads(em, [...leads.values()]);
     await this.store.recordStageChanges(em, changes);
@@ -120,11 +158,17 @@ export class ScoringEngine {
    * Sales closed the lead: a nurture reason returns it to marketing (score reset or decayed,
    * lead.recycled, enrolment command); any other reason closes it as disqualified.
    */
-  async disqualify(em: EntityManager, eventId: string, d: LeadDisqualified): Promise<'nurture' | 'disqualified' | 'duplicate'> {
+  async disqualify(
+    em: EntityManager,
+    eventId: string,
+    d: LeadDisqualified,
+  ): Promise<'nurture' | 'disqualified' | 'duplicate'> {
     if (!(await this.deps.processed.claim(em, eventId))) return 'duplicate';
     const policy = this.deps.rules.policy;
     const now = this.deps.clock.now();
-    const leads = await this.store.lockLeads(em, [{ leadId: d.leadId, crm: d.crm, firstSeenAt: d.occurredAt }]);
+    const leads = await this.store.lockLeads(em, [
+      { leadId: d.leadId, crm: d.crm, firstSeenAt: d.occurredAt },
+    ]);
     const lead = leads.get(d.leadId)!;
     const stageBefore = lead.stage;
     const toNurture = policy.recycling.nurtureReasons.includes(d.reason);
@@ -145,7 +189,11 @@ export class ScoringEngine {
     const base = { leadId: d.leadId, crm: lead.crm, issuedBy: this.deps.source, issuedAt: now.toISOString() };
     const scoreBefore = lead.score;
     if (outcome === 'nurture') {
-      lead.baseline = { since: d.occurredAt, keepFraction: policy.recycling.onRecycle.mode === 'reset' ? 0 : policy.recycling.onRecycle.keepFraction };
+      lead.baseline = {
+        since: d.occurredAt,
+        keepFraction:
+          policy.recycling.onRecycle.mode === 'reset' ? 0 : policy.recycling.onRecycle.keepFraction,
+      };
       const signals = (await this.store.loadSignals(em, [lead.leadId])).get(lead.leadId) ?? [];
       const result = score(signals, lead.profile, policy, now, lead.baseline);
       lead.score = result.score;
@@ -173,13 +221,23 @@ export class ScoringEngine {
           topic: Topics.CrmCommand,
           subject: lead.leadId,
           id: `nurture:${eventId}`,
-          data: { ...base, commandId: `nurture:${eventId}`, action: 'enrol_nurture', program: policy.recycling.nurtureProgram },
+          data: {
+            ...base,
+            commandId: `nurture:${eventId}`,
+            action: 'enrol_nurture',
+            program: policy.recycling.nurtureProgram,
+          },
         },
         {
           topic: Topics.CrmCommand,
           subject: lead.leadId,
           id: `recycle-stage:${eventId}`,
-          data: { ...base, commandId: `recycle-stage:${eventId}`, action: 'update_lead', changes: { lifecycleStage: 'nurture', score: lead.score } },
+          data: {
+            ...base,
+            commandId: `recycle-stage:${eventId}`,
+            action: 'update_lead',
+            changes: { lifecycleStage: 'nurture', score: lead.score },
+          },
         },
         this.scored(lead, scoreBefore, result, now),
       );
@@ -190,7 +248,12 @@ export class ScoringEngine {
           topic: Topics.CrmCommand,
           subject: lead.leadId,
           id: `close:${eventId}`,
-          data: { ...base, commandId: `close:${eventId}`, action: 'update_lead', changes: { lifecycleStage: 'disqualified', disqualificationReason: d.reason } },
+          data: {
+            ...base,
+            commandId: `close:${eventId}`,
+            action: 'update_lead',
+            changes: { lifecycleStage: 'disqualified', disqualificationReason: d.reason },
+          },
         });
       }
     }
@@ -200,7 +263,13 @@ export class ScoringEngine {
     return outcome;
   }
 
-  private applyProfile(lead: LeadState, eventId: string, p: LeadProfile, changes: StageChange[], now: Date): void {
+  private applyProfile(
+    lead: LeadState,
+    eventId: string,
+    p: LeadProfile,
+    changes: StageChange[],
+    now: Date,
+  ): void {
     if (p.change === 'deleted') return;
     // Only a newer profile replaces the stored one; profiles can arrive out of order.
     if (!lead.profile || Date.parse(p.occurredAt) >= Date.parse(lead.profile.occurredAt)) {
@@ -209,17 +278,42 @@ export class ScoringEngine {
       lead.crm = p.crm;
     }
     if (isPipeline(p.lifecycleStage)) {
-      this.reachPipeline(lead, p.lifecycleStage!, p.occurredAt, `crm profile: lifecycle stage ${p.lifecycleStage}`, eventId, changes, now);
+      this.reachPipeline(
+        lead,
+        p.lifecycleStage!,
+        p.occurredAt,
+        `crm profile: lifecycle stage ${p.lifecycleStage}`,
+        eventId,
+        changes,
+        now,
+      );
     }
   }
 
   /** Sales made it pipeline: remembered for score review, and followed when the state machine allows. */
-  private reachPipeline(lead: LeadState, stage: LifecycleStage, at: string, cause: string, eventId: string, changes: StageChange[], now: Date): void {
-    if (!lead.opportunityAt || Date.parse(at) < Date.parse(lead.opportunityAt)) lead.opportunityAt = new Date(at).toISOString();
-    if (lead.stage !== stage && canTransition(lead.stage, stage)) this.move(lead, stage, cause, eventId, changes, now);
+  private reachPipeline(
+    lead: LeadState,
+    stage: LifecycleStage,
+    at: string,
+    cause: string,
+    eventId: string,
+    changes: StageChange[],
+    now: Date,
+  ): void {
+    if (!lead.opportunityAt || Date.parse(at) < Date.parse(lead.opportunityAt))
+      lead.opportunityAt = new Date(at).toISOString();
+    if (lead.stage !== stage && canTransition(lead.stage, stage))
+      this.move(lead, stage, cause, eventId, changes, now);
   }
 
-  private move(lead: LeadState, to: LifecycleStage, cause: string, eventId: string | undefined, changes: StageChange[], now: Date): void {
+  private move(
+    lead: LeadState,
+    to: LifecycleStage,
+    cause: string,
+    eventId: string | undefined,
+    changes: StageChange[],
+    now: Date,
+  ): void {
     changes.push({
       leadId: lead.leadId,
       from: lead.stage,
@@ -270,21 +364,40 @@ export class ScoringEngine {
 
     const verdict = judgeEvidence(result, policy);
     const target = nextStage(lead.stage, verdict);
-    const base = { leadId: lead.leadId, crm: lead.crm, issuedBy: this.deps.source, issuedAt: now.toISOString() };
+    const base = {
+      leadId: lead.leadId,
+      crm: lead.crm,
+      issuedBy: this.deps.source,
+      issuedAt: now.toISOString(),
+    };
 
     if (target === 'mql') {
-      this.move(lead, 'mql', `score ${result.score} reached MQL threshold ${policy.thresholds.mql}`, causeEventId, changes, now);
+      this.move(
+        lead,
+        'mql',
+        `score ${result.score} reached MQL threshold ${policy.thresholds.mql}`,
+        causeEventId,
+        changes,
+        now,
+      );
       events.push({
         topic: Topics.CrmCommand,
         subject: lead.leadId,
-        data: { ...base, commandId: randomUUID(), action: 'update_lead', changes: { lifecycleStage: 'mql', score: result.score } },
+        data: {
+          ...base,
+          commandId: randomUUID(),
+          action: 'update_lead',
+          changes: { lifecycleStage: 'mql', score: result.score },
+        },
       });
     } else if (target === 'sql') {
       lead.qualificationCount += 1;
       const qualificationId = `${lead.leadId}:${lead.qualificationCount}`;
       const cause = `score ${result.score} >= ${policy.thresholds.sql} with ${result.highIntentSignals.length} high-intent signals (${result.highIntentSignals.map((h) => h.kind).join(', ')})`;
       this.move(lead, 'sql', cause, causeEventId, changes, now);
-      const freshSignals = lead.baseline ? signals.filter((s) => Date.parse(s.occurredAt) >= Date.parse(lead.baseline!.since)) : signals;
+      const freshSignals = lead.baseline
+        ? signals.filter((s) => Date.parse(s.occurredAt) >= Date.parse(lead.baseline!.since))
+        : signals;
       const summary = await this.deps.summarizer.summarize({
         leadId: lead.leadId,
         signals: freshSignals,
@@ -322,7 +435,11 @@ export class ScoringEngine {
             score: result.score,
             threshold: policy.thresholds.sql,
             breakdown: result.breakdown,
-            highIntentSignals: result.highIntentSignals.map((h) => ({ kind: h.kind, label: h.label, lastSeenAt: h.lastSeenAt })),
+            highIntentSignals: result.highIntentSignals.map((h) => ({
+              kind: h.kind,
+              label: h.label,
+              lastSeenAt: h.lastSeenAt,
+            })),
             summary: summary.text,
             openingLine: summary.openingLine,
             currentOwnerId: lead.profile?.ownerId,
@@ -344,6 +461,7 @@ export class ScoringEngine {
       );
       qualifiedTotal.inc();
     }
-    if (result.score !== previous || lead.stage !== stageBefore) events.push(this.scored(lead, previous, result, now));
+    if (result.score !== previous || lead.stage !== stageBefore)
+      events.push(this.scored(lead, previous, result, now));
   }
 }

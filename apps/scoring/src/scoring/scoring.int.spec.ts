@@ -1,9 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Topics, type CloudEvent, type CrmCommand, type LeadQualified, type LeadRecycled, type LeadScored } from '@baton/domain';
+import {
+  Topics,
+  type CloudEvent,
+  type CrmCommand,
+  type LeadQualified,
+  type LeadRecycled,
+  type LeadScored,
+} from '@baton/domain';
 import { query, readTopic, waitFor, type SeenMessage } from '@baton/testing';
 import { FixedClock } from '../clock.js';
 import { startScoringService, type ScoringService } from '../scoring-service.js';
-import { NOW, engagement, hoursAgo, profile, qualifyingJourney, sampleRules, signalOf } from '../../test/fixtures.js';
+import {
+  NOW,
+  engagement,
+  hoursAgo,
+  profile,
+  qualifyingJourney,
+  sampleRules,
+  signalOf,
+} from '../../test/fixtures.js';
 import { cleanup, scoringEnv, upstream, type Upstream } from '../../test/harness.js';
 import { score } from './score.js';
 import type { ScoringEnv } from '../config/scoring-env.js';
@@ -15,7 +30,10 @@ afterEach(async () => {
 
 const rules = sampleRules();
 
-async function setup(name: string, clock = new FixedClock(NOW)): Promise<{ env: ScoringEnv; service: ScoringService; up: Upstream; clock: FixedClock }> {
+async function setup(
+  name: string,
+  clock = new FixedClock(NOW),
+): Promise<{ env: ScoringEnv; service: ScoringService; up: Upstream; clock: FixedClock }> {
   const env = scoringEnv(name);
   stops.push(() => cleanup(env));
   const service = await startScoringService({ env, rules, clock });
@@ -26,7 +44,8 @@ async function setup(name: string, clock = new FixedClock(NOW)): Promise<{ env: 
 }
 
 const data = <T>(m: SeenMessage) => m.json<CloudEvent<T>>().data;
-const processedCount = async (schema: string) => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.processed_event`))[0].n);
+const processedCount = async (schema: string) =>
+  Number((await query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.processed_event`))[0].n);
 
 describe('scoring service on the real broker and Postgres', () => {
   it('qualifies a lead once, with the full lead.qualified contract and the CRM handoff command', async () => {
@@ -42,8 +61,19 @@ describe('scoring service on the real broker and Postgres', () => {
     expect(q).toMatchObject({
       leadId: lead,
       qualificationId: `${lead}:1`,
-      crm: { provider: 'hubspot', objectType: 'contact', id: '101', url: 'https://app.hubspot.com/contacts/1/record/0-1/101' },
-      identity: { fullName: 'Dana Reyes', email: 'dana@acme.example', company: 'Acme', title: 'VP Engineering', country: 'DE' },
+      crm: {
+        provider: 'hubspot',
+        objectType: 'contact',
+        id: '101',
+        url: 'https://app.hubspot.com/contacts/1/record/0-1/101',
+      },
+      identity: {
+        fullName: 'Dana Reyes',
+        email: 'dana@acme.example',
+        company: 'Acme',
+        title: 'VP Engineering',
+        country: 'DE',
+      },
       firmographics: { employees: 1200, industry: 'Software' },
       threshold: 50,
       rulesVersion: rules.version,
@@ -51,7 +81,11 @@ describe('scoring service on the real broker and Postgres', () => {
     });
     expect(q.score).toBeGreaterThanOrEqual(50);
     expect(q.breakdown.reduce((a, b) => a + b.points, 0)).toBeCloseTo(q.score, 0);
-    expect(q.highIntentSignals.map((h) => h.kind).sort()).toEqual(['content_downloaded', 'demo_requested', 'pricing_page_viewed']);
+    expect(q.highIntentSignals.map((h) => h.kind).sort()).toEqual([
+      'content_downloaded',
+      'demo_requested',
+      'pricing_page_viewed',
+    ]);
     expect(q.summary.length).toBeLessThanOrEqual(600);
     expect(q.summary).toContain('Requested a demo');
     expect(q.openingLine).toContain('Security whitepaper');
@@ -59,13 +93,27 @@ describe('scoring service on the real broker and Postgres', () => {
     const commands = await readTopic(up.kafka, Topics.CrmCommand, {
       until: (s) => s.some((m) => data<CrmCommand>(m).commandId === `${lead}:1:handoff`),
     });
-    const handoff = commands.map((m) => data<CrmCommand>(m)).find((c) => c.commandId === `${lead}:1:handoff`)!;
-    expect(handoff).toMatchObject({ action: 'update_lead', leadId: lead, issuedBy: 'baton/scoring', changes: { lifecycleStage: 'sql', score: q.score, handoffSummary: q.summary } });
+    const handoff = commands
+      .map((m) => data<CrmCommand>(m))
+      .find((c) => c.commandId === `${lead}:1:handoff`)!;
+    expect(handoff).toMatchObject({
+      action: 'update_lead',
+      leadId: lead,
+      issuedBy: 'baton/scoring',
+      changes: { lifecycleStage: 'sql', score: q.score, handoffSummary: q.summary },
+    });
 
-    const scored = await readTopic(up.kafka, Topics.LeadScored, { until: (s) => s.some((m) => data<LeadScored>(m).stage === 'sql') });
+    const scored = await readTopic(up.kafka, Topics.LeadScored, {
+      until: (s) => s.some((m) => data<LeadScored>(m).stage === 'sql'),
+    });
     expect(scored.map((m) => data<LeadScored>(m)).find((s) => s.stage === 'sql')!.score).toBe(q.score);
 
-    const changes = await query<{ from_stage: string; to_stage: string; cause: string; cause_event_id: string }>(
+    const changes = await query<{
+      from_stage: string;
+      to_stage: string;
+      cause: string;
+      cause_event_id: string;
+    }>(
       `SELECT from_stage, to_stage, cause, cause_event_id FROM ${service.runtime.schema}.stage_change WHERE lead_id = $1 ORDER BY id`,
       [lead],
     );
@@ -88,10 +136,16 @@ describe('scoring service on the real broker and Postgres', () => {
     await waitFor(async () => (await processedCount(schema)) === 11, 30_000, 'all 16 deliveries handled');
     await service.runtime.flushOutbox();
 
-    const [row] = await query<{ score: number; qualification_count: number }>(`SELECT score, qualification_count FROM ${schema}.lead WHERE lead_id = $1`, [lead]);
+    const [row] = await query<{ score: number; qualification_count: number }>(
+      `SELECT score, qualification_count FROM ${schema}.lead WHERE lead_id = $1`,
+      [lead],
+    );
     expect(row.qualification_count).toBe(1);
     expect(row.score).toBe(score(journey.map(signalOf), crmProfile, rules.policy, NOW).score);
-    const [{ n }] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.engagement WHERE lead_id = $1`, [lead]);
+    const [{ n }] = await query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${schema}.engagement WHERE lead_id = $1`,
+      [lead],
+    );
     expect(Number(n)).toBe(5);
     const qualified = await readTopic(up.kafka, Topics.LeadQualified, { until: (s) => s.length >= 1 });
     // Give any duplicate time to show up before asserting there is none.
@@ -111,8 +165,15 @@ describe('scoring service on the real broker and Postgres', () => {
     const late = journeyA[1];
     await up.profiles([profile(inOrder, hoursAgo(100)), profile(reversed, hoursAgo(100))]);
     await up.engagements(journeyA.filter((e) => e !== late));
-    await waitFor(async () => (await processedCount(service.runtime.schema)) === 6, 20_000, 'profiles and first four');
-    const [before] = await query<{ stage: string }>(`SELECT stage FROM ${service.runtime.schema}.lead WHERE lead_id = $1`, [inOrder]);
+    await waitFor(
+      async () => (await processedCount(service.runtime.schema)) === 6,
+      20_000,
+      'profiles and first four',
+    );
+    const [before] = await query<{ stage: string }>(
+      `SELECT stage FROM ${service.runtime.schema}.lead WHERE lead_id = $1`,
+      [inOrder],
+    );
     expect(before.stage).not.toBe('sql');
     await up.engagements([late]);
     // Lead B: everything in reverse order.
@@ -147,23 +208,37 @@ describe('scoring service on the real broker and Postgres', () => {
 
     const recycled = await readTopic(up.kafka, Topics.LeadRecycled, { until: (s) => s.length >= 1 });
     const r = data<LeadRecycled>(recycled[0]);
-    expect(r).toMatchObject({ leadId: returned, reason: 'timing', previousStage: 'sql', nurtureProgram: 'recycled-nurture' });
+    expect(r).toMatchObject({
+      leadId: returned,
+      reason: 'timing',
+      previousStage: 'sql',
+      nurtureProgram: 'recycled-nurture',
+    });
     expect(r.scoreAfter).toBeLessThan(r.scoreBefore);
     expect(r.scoreAfter).toBe(30); // reset: only the fit points remain
     const commands = await readTopic(up.kafka, Topics.CrmCommand, {
-      until: (s) => s.some((m) => data<CrmCommand>(m).action === 'enrol_nurture') && s.some((m) => data<CrmCommand>(m).commandId === 'close:dq:dq-2'),
+      until: (s) =>
+        s.some((m) => data<CrmCommand>(m).action === 'enrol_nurture') &&
+        s.some((m) => data<CrmCommand>(m).commandId === 'close:dq:dq-2'),
     });
     const enrol = commands.map((m) => data<CrmCommand>(m)).find((c) => c.action === 'enrol_nurture')!;
     expect(enrol).toMatchObject({ leadId: returned, program: 'recycled-nurture' });
     const close = commands.map((m) => data<CrmCommand>(m)).find((c) => c.commandId === 'close:dq:dq-2')!;
-    expect(close).toMatchObject({ action: 'update_lead', changes: { lifecycleStage: 'disqualified', disqualificationReason: 'budget' } });
+    expect(close).toMatchObject({
+      action: 'update_lead',
+      changes: { lifecycleStage: 'disqualified', disqualificationReason: 'budget' },
+    });
 
-    const stages = await query<{ lead_id: string; stage: string }>(`SELECT lead_id, stage FROM ${schema}.lead ORDER BY lead_id`);
+    const stages = await query<{ lead_id: string; stage: string }>(
+      `SELECT lead_id, stage FROM ${schema}.lead ORDER BY lead_id`,
+    );
     expect(stages).toEqual([
       { lead_id: returned, stage: 'nurture' },
       { lead_id: closed, stage: 'disqualified' },
     ]);
-    const reasons = await query<{ reason: string; outcome: string }>(`SELECT reason, outcome FROM ${schema}.disqualification ORDER BY reason`);
+    const reasons = await query<{ reason: string; outcome: string }>(
+      `SELECT reason, outcome FROM ${schema}.disqualification ORDER BY reason`,
+    );
     expect(reasons).toEqual([
       { reason: 'budget', outcome: 'disqualified' },
       { reason: 'timing', outcome: 'nurture' },
@@ -183,7 +258,9 @@ describe('scoring service on the real broker and Postgres', () => {
     await new Promise((r) => setTimeout(r, 500));
     const [{ n }] = await query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.qualification`);
     expect(Number(n)).toBe(3);
-    const engagementStart = await query(`SELECT 1 FROM ${schema}.engagement WHERE source_event_id = $1`, [engagement(closed, '5-again', 'demo_requested', NOW.toISOString()).sourceEventId]);
+    const engagementStart = await query(`SELECT 1 FROM ${schema}.engagement WHERE source_event_id = $1`, [
+      engagement(closed, '5-again', 'demo_requested', NOW.toISOString()).sourceEventId,
+    ]);
     expect(engagementStart).toHaveLength(1);
   });
 });

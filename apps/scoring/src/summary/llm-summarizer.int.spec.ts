@@ -24,7 +24,10 @@ const facts: JourneyFacts = {
 /** What the stub answers next: a chat completion body, a status, or silence. */
 type Reply = { content: unknown } | { status: number } | { hang: true };
 let reply: Reply = { status: 500 };
-const requests: { headers: IncomingMessage['headers']; body: { model: string; messages: { role: string; content: string }[] } }[] = [];
+const requests: {
+  headers: IncomingMessage['headers'];
+  body: { model: string; messages: { role: string; content: string }[] };
+}[] = [];
 
 let server: Server;
 let url = '';
@@ -40,7 +43,11 @@ beforeAll(async () => {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(reply.content) } }] }),
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(reply.content) } }],
+        }),
       );
     });
   });
@@ -53,22 +60,32 @@ afterAll(async () => {
 });
 
 function llm(timeoutMs = 1000) {
-  return new LlmSummarizer({ apiUrl: url, apiKey: 'sk-test', model: 'test-model', timeoutMs }, new DeterministicSummarizer());
+  return new LlmSummarizer(
+    { apiUrl: url, apiKey: 'sk-test', model: 'test-model', timeoutMs },
+    new DeterministicSummarizer(),
+  );
 }
 
 describe('LLM summarizer against a local OpenAI-compatible stub', () => {
   it('is off by default and selected by SUMMARIZER=llm', () => {
     const base = { KAFKA_BROKERS: '127.0.0.1:19092', DATABASE_URL: 'postgres://x@127.0.0.1/db' };
     expect(summarizerFor(loadEnv(ScoringEnvSchema, base))).toBeInstanceOf(DeterministicSummarizer);
-    expect(summarizerFor(loadEnv(ScoringEnvSchema, { ...base, SUMMARIZER: 'llm', LLM_API_URL: url }))).toBeInstanceOf(LlmSummarizer);
-    expect(() => loadEnv(ScoringEnvSchema, { ...base, SUMMARIZER: 'llm' })).toThrow(/LLM_API_URL: is required when SUMMARIZER=llm/);
+    expect(
+      summarizerFor(loadEnv(ScoringEnvSchema, { ...base, SUMMARIZER: 'llm', LLM_API_URL: url })),
+    ).toBeInstanceOf(LlmSummarizer);
+    expect(() => loadEnv(ScoringEnvSchema, { ...base, SUMMARIZER: 'llm' })).toThrow(
+      /LLM_API_URL: is required when SUMMARIZER=llm/,
+    );
   });
 
-  it('sends the lead\'s facts with their ids and uses an answer whose claims all cite the lead\'s events', async () => {
+  it("sends the lead's facts with their ids and uses an answer whose claims all cite the lead's events", async () => {
     reply = {
       content: {
         claims: [
-          { text: 'Requested a demo two hours ago after reading the security whitepaper.', sourceEventIds: [`${lead}#5`, `${lead}#2`] },
+          {
+            text: 'Requested a demo two hours ago after reading the security whitepaper.',
+            sourceEventIds: [`${lead}#5`, `${lead}#2`],
+          },
           { text: 'VP Engineering at Acme.', sourceEventIds: ['profile-1'] },
         ],
         openingLine: 'You were reading our security whitepaper; shall we look at SSO together?',
@@ -77,17 +94,23 @@ describe('LLM summarizer against a local OpenAI-compatible stub', () => {
     };
     const s = await llm().summarize(facts);
     expect(s.writtenBy).toBe('llm');
-    expect(s.text).toBe('Requested a demo two hours ago after reading the security whitepaper. VP Engineering at Acme.');
+    expect(s.text).toBe(
+      'Requested a demo two hours ago after reading the security whitepaper. VP Engineering at Acme.',
+    );
     expect(s.openingLine).toContain('security whitepaper');
     const sent = requests.at(-1)!;
     expect(sent.headers.authorization).toBe('Bearer sk-test');
     expect(sent.body.model).toBe('test-model');
-    const user = JSON.parse(sent.body.messages.find((m) => m.role === 'user')!.content) as { events: { id: string }[] };
+    const user = JSON.parse(sent.body.messages.find((m) => m.role === 'user')!.content) as {
+      events: { id: string }[];
+    };
     expect(user.events.map((e) => e.id)).toEqual(signals.map((x) => x.sourceEventId));
   });
 
   it('falls back to the deterministic summary when a claim cites an event the lead does not have', async () => {
-    reply = { content: { claims: [{ text: 'Attended the CFO dinner in Berlin.', sourceEventIds: ['invented-1'] }] } };
+    reply = {
+      content: { claims: [{ text: 'Attended the CFO dinner in Berlin.', sourceEventIds: ['invented-1'] }] },
+    };
     const s = await llm().summarize(facts);
     expect(s.writtenBy).toBe('deterministic');
     expect(s).toEqual(await new DeterministicSummarizer().summarize(facts));

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { JsonLogger, counter } from '@baton/observability';
-import { SUMMARY_MAX_CHARS, fitClaims, type JourneyFacts, type JourneySummary, type Summarizer } from './summary.js';
+import {
+  SUMMARY_MAX_CHARS,
+  fitClaims,
+  type JourneyFacts,
+  type JourneySummary,
+  type Summarizer,
+} from './summary.js';
 
 export interface LlmSettings {
   apiUrl: string;
@@ -9,7 +15,11 @@ export interface LlmSettings {
   timeoutMs: number;
 }
 
-const fallbacks = counter('baton_scoring_summary_fallbacks_total', 'LLM summaries replaced by the deterministic one', ['cause']);
+const fallbacks = counter(
+  'baton_scoring_summary_fallbacks_total',
+  'LLM summaries replaced by the deterministic one',
+  ['cause'],
+);
 
 const AnswerSchema = z.object({
   claims: z.array(z.object({ text: z.string().min(1), sourceEventIds: z.array(z.string()).min(1) })).min(1),
@@ -31,8 +41,14 @@ The claims together stay under ${SUMMARY_MAX_CHARS} characters. The opening line
 export function promptFacts(facts: JourneyFacts): unknown {
   return {
     now: facts.asOf.toISOString(),
-    events: facts.signals.map((s) => ({ id: s.sourceEventId, kind: s.kind, occurredAt: s.occurredAt, ...s.detail })),
-    profile: facts.profile && facts.profileEventId ? { id: facts.profileEventId, ...facts.profile } : undefined,
+    events: facts.signals.map((s) => ({
+      id: s.sourceEventId,
+      kind: s.kind,
+      occurredAt: s.occurredAt,
+      ...s.detail,
+    })),
+    profile:
+      facts.profile && facts.profileEventId ? { id: facts.profileEventId, ...facts.profile } : undefined,
     score: facts.result.score,
     breakdown: facts.result.breakdown.map((b) => ({ label: b.label, points: b.points })),
   };
@@ -57,7 +73,11 @@ export class LlmSummarizer implements Summarizer {
     } catch (err) {
       const cause = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'error';
       fallbacks.inc({ cause });
-      this.log.warn('llm summary rejected; using the deterministic one', { leadId: facts.leadId, cause, error: (err as Error).message });
+      this.log.warn('llm summary rejected; using the deterministic one', {
+        leadId: facts.leadId,
+        cause,
+        error: (err as Error).message,
+      });
       return this.fallback.summarize(facts);
     }
   }
@@ -86,11 +106,17 @@ export class LlmSummarizer implements Summarizer {
 
     const known = new Set(facts.signals.map((s) => s.sourceEventId));
     if (facts.profileEventId) known.add(facts.profileEventId);
-    const unproven = [...answer.claims.flatMap((c) => c.sourceEventIds), ...answer.openingLineSourceEventIds].filter((id) => !known.has(id));
+    const unproven = [
+      ...answer.claims.flatMap((c) => c.sourceEventIds),
+      ...answer.openingLineSourceEventIds,
+    ].filter((id) => !known.has(id));
     if (unproven.length) throw new Error(`claims cite events the lead does not have: ${unproven.join(', ')}`);
-    if (answer.openingLine && answer.openingLineSourceEventIds.length === 0) throw new Error('opening line cites no event');
+    if (answer.openingLine && answer.openingLineSourceEventIds.length === 0)
+      throw new Error('opening line cites no event');
 
-    const claims = fitClaims(answer.claims.map((c) => ({ text: c.text.trim(), sourceEventIds: c.sourceEventIds })));
+    const claims = fitClaims(
+      answer.claims.map((c) => ({ text: c.text.trim(), sourceEventIds: c.sourceEventIds })),
+    );
     if (claims.length === 0) throw new Error('no claim fits the length limit');
     return {
       text: claims.map((c) => c.text).join(' '),

@@ -109,7 +109,10 @@ export class DeterministicSummarizer implements Summarizer {
 
   write(facts: JourneyFacts): JourneySummary {
     const { asOf } = facts;
-    const newestFirst = [...facts.signals].sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt) || (a.sourceEventId < b.sourceEventId ? -1 : 1));
+    const newestFirst = [...facts.signals].sort(
+      (a, b) =>
+        Date.parse(b.occurredAt) - Date.parse(a.occurredAt) || (a.sourceEventId < b.sourceEventId ? -1 : 1),
+    );
     const claims: Claim[] = [];
 
     // High-intent actions: the latest of each distinct signal, most recent first.
@@ -130,7 +133,9 @@ export class DeterministicSummarizer implements Summarizer {
     if (themes.length) {
       claims.push({
         text: `Themes: ${themes.join(', ')}.`,
-        sourceEventIds: themes.map((t) => themed.find((s) => s.detail.contentTag!.toLowerCase() === t)!.sourceEventId),
+        sourceEventIds: themes.map(
+          (t) => themed.find((s) => s.detail.contentTag!.toLowerCase() === t)!.sourceEventId,
+        ),
       });
     }
 
@@ -147,9 +152,14 @@ export class DeterministicSummarizer implements Summarizer {
       if (pages.length === 3) break;
     }
     if (pages.length) {
-      claims.push({ text: `Pages: ${pages.map((s) => pathOf(s.detail.url!)).join(', ')}.`, sourceEventIds: pages.map((s) => s.sourceEventId) });
+      claims.push({
+        text: `Pages: ${pages.map((s) => pathOf(s.detail.url!)).join(', ')}.`,
+        sourceEventIds: pages.map((s) => s.sourceEventId),
+      });
     }
-    const forms = newestFirst.filter((s) => s.kind === 'form_submitted' && (s.detail.title || s.detail.formId)).slice(0, 2);
+    const forms = newestFirst
+      .filter((s) => s.kind === 'form_submitted' && (s.detail.title || s.detail.formId))
+      .slice(0, 2);
     if (forms.length) {
       claims.push({
         text: `Forms: ${forms.map((s) => `${s.detail.title ?? s.detail.formId} (${ago(s.occurredAt, asOf)})`).join(', ')}.`,
@@ -161,7 +171,11 @@ export class DeterministicSummarizer implements Summarizer {
     if (facts.profile && facts.profileEventId) {
       const { identity: id, firmographics: f } = facts.profile;
       const who = [id.title, id.company && `at ${id.company}`].filter(Boolean).join(' ');
-      const details = [f.employees !== undefined && `${f.employees} employees`, f.industry, id.country].filter(Boolean);
+      const details = [
+        f.employees !== undefined && `${f.employees} employees`,
+        f.industry,
+        id.country,
+      ].filter(Boolean);
       if (who || details.length) {
         const text = `Fit: ${[who, details.length ? `(${details.join(', ')})` : ''].filter(Boolean).join(' ')}.`;
         claims.push({ text, sourceEventIds: [facts.profileEventId] });
@@ -183,17 +197,26 @@ export class DeterministicSummarizer implements Summarizer {
     const content = newestFirst.find((s) => s.kind === 'content_downloaded' && s.detail.title);
     if (content) {
       const theme = content.detail.contentTag ? ` on ${content.detail.contentTag.toLowerCase()}` : '';
-      return { text: `I saw you were reading our "${content.detail.title}"${theme}, so I wanted to reach out.`, sourceEventIds: [content.sourceEventId] };
+      return {
+        text: `I saw you were reading our "${content.detail.title}"${theme}, so I wanted to reach out.`,
+        sourceEventIds: [content.sourceEventId],
+      };
     }
     const first = intent[0];
     if (!first) return undefined;
-    switch (first.kind) {
-      case 'demo_requested':
-        return { text: 'Thanks for requesting a demo; I would like to understand what you want to see.', sourceEventIds: [first.sourceEventId] };
-      case 'pricing_page_viewed':
-        return { text: 'I noticed you were looking at our pricing; happy to walk you through the options.', sourceEventIds: [first.sourceEventId] };
-      default:
-        return { text: `I saw you ${describe(first)}, so I wanted to reach out.`, sourceEventIds: [first.sourceEventId] };
+    const id = [first.sourceEventId];
+    if (first.kind === 'demo_requested') {
+      return {
+        text: 'Thanks for requesting a demo; I would like to understand what you want to see.',
+        sourceEventIds: id,
+      };
     }
+    if (first.kind === 'pricing_page_viewed') {
+      return {
+        text: 'I noticed you were looking at our pricing; happy to walk you through the options.',
+        sourceEventIds: id,
+      };
+    }
+    return { text: `I saw you ${describe(first)}, so I wanted to reach out.`, sourceEventIds: id };
   }
 }
