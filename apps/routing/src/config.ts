@@ -18,4 +18,6 @@ export interface RoutingSettings {
   adminToken?: string;
   maxBatch: number;
   concurrency: number;
+  /** Defaults to baton-routing; tests sharing one broker give each environment its own group. */
+  consumerGroup?: string;
 }

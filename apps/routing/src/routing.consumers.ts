@@ -11,10 +11,15 @@ import { ROUTING_SETTINGS } from './tokens.js';
 export function routingConsumer(
   runtime: ServiceRuntime,
   assignments: AssignmentService,
-  settings: Pick<RoutingSettings, 'maxBatch' | 'concurrency'>,
+  settings: Pick<RoutingSettings, 'maxBatch' | 'concurrency' | 'consumerGroup'>,
   overrides: Partial<ConsumerOptions> = {},
 ) {
-  const consumer = runtime.consumer({ maxBatchSize: settings.maxBatch, partitionsConsumedConcurrently: settings.concurrency, ...overrides });
+  const consumer = runtime.consumer({
+    maxBatchSize: settings.maxBatch,
+    partitionsConsumedConcurrently: settings.concurrency,
+    ...(settings.consumerGroup ? { groupId: settings.consumerGroup } : {}),
+    ...overrides,
+  });
   consumer.onBatch(Topics.LeadQualified, async (items) => {
     await assignments.assignQualified(items.map((i) => i.event));
   });

@@ -23,6 +23,14 @@ export function serviceEnv(env: TestEnv): BaseEnv {
   });
 }
 
+/**
+ * Consumer groups are not namespaced by the topic prefix, so suites running side by side would
+ * share `baton-routing` and rebalance each other; each test environment gets its own group.
+ */
+export function testGroupOf(env: TestEnv): string {
+  return `baton-routing-${env.KAFKA_TOPIC_PREFIX.replace(/\.$/, '')}`;
+}
+
 /** An upstream producer (scoring, sla) on the test's topics. */
 export async function upstreamPublisher(env: TestEnv, source: string): Promise<{ kafka: KafkaConnection; publisher: EventPublisher }> {
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `test-${source}`, topicPrefix: env.KAFKA_TOPIC_PREFIX });
@@ -42,7 +50,7 @@ export async function startRouting(
   env: TestEnv,
   policy: RoutingPolicy,
   clock: Clock,
-  opts: { consume?: boolean; relay?: boolean; maxBatch?: number; concurrency?: number } = {},
+  opts: { consume?: boolean; relay?: boolean; maxBatch?: number; concurrency?: number; sessionTimeoutMs?: number } = {},
 ): Promise<RoutingInstance> {
   const runtime = await ServiceRuntime.start({
     service: 'routing',
@@ -54,7 +62,7 @@ export async function startRouting(
   await runtime.transaction((em) => seedRoster(em, policy));
   const service = new AssignmentService(runtime, policy, clock);
   if (opts.consume !== false) {
-    await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 }, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 500 }).start();
+    await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 }, { groupId: testGroupOf(env), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, heartbeatIntervalMs: 500 }).start();
   }
   return { runtime, service, stop: () => runtime.stop() };
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
@@ -119,31 +120,47 @@ describe('routing on the real broker and Postgres', () => {
     ]);
   });
 
-  it('publishes a decision made before a crash exactly once after the restart (outbox)', async () => {
+  it('publishes a decision made just before a crash (SIGKILL) exactly once after the restart', async () => {
     const env = isolatedEnv('route-crash');
     cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
-    const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));
     const policy = testPolicy();
-    // First life: decides and commits, but the process dies before its relay publishes anything.
-    const first = await startRouting(env, policy, clock, { relay: false });
+
+    // First life, in its own process: decides and commits, but dies before anything is published
+    // (its relay is off) and before its consumer offsets are committed.
+    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/routing/test/crash-child.ts'], {
+      env: { ...process.env, ROUTING_TEST_ENV: JSON.stringify(env) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`routing child exited early (${code})`)));
+    });
     const { kafka, publisher } = await publisherFor(env);
     await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment`)).length === 1, 30_000, 'the decision');
-    await first.stop();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
     const waiting = await query(`SELECT topic FROM ${env.DATABASE_SCHEMA}.outbox ORDER BY id`);
     expect(waiting.map((r) => r.topic)).toEqual([Topics.LeadAssigned, Topics.CrmCommand]);
 
-    // Second life: the relay publishes what the first one committed; the redelivered event is a no-op.
-    const second = await startRouting(env, policy, clock);
+    // Second life: the relay publishes what the first one committed; the redelivered qualification is a no-op.
+    const second = await startRouting(env, policy, new ManualClock(new Date('2026-11-23T15:00:00Z')));
     cleanups.push(second.stop);
+    // Whether or not the killed consumer committed its offset, the same event may come again.
     await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
     await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42, { qualificationId: 'q-after' }) }]);
-    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`)).length === 1, 30_000, 'later lead');
+    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`)).length === 1, 60_000, 'later lead');
     await second.runtime.flushOutbox();
 
     const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
-    const ids = assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId);
-    expect(ids).toEqual(['q-hubspot:contact:42', 'q-after']);
+    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId)).toEqual(['q-hubspot:contact:42', 'q-after']);
+    const commands = await readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 2 });
+    expect(commands).toHaveLength(2);
+    expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n).toBe(2);
     expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.outbox`))[0].n).toBe(0);
   });
 
