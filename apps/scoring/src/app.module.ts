@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RuntimeModule } from '@baton/platform';
+import { LeadController } from './leads/lead.controller.js';
 import { ReviewStore } from './review/review-store.js';
 import { REVIEW_STORE, ReviewController } from './review/review.controller.js';
 import type { ScoringService } from './scoring-service.js';
@@ -10,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [RuntimeModule.forRuntime(service.runtime)],
-      controllers: [ReviewController],
+      controllers: [ReviewController, LeadController],
       providers: [
         {
           provide: REVIEW_STORE,

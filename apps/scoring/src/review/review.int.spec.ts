@@ -21,6 +21,7 @@ import {
 import { cleanup, scoringEnv, upstream } from '../../test/harness.js';
 import { ReviewStore } from './review-store.js';
 import type { ScoreReview } from './score-review.js';
+import type { LeadHistory } from '../leads/lead.controller.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -108,6 +109,17 @@ describe('score review and backtest on stored history', () => {
 
     const bad = await fetch(`${base}/review?from=${to}&to=${from}`);
     expect(bad.status).toBe(400);
+
+    // Why is this lead where it is: stage changes with their causes, the brief with its evidence.
+    const why = (await (await fetch(`${base}/leads/${encodeURIComponent(strong[0])}`)).json()) as LeadHistory;
+    expect(why.stageChanges.map((c) => c.to).slice(-2)).toEqual(['sql', 'opportunity']);
+    expect(why.stageChanges.at(-2)!.cause).toMatch(/score .* >= 50 with 3 high-intent signals/);
+    expect(why.stageChanges.at(-1)!.cause).toBe('crm activity: stage changed to opportunity');
+    expect(why.qualifications[0]).toMatchObject({
+      qualificationId: `${strong[0]}:1`,
+      writtenBy: 'deterministic',
+    });
+    expect((await fetch(`${base}/leads/hubspot:contact:999999`)).status).toBe(404);
 
     // A looser candidate: 30 points and no high-intent requirement would have made every lead an SQL.
     const loose = readFileSync(POLICY_FILE, 'utf8')
