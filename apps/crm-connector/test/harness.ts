@@ -84,3 +84,18 @@ export async function domainEvents<T = Record<string, unknown>>(
 export async function settle(ms = 1500): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
+
+/** Every event on a topic right now (up to the high watermarks), read independently of the connector. */
+export async function allEvents<T = Record<string, unknown>>(env: ConnectorEnv, topic: TopicName): Promise<{ id: string; subject: string; data: T }[]> {
+  const kafka = kafkaFor({ ...env });
+  const admin = kafka.client.admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(kafka.physical(topic))) total += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  if (total === 0) return [];
+  return domainEvents<T>(env, topic, (e) => e.length >= total);
+}

@@ -72,9 +72,11 @@ export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | un
   const result: InterpretedChange = { activities: [], snapshot: snapshotOf(lead) };
   for (const f of obs.unknownFields ?? []) delete result.snapshot[f];
   const changed = obs.changedFields;
-  const onlyEchoes = changed !== undefined && changed.length > 0 && changed.every((f) => obs.echoFields.has(f));
+  const ownChanges = changed?.filter((f) => !obs.echoFields.has(f));
+  // An update that touched nothing Baton maps, or only what Baton itself wrote, is not news.
+  const nothingNew = ownChanges !== undefined && ownChanges.length === 0;
 
-  if (!onlyEchoes || obs.change !== 'updated') {
+  if (!nothingNew || obs.change !== 'updated') {
     const profile: LeadProfile = {
       leadId: lead.leadId,
       crm: lead.crm,
@@ -86,7 +88,6 @@ export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | un
     if (lead.lifecycleStage) profile.lifecycleStage = lead.lifecycleStage;
     if (lead.leadStatus) profile.leadStatus = lead.leadStatus;
     if (lead.ownerId) profile.ownerId = lead.ownerId;
-    const ownChanges = changed?.filter((f) => !obs.echoFields.has(f));
     if (ownChanges?.length) profile.changedFields = ownChanges;
     if (obs.mergedLeadIds?.length) profile.mergedLeadIds = obs.mergedLeadIds;
     if (Object.keys(lead.custom).length) profile.custom = lead.custom;

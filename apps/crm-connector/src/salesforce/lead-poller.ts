@@ -1,14 +1,60 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger } from '@baton/observability';
 import type { Clock } from '../api-budget/clock.js';
 import { ingest, type ObservedActivity, type ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
-import { fieldsRead, mapLead } from '../mapping/lead-mapper.js';
+import { fieldsRead, leadIdFor, mapLead } from '../mapping/lead-mapper.js';
+import { loadSnapshots } from '../store/lead-snapshots.js';
 import { readCursors, writeCursors } from '../store/stream-cursors.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
 import { TASK_FIELDS, readTask, type SalesforceIngestDeps } from './salesforce-ingest.js';
+import type { SalesforceRecord } from './salesforce-api.js';
 
 const PAGE = 200;
+
+/**
+ * The last LastModifiedDate read, and a fingerprint of each record read at that second: two
+ * saves in one second share LastModifiedDate, so the second save is told apart by its content.
+ */
+interface PollCursor {
+  at: string;
+  seen: Record<string, string>;
+}
+
+function fingerprint(r: SalesforceRecord): string {
+  const { attributes: _a, ...fields } = r;
+  return createHash('sha1').update(JSON.stringify(fields)).digest('base64').slice(0, 12);
+}
+
+function parsePollCursor(stored: string | undefined, start: string): PollCursor {
+  // First start: from now, at Salesforce's one-second resolution (a save this second counts).
+  if (!stored) return { at: new Date(Math.floor(Date.parse(start) / 1000) * 1000 - 1).toISOString(), seen: {} };
+  const parsed = JSON.parse(stored) as PollCursor;
+  return { at: parsed.at, seen: parsed.seen ?? {} };
+}
+
+/** Salesforce datetime literal (to the second), shifted: saves in one second share LastModifiedDate. */
+function soqlDatetime(iso: string, shiftMs: number): string {
+  return new Date(Date.parse(iso) + shiftMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const at = (r: SalesforceRecord) => new Date(String(r.LastModifiedDate)).toISOString();
+
+/** Drops records already read: older than the cursor, or at its second with the same content. */
+function unseen(page: SalesforceRecord[], cursor: PollCursor): SalesforceRecord[] {
+  return page.filter((r) => at(r) > cursor.at || (at(r) === cursor.at && cursor.seen[r.Id] !== fingerprint(r)));
+}
+
+function advance(cursor: PollCursor, page: SalesforceRecord[]): PollCursor {
+  let next: PollCursor = { at: cursor.at, seen: { ...cursor.seen } };
+  for (const r of page) {
+    const t = at(r);
+    if (t > next.at) next = { at: t, seen: {} };
+    if (t === next.at) next.seen[r.Id] = fingerprint(r);
+  }
+  return next;
+}
 
 /**
  * For orgs without Change Data Capture: SOQL on LastModifiedDate, oldest first, with the
@@ -42,7 +88,10 @@ export class SalesforceLeadPoller {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        while (this.running && (await this.pollOnce()) === PAGE);
+        // A full page means more is waiting; bounded so one busy second cannot spin forever.
+        for (let page = 0; page < 20 && this.running && (await this.pollOnce()) === PAGE; page++) {
+          /* next page */
+        }
       } catch (err) {
         this.log.error('poll failed; retrying next interval', { error: err as Error });
       }
@@ -62,10 +111,12 @@ export class SalesforceLeadPoller {
     return this.deps.runtime.transaction(async (em) => {
       const cursors = await readCursors(em, ['poll:Lead', 'poll:Task']);
       const start = new Date(this.clock.now()).toISOString();
-      const leadSince = cursors.get('poll:Lead') ?? start;
-      const taskSince = cursors.get('poll:Task') ?? start;
-      const leads = await api.modifiedSince('Lead', leadSince, fieldsRead(mapping), PAGE);
-      const tasks = await api.modifiedSince('Task', taskSince, TASK_FIELDS, PAGE);
+      const leadCursor = parsePollCursor(cursors.get('poll:Lead'), start);
+      const taskCursor = parsePollCursor(cursors.get('poll:Task'), start);
+      const leadPage = await api.modifiedSince('Lead', soqlDatetime(leadCursor.at, -1000), fieldsRead(mapping), PAGE);
+      const taskPage = await api.modifiedSince('Task', soqlDatetime(taskCursor.at, -1000), TASK_FIELDS, PAGE);
+      const leads = unseen(leadPage, leadCursor);
+      const tasks = unseen(taskPage, taskCursor);
       const changes = await this.observe(em, leads);
       const activities: ObservedActivity[] = [];
       const engagements: ObservedEngagement[] = [];
@@ -87,17 +138,18 @@ export class SalesforceLeadPoller {
         },
         { changes, engagements, activities },
       );
-      const next = new Map<string, string>([
-        ['poll:Lead', leads.length ? String(leads[leads.length - 1].LastModifiedDate) : leadSince],
-        ['poll:Task', tasks.length ? String(tasks[tasks.length - 1].LastModifiedDate) : taskSince],
-      ]);
-      for (const [k, v] of next) next.set(k, new Date(v).toISOString());
-      await writeCursors(em, next);
+      await writeCursors(
+        em,
+        new Map([
+          ['poll:Lead', JSON.stringify(advance(leadCursor, leadPage))],
+          ['poll:Task', JSON.stringify(advance(taskCursor, taskPage))],
+        ]),
+      );
       return leads.length;
     });
   }
 
-  private async observe(em: EntityManager, leads: Record<string, unknown>[]): Promise<ObservedChange[]> {
+  private async observe(em: EntityManager, leads: SalesforceRecord[]): Promise<ObservedChange[]> {
     const { mapping } = this.deps;
     const tracked: [TrackedField, string][] = [
       ['leadStatus', mapping.fields.leadStatus],
@@ -112,12 +164,16 @@ export class SalesforceLeadPoller {
       this.deps.echoWindowMs,
       this.deps.now(),
     );
-    return leads.map((l) => {
+    const leadIds = leads.map((l) => leadIdFor('salesforce', mapping.objectType, String(l.Id)));
+    const known = await loadSnapshots(em, leadIds);
+    return leads.map((l, i) => {
       const id = String(l.Id);
       const modified = new Date(String(l.LastModifiedDate));
+      // Saves in the creation second share its LastModifiedDate: "created" only the first time it is read.
+      const created = l.CreatedDate === l.LastModifiedDate && !known.has(leadIds[i]);
       return {
         lead: mapLead(mapping, id, l, { instanceUrl: this.deps.instanceUrl }),
-        change: l.CreatedDate === l.LastModifiedDate ? 'created' : 'updated',
+        change: created ? 'created' : 'updated',
         occurredAt: modified.toISOString(),
         sourceEventId: `poll-${modified.getTime()}`,
         echoFields: new Set(tracked.filter(([, f]) => logged.has(echoKey(id, f))).map(([t]) => t)),
