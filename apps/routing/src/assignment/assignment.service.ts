@@ -288,17 +288,15 @@ export class AssignmentService {
         [JSON.stringify(deltas)],
       );
     }
-    const companies = [...book.companyOwners].sort(([a], [b]) => (a < b ? -1 : 1));
+    const companies = [...book.touchedCompanies]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([domain, lead_id]) => ({ domain, rep_id: book.companyOwners.get(domain)!, lead_id }));
     if (companies.length) {
-      // Only the domains seen in this batch are in the map; each gets the rep who last took a lead of it.
-      const leadOf = new Map<string, string>();
-      for (const [leadId, repId] of book.leadOwners) leadOf.set(repId, leadId);
       await em.query(
         `INSERT INTO company_owner (domain, rep_id, lead_id, updated_at)
          SELECT domain, rep_id, lead_id, $2 FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rep_id text, lead_id text)
-         ON CONFLICT (domain) DO UPDATE SET rep_id = EXCLUDED.rep_id, lead_id = EXCLUDED.lead_id, updated_at = EXCLUDED.updated_at
-         WHERE company_owner.rep_id IS DISTINCT FROM EXCLUDED.rep_id`,
-        [JSON.stringify(companies.map(([domain, rep_id]) => ({ domain, rep_id, lead_id: leadOf.get(rep_id) ?? '' }))), now],
+         ON CONFLICT (domain) DO UPDATE SET rep_id = EXCLUDED.rep_id, lead_id = EXCLUDED.lead_id, updated_at = EXCLUDED.updated_at`,
+        [JSON.stringify(companies), now],
       );
     }
   }

@@ -18,6 +18,8 @@ export class RoutingBook {
   readonly touchedPools = new Set<string>();
   readonly touchedLoads = new Set<string>();
   readonly openLeadDelta = new Map<string, number>();
+  /** company domain → the lead that (re)established its owner in this batch. */
+  readonly touchedCompanies = new Map<string, string>();
 
   constructor(
     readonly reps: Map<string, RepState>,
@@ -41,7 +43,10 @@ export class RoutingBook {
     this.touchedLoads.add(key);
     this.adjustOpenLeads(rep.id, +1);
     this.leadOwners.set(lead.leadId, rep.id);
-    if (lead.companyDomain) this.companyOwners.set(lead.companyDomain, rep.id);
+    if (lead.companyDomain) {
+      this.companyOwners.set(lead.companyDomain, rep.id);
+      this.touchedCompanies.set(lead.companyDomain, lead.leadId);
+    }
   }
 
   /** The lead left this rep (reassigned, or re-qualified to someone else). */

@@ -62,8 +62,8 @@ export class RoutingTables1763900000000 implements MigrationInterface {
       released_at timestamptz,
       UNIQUE (qualification_id, generation)
     )`);
-    await q.query(`CREATE INDEX assignment_lead_idx ON ${s}.assignment (lead_id, assigned_at)`);
-    await q.query(`CREATE INDEX assignment_current_idx ON ${s}.assignment (lead_id) WHERE current`);
+    // One index serves both the current-owner lookup and the history (a lead has a handful of rows).
+    await q.query(`CREATE INDEX assignment_lead_idx ON ${s}.assignment (lead_id)`);
     await q.query(`CREATE TABLE ${s}.company_owner (
       domain text PRIMARY KEY,
       rep_id text NOT NULL,
