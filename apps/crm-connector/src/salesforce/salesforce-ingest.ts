@@ -103,28 +103,23 @@ export async function ingestChangeEvents(em: EntityManager, deps: SalesforceInge
     for (const id of h.recordIds) {
       const sourceEventId = `${e.replayId}`;
       const base = { occurredAt, sourceEventId };
-      switch (true) {
-        case h.changeType === 'CREATE':
-          changes.push({ ...base, lead: mapLead(mapping, id, e.fields, ctx), change: 'created', echoFields: new Set() });
-          break;
-        case h.changeType === 'DELETE': {
-          const leadId = leadIdFor('salesforce', mapping.objectType, id);
-          changes.push({ ...base, lead: { leadId, crm: crmRefOf(mapping, id, ctx), identity: {}, firmographics: {}, custom: {} }, change: 'deleted', echoFields: new Set() });
-          break;
-        }
-        default: {
-          const record = current.get(id);
-          if (!record) break; // deleted since: its DELETE event follows
-          const changed = h.changedFields ? canonicalFieldNames(mapping, h.changedFields) : undefined;
-          const echoCrm = own ? (h.changedFields ?? []) : (h.changedFields ?? []).filter((f) => logged.has(echoKey(id, f)));
-          changes.push({
-            ...base,
-            lead: mapLead(mapping, id, record, ctx),
-            change: 'updated',
-            changedFields: isGap(h.changeType) ? undefined : changed,
-            echoFields: new Set(canonicalFieldNames(mapping, echoCrm)),
-          });
-        }
+      if (h.changeType === 'CREATE') {
+        changes.push({ ...base, lead: mapLead(mapping, id, e.fields, ctx), change: 'created', echoFields: new Set() });
+      } else if (h.changeType === 'DELETE') {
+        const leadId = leadIdFor('salesforce', mapping.objectType, id);
+        changes.push({ ...base, lead: { leadId, crm: crmRefOf(mapping, id, ctx), identity: {}, firmographics: {}, custom: {} }, change: 'deleted', echoFields: new Set() });
+      } else {
+        const record = current.get(id);
+        if (!record) continue; // deleted since: its DELETE event follows
+        const changed = h.changedFields ? canonicalFieldNames(mapping, h.changedFields) : undefined;
+        const echoCrm = own ? (h.changedFields ?? []) : (h.changedFields ?? []).filter((f) => logged.has(echoKey(id, f)));
+        changes.push({
+          ...base,
+          lead: mapLead(mapping, id, record, ctx),
+          change: 'updated',
+          changedFields: isGap(h.changeType) ? undefined : changed,
+          echoFields: new Set(canonicalFieldNames(mapping, echoCrm)),
+        });
       }
     }
   }

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { loadConnectorPolicy } from '../policy/policy.js';
+import { interpretChange, type ObservedChange } from './lead-changes.js';
+import { mapLead } from './lead-mapper.js';
+
+const dir = fileURLToPath(new URL('../../config/policy', import.meta.url));
+const mapping = loadConnectorPolicy(dir, 'hubspot').mapping.policy;
+
+function observe(props: Record<string, string>, extra: Partial<ObservedChange> = {}): ObservedChange {
+  return {
+    lead: mapLead(mapping, '51', { firstname: 'Ada', lastname: 'Lovelace', ...props }),
+    change: 'updated',
+    occurredAt: '2026-11-23T10:00:00.000Z',
+    sourceEventId: 'e1',
+    echoFields: new Set(),
+    ...extra,
+  };
+}
+
+describe('interpretChange', () => {
+  it('turns a status move by a rep into status_changed with from/to', () => {
+    const r = interpretChange(mapping, { leadStatus: 'new' }, observe({ hs_lead_status: 'CONNECTED' }, { changedFields: ['leadStatus'] }));
+    expect(r.activities.map((a) => a.data)).toEqual([expect.objectContaining({ kind: 'status_changed', status: { from: 'new', to: 'connected' } })]);
+    expect(r.profile?.data.changedFields).toEqual(['leadStatus']);
+    expect(r.snapshot).toEqual({ leadStatus: 'connected' });
+  });
+
+  it('emits nothing new for a value already seen (duplicate or late older change)', () => {
+    const r = interpretChange(mapping, { leadStatus: 'connected' }, observe({ hs_lead_status: 'CONNECTED' }));
+    expect(r.activities).toEqual([]);
+  });
+
+  it('keeps Baton\'s own writes out of activity and, when nothing else changed, out of profiles', () => {
+    const r = interpretChange(
+      mapping,
+      { leadStatus: 'new' },
+      observe({ hs_lead_status: 'OPEN', hubspot_owner_id: '7' }, { changedFields: ['leadStatus', 'ownerId'], echoFields: new Set(['leadStatus', 'ownerId']) }),
+    );
+    expect(r.activities).toEqual([]);
+    expect(r.profile).toBeUndefined();
+    expect(r.snapshot).toEqual({ leadStatus: 'open', ownerId: '7' });
+  });
+
+  it('asks for a reason when a lead is disqualified without one, and accepts it once given', () => {
+    const noReason = interpretChange(mapping, { leadStatus: 'open', ownerId: '7' }, observe({ hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7' }));
+    expect(noReason.disqualified).toBeUndefined();
+    expect(noReason.reasonRequest).toEqual({ leadId: 'hubspot:contact:51', ownerId: '7', status: 'unqualified', sourceEventId: 'e1' });
+    expect(noReason.activities).toEqual([]);
+
+    const withReason = interpretChange(mapping, noReason.snapshot, observe({ hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7', baton_disqualification_reason: 'no_need' }, { sourceEventId: 'e2' }));
+    expect(withReason.disqualified?.data).toMatchObject({ reason: 'no_need', disqualifiedByOwnerId: '7', sourceEventId: 'e2' });
+    expect(withReason.reasonRequest).toBeUndefined();
+  });
+
+  it('does not treat creation as rep activity, and forgets values changed later in the same delivery', () => {
+    const r = interpretChange(mapping, undefined, observe({ hs_lead_status: 'CONNECTED' }, { change: 'created', unknownFields: ['leadStatus'] }));
+    expect(r.profile?.data.change).toBe('created');
+    expect(r.activities).toEqual([]);
+    expect(r.snapshot).toEqual({});
+  });
+});
