@@ -31,6 +31,10 @@ const env = loadEnv(ScoringEnvSchema, {
   DATABASE_SCHEMA: base.DATABASE_SCHEMA!,
   LOG_LEVEL: 'error',
   SCORING_CONSUMER_GROUP: uniqueName('bench-scoring'),
+  // Tuning knobs pass through (SCORING_BATCH_SIZE, SCORING_PARTITIONS_CONCURRENTLY).
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY)$/.test(k)),
+  ),
 });
 const schema = env.DATABASE_SCHEMA!;
 const kafka = new Kafka({
@@ -213,6 +217,7 @@ async function main(): Promise<void> {
   service0.consumer.raw.on(service0.consumer.raw.events.START_BATCH_PROCESS, () => {
     if (first === 0) first = performance.now();
   });
+  const cpu0 = process.cpuUsage();
   await service0.consumer.start();
   const total = records.length + profiles.length;
   for (;;) {
@@ -220,9 +225,14 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - first) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const qualified = await count(`SELECT count(*) AS n FROM ${schema}.qualification`);
   console.log(
     `scoring service:          ${(total / seconds).toFixed(0)} events/s consume -> score -> persist -> outbox (${total} events incl. ${profiles.length} profiles in ${seconds.toFixed(1)} s; ${qualified} leads qualified; ${handled} engagement messages)`,
+  );
+  const cpuPerEvent = (cpu.user + cpu.system) / total;
+  console.log(
+    `  service process CPU:    ${cpuPerEvent.toFixed(0)} µs/event (${(1e6 / cpuPerEvent).toFixed(0)} events/s per core for the Node process alone; Postgres and the broker are extra), batch ${env.SCORING_BATCH_SIZE}, ${env.SCORING_PARTITIONS_CONCURRENTLY} partitions concurrently`,
   );
   await service0.runtime.flushOutbox();
 

@@ -13,6 +13,8 @@ export interface LeadState {
   qualificationCount: number;
   profile?: LeadProfile;
   profileEventId?: string;
+  /** Set when this unit of work replaced the profile (only then is it written back). */
+  profileChanged?: boolean;
   baseline?: Baseline;
   firstSeenAt: string;
   opportunityAt?: string;
@@ -176,7 +178,7 @@ export class LeadStore {
     if (leads.length === 0) return;
     await em.query(
       `UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
-         qualification_count = t.qc, profile = t.profile, profile_event_id = t.pid, baseline_since = t.bsince,
+         qualification_count = t.qc, profile = COALESCE(t.profile, l.profile), profile_event_id = t.pid, baseline_since = t.bsince,
          baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
        FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::jsonb[],
                    $9::text[], $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::timestamptz[])
@@ -190,7 +192,8 @@ export class LeadStore {
         leads.map((l) => l.peakScore),
         leads.map((l) => l.highIntentCount),
         leads.map((l) => l.qualificationCount),
-        leads.map((l) => (l.profile ? JSON.stringify(l.profile) : null)),
+        // The profile is the largest column: sent only when it changed.
+        leads.map((l) => (l.profile && l.profileChanged ? JSON.stringify(l.profile) : null)),
         leads.map((l) => l.profileEventId ?? null),
         leads.map((l) => l.baseline?.since ?? null),
         leads.map((l) => l.baseline?.keepFraction ?? null),

@@ -275,6 +275,7 @@ export class ScoringEngine {
     if (!lead.profile || Date.parse(p.occurredAt) >= Date.parse(lead.profile.occurredAt)) {
       lead.profile = p;
       lead.profileEventId = eventId;
+      lead.profileChanged = true;
       lead.crm = p.crm;
     }
     if (isPipeline(p.lifecycleStage)) {
