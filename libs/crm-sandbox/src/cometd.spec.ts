@@ -60,7 +60,7 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
       entityName: 'Lead',
       recordIds: [lead.Id],
       changeType: 'CREATE',
-      changeOrigin: '',
+      changeOrigin: `com/salesforce/api/soap/${sandbox.apiVersion};client=SfdcInternalAPI/`,
       commitTimestamp: t,
       commitUser: sandbox.users[0].Id,
       changedFields: [],

@@ -625,9 +625,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
 
   const server = await listen(handler, opts.port);
   const instanceUrl = `http://127.0.0.1:${server.port}`;
+  const UI_CHANGE_ORIGIN = `com/salesforce/api/soap/${apiVersion};client=SfdcInternalAPI/`;
   const uiOrigin = (o?: { changeOrigin?: string; commitUser?: string }) => ({
-    // Changes made by a person in Lightning carry an empty changeOrigin.
-    changeOrigin: o?.changeOrigin ?? '',
+    // Lightning Experience saves through the internal SOAP client (CDC guide: changeOrigin is set for
+    // API apps and Lightning Experience, e.g. com/salesforce/api/soap/60.0;client=SfdcInternalAPI/).
+    changeOrigin: o?.changeOrigin ?? UI_CHANGE_ORIGIN,
     commitUser: o?.commitUser ?? users[0].Id,
     autoAssign: false,
   });
