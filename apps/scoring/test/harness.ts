@@ -10,7 +10,8 @@ import {
 } from '@baton/domain';
 import { EventPublisher, createKafka } from '@baton/kafka';
 import { loadEnv } from '@baton/platform';
-import { dropSchema, isolatedEnv, kafkaFor, type TestEnv, type TestKafka } from '@baton/testing';
+import { dropSchema, isolatedEnv, kafkaFor, waitFor, type TestEnv, type TestKafka } from '@baton/testing';
+import { SCORING_TOPICS } from '../src/scoring-service.js';
 import { ScoringEnvSchema, type ScoringEnv } from '../src/config/scoring-env.js';
 
 /** A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and group. */
@@ -53,9 +54,22 @@ export async function upstream(env: ScoringEnv): Promise<Upstream> {
   });
   const publisher = new EventPublisher(connection, 'baton/crm-connector');
   await publisher.connect();
+  await topicsReady(kafka, SCORING_TOPICS);
+  // Event ids are fixed, so a retried send can only repeat what the service dedupes anyway.
+  const publishRetrying = async (chunk: NewEvent<TopicName>[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await publisher.publish(chunk);
+        return;
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  };
   const send = async <T extends TopicName>(events: NewEvent<T>[]) => {
     for (let i = 0; i < events.length; i += 1000)
-      await publisher.publish(events.slice(i, i + 1000) as NewEvent<TopicName>[]);
+      await publishRetrying(events.slice(i, i + 1000) as NewEvent<TopicName>[]);
   };
   return {
     kafka,
@@ -91,6 +105,33 @@ export async function upstream(env: ScoringEnv): Promise<Upstream> {
       ),
     close: () => publisher.disconnect(),
   };
+}
+
+/**
+ * Waits until the broker serves every partition of the topics to clients: right after creation,
+ * a loaded single broker can still answer "does not host this topic-partition" for a moment.
+ */
+async function topicsReady(kafka: TestKafka, topics: readonly string[]): Promise<void> {
+  const admin = kafka.client.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        try {
+          const { topics: meta } = await admin.fetchTopicMetadata({
+            topics: topics.map((t) => kafka.physical(t)),
+          });
+          return meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'topic leaders',
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export async function cleanup(env: ScoringEnv): Promise<void> {

@@ -81,6 +81,9 @@ function toState(r: LeadRow): LeadState {
   };
 }
 
+// Signals are read in bulk: a float is much cheaper to parse than a timestamp string.
+const EPOCH_MS = `round(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms`;
+
 export interface NewLead {
   leadId: string;
   crm: CrmRef;
@@ -138,7 +141,7 @@ export class LeadStore {
       lead_id: string;
       source_event_id: string;
       kind: EngagementKind;
-      occurred_at: Date;
+      occurred_ms: number;
       detail: Signal['detail'];
     }[] = await em.query(
       `WITH added AS (
@@ -147,9 +150,9 @@ export class LeadStore {
          ON CONFLICT DO NOTHING
          RETURNING lead_id, source_event_id, kind, occurred_at, detail
        )
-       SELECT lead_id, source_event_id, kind, occurred_at, detail FROM engagement WHERE lead_id = ANY($6::text[])
+       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM engagement WHERE lead_id = ANY($6::text[])
        UNION ALL
-       SELECT lead_id, source_event_id, kind, occurred_at, detail FROM added`,
+       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM added`,
       [
         rows.map((r) => r.leadId),
         rows.map((r) => r.signal.sourceEventId),
@@ -163,7 +166,7 @@ export class LeadStore {
       out.get(r.lead_id)?.push({
         sourceEventId: r.source_event_id,
         kind: r.kind,
-        occurredAt: r.occurred_at.toISOString(),
+        occurredAt: new Date(r.occurred_ms).toISOString(),
         detail: r.detail,
       });
     }

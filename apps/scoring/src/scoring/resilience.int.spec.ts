@@ -79,8 +79,6 @@ describe('scoring under failure and scale-out', () => {
   it('loses nothing and qualifies nothing twice when the service is SIGKILLed in the middle of a batch', async () => {
     const env = scoringEnv('crash');
     stops.push(() => cleanup(env));
-    const up = await upstream(env);
-    stops.push(() => up.close());
     const { leads, events } = traffic(400, 1000);
     const schema = env.DATABASE_SCHEMA!;
 
@@ -98,6 +96,9 @@ describe('scoring under failure and scale-out', () => {
       60_000,
       'service started',
     );
+    // The upstream waits for the topics the service provisions.
+    const up = await upstream(env);
+    stops.push(() => up.close());
     await up.profiles(leads.map((l) => profile(l, new Date(Date.now() - 400 * 3_600_000).toISOString())));
     await up.engagements(events);
     const atKill = await waitFor(
