@@ -9,6 +9,17 @@ import { seedRoster } from '../src/roster/roster.store.js';
 import { routingConsumer } from '../src/routing.consumers.js';
 import { ROUTING_TOPICS } from '../src/routing.topics.js';
 
+/** On a busy shared broker, fresh topics can take a moment to show in metadata; subscribing before that fails. */
+async function topicsVisible(runtime: ServiceRuntime): Promise<void> {
+  const admin = runtime.kafka.client.admin();
+  await admin.connect();
+  try {
+    await withKafkaRetry(() => admin.fetchTopicMetadata({ topics: ROUTING_TOPICS.map((t) => runtime.kafka.physical(t)) }), 8);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** The test environment, validated as the service validates its own. */
 export function serviceEnv(env: TestEnv): BaseEnv {
   return loadEnv(BaseEnvSchema, {
@@ -60,9 +71,25 @@ export async function startRouting(
     relay: opts.relay,
   });
   await runtime.transaction((em) => seedRoster(em, policy));
+  await topicsVisible(runtime);
   const service = new AssignmentService(runtime, policy, clock);
   if (opts.consume !== false) {
     await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 }, { groupId: testGroupOf(env), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, heartbeatIntervalMs: 500 }).start();
   }
   return { runtime, service, stop: () => runtime.stop() };
+}
+
+/**
+ * Retries a test's own broker call when the broker answers with a retriable error right after
+ * topics were created (metadata settling on a busy shared broker); the code under test is not retried.
+ */
+export async function withKafkaRetry<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
 }

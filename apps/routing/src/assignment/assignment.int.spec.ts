@@ -4,7 +4,7 @@ import { Topics, type CrmCommand, type LeadAssigned, type LeadReassignmentReques
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
 import { ManualClock } from '../clock.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import { startRouting, upstreamPublisher } from '../../test/harness.js';
+import { startRouting, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -28,9 +28,9 @@ describe('routing on the real broker and Postgres', () => {
     cleanups.push(routing.stop);
     const { kafka, publisher } = await publisherFor(env);
 
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:1', data: qualified(1) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:1', data: qualified(1) }]));
 
-    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 });
+    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }));
     const a = assigned[0].json<Envelope<LeadAssigned>>();
     expect(assigned[0].key).toBe('hubspot:contact:1');
     expect(a.data).toMatchObject({
@@ -44,7 +44,7 @@ describe('routing on the real broker and Postgres', () => {
     });
     expect(a.data.reason).toContain('Alice via rule us, pool us');
 
-    const commands = await readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 });
+    const commands = await withKafkaRetry(() => readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 }));
     const c = commands[0].json<Envelope<CrmCommand>>();
     expect(c.data).toMatchObject({ action: 'update_lead', leadId: 'hubspot:contact:1', changes: { ownerId: '101' }, issuedBy: 'baton/routing' });
 
@@ -67,19 +67,19 @@ describe('routing on the real broker and Postgres', () => {
     const { kafka, publisher } = await publisherFor(env);
     const lead = 'hubspot:contact:7';
     // The same CloudEvent twice (a redelivery), plus a copy under a new event id (a producer retry upstream).
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]);
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]);
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7-copy' }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]));
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]));
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7-copy' }]));
     // A marker behind them on the same partition: once it is assigned, all three were handled.
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7, { qualificationId: 'q-marker' }) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7, { qualificationId: 'q-marker' }) }]));
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-marker'`)).length === 1, 30_000, 'marker');
     await routing.runtime.flushOutbox();
 
     const rows = await query(`SELECT qualification_id FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
     expect(rows.map((r) => r.qualification_id)).toEqual(['q-hubspot:contact:7', 'q-marker']);
-    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     await new Promise((r) => setTimeout(r, 500));
-    const again = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const again = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     expect(again).toHaveLength(2);
     expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId).sort()).toEqual(['q-hubspot:contact:7', 'q-marker']);
   });
@@ -97,8 +97,8 @@ describe('routing on the real broker and Postgres', () => {
 
     // 400 leads over 3 partitions, every one of them into pool "us"; a third of them sent twice.
     const events = Array.from({ length: 400 }, (_, i) => ({ topic: Topics.LeadQualified, subject: `hubspot:contact:${i}`, data: qualified(i) }));
-    await publisher.publish(events);
-    await publisher.publish(events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e })));
+    await withKafkaRetry(() => publisher.publish(events));
+    await withKafkaRetry(() => publisher.publish(events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e }))));
 
     await waitFor(async () => Number((await query(`SELECT count(*) AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n) >= 400, 60_000, '400 assignments');
     await new Promise((r) => setTimeout(r, 1000));
@@ -139,7 +139,7 @@ describe('routing on the real broker and Postgres', () => {
       child.on('exit', (code) => reject(new Error(`routing child exited early (${code})`)));
     });
     const { kafka, publisher } = await publisherFor(env);
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]));
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment`)).length === 1, 30_000, 'the decision');
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
@@ -151,14 +151,14 @@ describe('routing on the real broker and Postgres', () => {
     const second = await startRouting(env, policy, new ManualClock(new Date('2026-11-23T15:00:00Z')));
     cleanups.push(second.stop);
     // Whether or not the killed consumer committed its offset, the same event may come again.
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]);
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42, { qualificationId: 'q-after' }) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]));
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42, { qualificationId: 'q-after' }) }]));
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`)).length === 1, 60_000, 'later lead');
     await second.runtime.flushOutbox();
 
-    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId)).toEqual(['q-hubspot:contact:42', 'q-after']);
-    const commands = await readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 2 });
+    const commands = await withKafkaRetry(() => readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 2 }));
     expect(commands).toHaveLength(2);
     expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n).toBe(2);
     expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.outbox`))[0].n).toBe(0);
@@ -171,8 +171,8 @@ describe('routing on the real broker and Postgres', () => {
     cleanups.push(routing.stop);
     const { kafka, publisher } = await publisherFor(env);
     const lead = 'hubspot:contact:5';
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(5) }]);
-    const first = (await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }))[0].json<Envelope<LeadAssigned>>().data;
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(5) }]));
+    const first = (await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 })))[0].json<Envelope<LeadAssigned>>().data;
     expect(first.rep.repId).toBe('alice');
 
     const request: LeadReassignmentRequested = {
@@ -183,10 +183,10 @@ describe('routing on the real broker and Postgres', () => {
       excludeRepIds: ['bob'],
       requestedAt: '2026-11-23T15:16:00.000Z',
     };
-    await publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]);
-    await publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]));
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]));
 
-    const assigned = await readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 });
+    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     const second = assigned[1].json<Envelope<LeadAssigned>>().data;
     expect(second.rep.repId).toBe('carol');
     expect(second.reassignment).toEqual({ previousRepId: 'alice', cause: 'sla: first touch missed (15 min)' });

@@ -66,7 +66,6 @@ export function assignmentIdOf(qualificationId: string, generation: number): str
  */
 export class AssignmentService {
   private readonly log = new JsonLogger('routing.assignment');
-  private readonly processedQualified;
   private readonly processedReassignment;
 
   constructor(
@@ -74,7 +73,6 @@ export class AssignmentService {
     private readonly policy: RoutingPolicy,
     private readonly clock: Clock,
   ) {
-    this.processedQualified = runtime.processed('lead-qualified');
     this.processedReassignment = runtime.processed('lead-reassignment');
   }
 
@@ -83,10 +81,10 @@ export class AssignmentService {
     const end = decideSeconds.startTimer();
     try {
       return await this.runtime.transaction(async (em) => {
-        const fresh = await this.processedQualified.claimMany(em, events.map((e) => e.id));
+        // Dedupe on the natural key: a qualification already assigned (by this or another
+        // replica, from this or another copy of the event) is skipped; the unique key backs it.
         const byQualification = new Map<string, CloudEvent<LeadQualified>>();
-        for (const e of events) if (fresh.has(e.id) && !byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
-        if (byQualification.size === 0) return [];
+        for (const e of events) if (!byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
         const done: { qualification_id: string }[] = await em.query(
           `SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`,
           [[...byQualification.keys()]],

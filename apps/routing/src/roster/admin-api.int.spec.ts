@@ -12,7 +12,7 @@ import { RoutingTables1763900000000 } from '../database/routing.migration.js';
 import { ROUTING_TOPICS } from '../routing.topics.js';
 import { seedRoster } from './roster.store.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import { serviceEnv, testGroupOf, upstreamPublisher } from '../../test/harness.js';
+import { serviceEnv, testGroupOf, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
 
 const TOKEN = 'sales-ops-token-0123456789';
 const env = isolatedEnv('route-admin');
@@ -69,7 +69,7 @@ describe('roster admin API and "why did I get this lead?"', () => {
     expect(away.status).toBe(200);
     expect(away.body).toMatchObject({ id: 'alice', awayFrom: '2026-11-23T15:00:00.000Z', awayUntil: '2026-11-30T00:00:00.000Z', now: { away: true } });
 
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:11', data: qualified(11) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:11', data: qualified(11) }]));
     expect(await assignedRep('hubspot:contact:11')).not.toBe('alice');
 
     const why = await call('GET', `/leads/${encodeURIComponent('hubspot:contact:11')}/assignment`);
@@ -80,7 +80,7 @@ describe('roster admin API and "why did I get this lead?"', () => {
 
     const back = await call('POST', '/roster/reps/alice/back', {});
     expect(back.body).toMatchObject({ id: 'alice', now: { away: false } });
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:12', data: qualified(12) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:12', data: qualified(12) }]));
     await assignedRep('hubspot:contact:12');
     const after = await call('GET', `/leads/hubspot:contact:12/assignment`);
     const candidates = (after.body.current as unknown as { audit: { pools: { candidates: { repId: string; eligible: boolean }[] }[] } }).audit.pools[0].candidates;
@@ -92,7 +92,7 @@ describe('roster admin API and "why did I get this lead?"', () => {
 
   it('routes nothing to a rep switched off, and shows the pools with their rotation credits', async () => {
     expect((await call('PATCH', '/roster/reps/bob', { active: false })).body).toMatchObject({ active: false });
-    for (const n of [21, 22, 23, 24]) await publisher.publish([{ topic: Topics.LeadQualified, subject: `hubspot:contact:${n}`, data: qualified(n) }]);
+    for (const n of [21, 22, 23, 24]) await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: `hubspot:contact:${n}`, data: qualified(n) }]));
     const reps = await Promise.all([21, 22, 23, 24].map((n) => assignedRep(`hubspot:contact:${n}`)));
     expect(reps).not.toContain('bob');
     const pools = await call('GET', '/roster/pools');
@@ -111,9 +111,9 @@ describe('roster admin API and "why did I get this lead?"', () => {
       firmographics: { industry: 'software' },
       ownerId: '103',
     };
-    await publisher.publish([{ topic: Topics.LeadProfile, subject: profile.leadId, data: profile }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadProfile, subject: profile.leadId, data: profile }]));
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.lead_profile WHERE lead_id = $1`, [profile.leadId])).length === 1, 30_000, 'profile');
-    await publisher.publish([{ topic: Topics.LeadQualified, subject: profile.leadId, data: qualified(31) }]);
+    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: profile.leadId, data: qualified(31) }]));
     expect(await assignedRep(profile.leadId)).toBe('carol');
     const why = await call('GET', `/leads/hubspot:contact:31/assignment`);
     expect((why.body.current as unknown as { strategy: string; reason: string }).reason).toBe('Kept with Carol, who already owns this lead (rule keep-owner).');
