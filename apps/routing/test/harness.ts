@@ -10,7 +10,7 @@ import { routingConsumer } from '../src/routing.consumers.js';
 import { ROUTING_TOPICS } from '../src/routing.topics.js';
 
 /** On a busy shared broker, fresh topics can take a moment to show in metadata; subscribing before that fails. */
-async function topicsVisible(runtime: ServiceRuntime): Promise<void> {
+export async function topicsVisible(runtime: ServiceRuntime): Promise<void> {
   const admin = runtime.kafka.client.admin();
   await admin.connect();
   try {

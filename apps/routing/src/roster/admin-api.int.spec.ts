@@ -12,7 +12,7 @@ import { RoutingTables1763900000000 } from '../database/routing.migration.js';
 import { ROUTING_TOPICS } from '../routing.topics.js';
 import { seedRoster } from './roster.store.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import { serviceEnv, testGroupOf, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
+import { serviceEnv, testGroupOf, topicsVisible, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
 
 const TOKEN = 'sales-ops-token-0123456789';
 const env = isolatedEnv('route-admin');
@@ -25,6 +25,7 @@ beforeAll(async () => {
   const policy = testPolicy();
   const runtime = await ServiceRuntime.start({ service: 'routing', env: serviceEnv(env), topics: ROUTING_TOPICS, migrations: [RoutingTables1763900000000] });
   await runtime.transaction((em) => seedRoster(em, policy));
+  await topicsVisible(runtime);
   app = await NestFactory.create(AppModule.forRuntime(runtime, policy, clock, { adminToken: TOKEN, maxBatch: 100, concurrency: 1, consumerGroup: testGroupOf(env) }), { logger: false });
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
