@@ -39,6 +39,8 @@ export interface ConnectorOptions {
   commandRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   crmRetry?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   startCommandConsumer?: boolean;
+  /** Shorter session timeouts let tests rebalance quickly. */
+  consumerSessionTimeoutMs?: number;
 }
 
 /** Everything the connector runs for the configured provider. */
@@ -115,6 +117,8 @@ export class Connector {
     this.salesforce?.poller?.start();
     if (this.options.startCommandConsumer !== false) {
       const consumer = this.runtime.consumer({
+        groupId: this.env.CRM_CONNECTOR_CONSUMER_GROUP,
+        ...(this.options.consumerSessionTimeoutMs ? { sessionTimeoutMs: this.options.consumerSessionTimeoutMs, heartbeatIntervalMs: 500 } : {}),
         partitionsConsumedConcurrently: this.env.KAFKA_TOPIC_PARTITIONS,
         maxBatchSize: 200,
         retry: this.options.commandRetry ?? { attempts: 3, initialDelayMs: 1_000, maxDelayMs: 10_000 },

@@ -36,6 +36,7 @@ export function connectorEnv(name: string, vars: Record<string, string>): Connec
     LOG_LEVEL: base.LOG_LEVEL,
     BATON_POLICY_DIR: POLICY_DIR,
     PORT: '0',
+    CRM_CONNECTOR_CONSUMER_GROUP: `${base.KAFKA_TOPIC_PREFIX}baton-crm-connector`,
     ...vars,
   });
 }
@@ -43,8 +44,8 @@ export function connectorEnv(name: string, vars: Record<string, string>): Connec
 /** Boots the real Nest application of the connector on a free port, like main.ts does. */
 export async function startConnector(env: ConnectorEnv, options: ConnectorOptions = {}): Promise<RunningConnector> {
   const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
-  const runtime = await ServiceRuntime.start({ service: CONNECTOR_SERVICE, env, topics: CONNECTOR_TOPICS, migrations: [ConnectorTables1763900000000] });
-  const connector = new Connector(runtime, env, policy, options);
+  const runtime = await startRuntime(env);
+  const connector = new Connector(runtime, env, policy, { consumerSessionTimeoutMs: 10_000, ...options });
   const app = await NestFactory.create(AppModule.forRuntime(runtime, connector), { bodyParser: false, logger: new JsonLogger('test-app') });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -63,6 +64,22 @@ export async function startConnector(env: ConnectorEnv, options: ConnectorOption
   };
 }
 
+/**
+ * The shared test broker sometimes answers a metadata request for a topic created a moment
+ * ago with UNKNOWN_TOPIC_OR_PARTITION while suites run side by side; starting again is safe
+ * (migrations and topic creation are idempotent).
+ */
+async function startRuntime(env: ConnectorEnv): Promise<ServiceRuntime> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ServiceRuntime.start({ service: CONNECTOR_SERVICE, env, topics: CONNECTOR_TOPICS, migrations: [ConnectorTables1763900000000] });
+    } catch (err) {
+      if (attempt >= 3 || (err as Error).name !== 'KafkaJSProtocolError') throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 export async function cleanup(env: ConnectorEnv): Promise<void> {
   await dropSchema(env.DATABASE_SCHEMA!);
 }
@@ -72,7 +89,7 @@ export async function domainEvents<T = Record<string, unknown>>(
   env: ConnectorEnv,
   topic: TopicName,
   until: (events: { id: string; subject: string; data: T }[]) => boolean,
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
 ): Promise<{ id: string; subject: string; data: T }[]> {
   const kafka = kafkaFor({ ...env });
   const toEvents = (seen: SeenMessage[]) => seen.map((m) => m.json<{ id: string; subject: string; data: T }>());

@@ -42,7 +42,7 @@ describe('crm.command.v1 on HubSpot', () => {
     const qualify = updateLead('hubspot', c.id, { lifecycleStage: 'sql', score: 87, handoffSummary: 'Requested a demo; viewed pricing twice' });
     const route = updateLead('hubspot', c.id, { ownerId: owner.id }, 'baton/routing');
     await publishCommands(running.env, [qualify, route]);
-    await waitFor(async () => hubspot.contacts.get(c.id)!.properties.hubspot_owner_id === owner.id, 20_000, 'owner written');
+    await waitFor(async () => hubspot.contacts.get(c.id)!.properties.hubspot_owner_id === owner.id, 60_000, 'owner written');
     expect(hubspot.contacts.get(c.id)!.properties).toMatchObject({
       lifecyclestage: 'salesqualifiedlead', baton_score: '87', baton_handoff_summary: 'Requested a demo; viewed pricing twice', hubspot_owner_id: owner.id,
     });
@@ -58,7 +58,7 @@ describe('crm.command.v1 on HubSpot', () => {
     const leadId = `hubspot:contact:${c.id}`;
     const owner = hubspot.owners[0];
     await publishCommands(running.env, [updateLead('hubspot', c.id, { lifecycleStage: 'sql', ownerId: owner.id, leadStatus: 'open' })]);
-    await waitFor(async () => patchesOf(c.id).length === 1, 20_000, 'command executed');
+    await waitFor(async () => patchesOf(c.id).length === 1, 60_000, 'command executed');
     const url = `${running.url}/webhooks/hubspot`;
     // HubSpot reports our PATCH back: one event tagged with our app, two only matching the write log.
     await hubspot.sendWebhook(url, [
@@ -86,7 +86,7 @@ describe('crm.command.v1 on HubSpot', () => {
     hubspot.failNext(429, { retryAfterSeconds: 1 });
     hubspot.failNext(500);
     await publishCommands(running.env, [updateLead('hubspot', c.id, { score: 42 })]);
-    await waitFor(async () => hubspot.contacts.get(c.id)!.properties.baton_score === '42', 20_000, 'score written after retries');
+    await waitFor(async () => hubspot.contacts.get(c.id)!.properties.baton_score === '42', 60_000, 'score written after retries');
     const attempts = patchesOf(c.id);
     expect(attempts.map((r) => r.status)).toEqual([429, 500, 200]);
     expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(1000);

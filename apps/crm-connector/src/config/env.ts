@@ -29,6 +29,8 @@ export const ConnectorEnvSchema = BaseEnvSchema.extend({
   SALESFORCE_POLL_INTERVAL_MS: positiveInt.default(30_000),
   WEBHOOK_PUBLIC_URL: url.optional(),
   WEBHOOK_MAX_BODY_BYTES: positiveInt.default(1_048_576),
+  /** Consumer group for crm.command.v1 (one per deployment; give each environment sharing a cluster its own). */
+  CRM_CONNECTOR_CONSUMER_GROUP: z.string().min(1).default('baton-crm-connector'),
   /** How long a change Baton wrote is recognised when it comes back. */
   ECHO_WINDOW_MS: positiveInt.default(15 * 60_000),
 }).superRefine((env, ctx) => {

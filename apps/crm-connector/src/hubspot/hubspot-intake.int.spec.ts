@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function inboxWorked() {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while (Number((await query<{ n: string }>(`SELECT count(*) AS n FROM ${running.env.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`))[0].n) > 0) {
     if (Date.now() > deadline) throw new Error('inbox not worked');
     await new Promise((r) => setTimeout(r, 50));
@@ -194,7 +194,7 @@ describe('HubSpot changes into domain events', () => {
 });
 
 async function waitForTask(contactId: string) {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const task = [...hubspot.tasks.values()].find((t) => t.associations.some((a) => a.toObjectId === contactId));
     if (task) return task;

@@ -57,7 +57,7 @@ describe('Salesforce Change Data Capture', () => {
     await domainEvents<Profile>(env, Topics.LeadProfile, (e) => of(e, leadId).length >= 1);
     const rep = org.users.find((u) => u.Id !== org.integrationUserId && u.Id !== lead.OwnerId)!;
     await publishCommands(env, [updateLead('salesforce', id, { lifecycleStage: 'sql', score: 91, handoffSummary: 'Demo request + pricing', ownerId: rep.Id })]);
-    await waitFor(async () => org.leads.get(id)?.OwnerId === rep.Id, 20_000, 'owner written');
+    await waitFor(async () => org.leads.get(id)?.OwnerId === rep.Id, 60_000, 'owner written');
     const patches = org.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/sobjects/Lead/${id}`));
     expect(patches).toHaveLength(1);
     expect(patches[0].headers['sforce-auto-assign']).toBe('FALSE');

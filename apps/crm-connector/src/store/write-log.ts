@@ -9,12 +9,12 @@ export interface OwnWrite {
 }
 
 /** Records Baton's writes before they are sent, so an echo can never overtake its log entry. */
-export async function recordWrites(em: EntityManager, provider: CrmProvider, commandId: string, writes: OwnWrite[]): Promise<void> {
+export async function recordWrites(em: EntityManager, provider: CrmProvider, writes: (OwnWrite & { commandId: string })[]): Promise<void> {
   if (writes.length === 0) return;
   await em.query(
     `INSERT INTO write_log (provider, object_id, field, value, command_id)
-     SELECT $1, o, f, v, $2 FROM unnest($3::text[], $4::text[], $5::text[]) AS t(o, f, v)`,
-    [provider, commandId, writes.map((w) => w.objectId), writes.map((w) => w.field), writes.map((w) => w.value)],
+     SELECT $1, o, f, v, c FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(o, f, v, c)`,
+    [provider, writes.map((w) => w.objectId), writes.map((w) => w.field), writes.map((w) => w.value), writes.map((w) => w.commandId)],
   );
 }
 
