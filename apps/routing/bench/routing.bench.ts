@@ -20,7 +20,7 @@ import { ManualClock } from '../src/clock.js';
 import { parseRoutingPolicy, workingHoursOf } from '../src/policy/policy.js';
 import type { RepState } from '../src/roster/rep.js';
 import { leadFacts } from '../src/rules/lead-facts.js';
-import { startRouting, upstreamPublisher } from '../test/harness.js';
+import { startRouting, upstreamPublisher, withKafkaRetry } from '../test/harness.js';
 
 const N = Number(process.env.BENCH_LEADS ?? 20_000);
 JsonLogger.configure({ level: 'error' });
@@ -160,7 +160,8 @@ async function main(): Promise<void> {
   const { kafka, publisher } = await upstreamPublisher(env, 'scoring');
   await provisionTopics(kafka, [Topics.LeadQualified], { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 });
   for (let i = 0; i < N; i += 1000) {
-    await publisher.publish(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ topic: Topics.LeadQualified, subject: lead(i + j).leadId, data: lead(i + j) })));
+    const chunk = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ topic: Topics.LeadQualified, subject: lead(i + j).leadId, data: lead(i + j), id: `bench-${i + j}` }));
+    await withKafkaRetry(() => publisher.publish(chunk));
   }
   await publisher.disconnect();
 
