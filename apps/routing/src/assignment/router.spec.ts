@@ -130,4 +130,15 @@ pools: [{ id: p, members: [a, b], managerId: mgr }]
     expect(d.audit.pools[0].rotationBefore).toEqual({});
     expect(d.audit.pools[0].rotationAfter).toEqual({ bob: -25, carol: 25 });
   });
+
+  it('sends a reassignment to the manager queue when every other rep is excluded or unavailable', () => {
+    const policy = testPolicy();
+    const book = bookFor(policy, { carol: { active: false } });
+    const d = decide(usLead(1), policy, book, at, { exclude: new Set(['alice', 'bob']) });
+    expect(d).toMatchObject({ strategy: 'manager_queue', assignee: { id: 'mgr', kind: 'manager' } });
+    expect(d.reason).toBe("Sent to Mia Manager's queue: nobody eligible in us (Alice (excluded), Bob (excluded), Carol (inactive)).");
+    // A manager-queue decision books nobody's capacity or rotation.
+    expect(book.touchedPools.size).toBe(0);
+    expect(book.openLeadDelta.size).toBe(0);
+  });
 });
