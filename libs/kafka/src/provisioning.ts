@@ -26,14 +26,27 @@ export async function provisionTopics(
       ...new Set(topics.flatMap((t) => [t, deadLetterTopic(t)]).map((t) => kafka.physical(t))),
     ].filter((t) => !existing.has(t));
     if (wanted.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: wanted.map((topic) => ({
-        topic,
-        numPartitions: settings.partitions,
-        replicationFactor: settings.replicationFactor,
-      })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: wanted.map((topic) => ({
+          topic,
+          numPartitions: settings.partitions,
+          replicationFactor: settings.replicationFactor,
+        })),
+      });
+    } catch (err) {
+      // A loaded broker can answer "does not host this topic-partition" while its metadata
+      // catches up with the topics it has just created: wait for their leaders instead.
+      if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+      for (let attempt = 1; ; attempt++) {
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+        const meta = await admin.fetchTopicMetadata({ topics: wanted }).catch(() => undefined);
+        if (meta?.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+          break;
+        if (attempt >= 10) throw err;
+      }
+    }
     log.info('topics created', { topics: wanted });
     return wanted;
   } finally {
