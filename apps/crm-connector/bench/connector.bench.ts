@@ -32,7 +32,11 @@ function percentile(values: number[], p: number): number {
 
 /** Counts messages arriving on a topic from now on (a fresh group reading from the start of an empty-ish topic). */
 async function counter(env: ConnectorEnv, topic: string) {
-  const kafka = new Kafka({ clientId: 'bench-reader', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-reader',
+    brokers: env.KAFKA_BROKERS,
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = kafka.consumer({ groupId: uniqueName('bench-reader'), maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topic: `${env.KAFKA_TOPIC_PREFIX}${topic}`, fromBeginning: true });
@@ -59,12 +63,19 @@ async function counter(env: ConnectorEnv, topic: string) {
   };
 }
 
-async function rawFloor(env: ConnectorEnv, count: number, bytes: number): Promise<{ produce: number; endToEnd: number }> {
+async function rawFloor(
+  env: ConnectorEnv,
+  count: number,
+  bytes: number,
+): Promise<{ produce: number; endToEnd: number }> {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: env.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const topic = `${env.KAFKA_TOPIC_PREFIX}bench.raw`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }],
+  });
   await admin.disconnect();
   const value = 'x'.repeat(bytes);
   const consumer = kafka.consumer({ groupId: uniqueName('bench-raw'), maxWaitTimeInMs: 50 });
@@ -84,7 +95,14 @@ async function rawFloor(env: ConnectorEnv, count: number, bytes: number): Promis
   await producer.connect();
   const t0 = performance.now();
   for (let i = 0; i < count; i += BATCH) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => ({ key: `hubspot:contact:${i + j}`, value })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => ({
+        key: `hubspot:contact:${i + j}`,
+        value,
+      })),
+    });
   }
   const produced = performance.now();
   await allSeen;
@@ -94,22 +112,56 @@ async function rawFloor(env: ConnectorEnv, count: number, bytes: number): Promis
   return { produce: count / ((produced - t0) / 1000), endToEnd: count / ((done - t0) / 1000) };
 }
 
-async function webhookIngest(): Promise<{ eventsPerSecond: number; p50: number; p99: number; apiCalls: number; profiles: number }> {
+async function webhookIngest(): Promise<{
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  apiCalls: number;
+  profiles: number;
+}> {
   // The API budget is lifted here so the figure is the connector's own capacity; see the
   // budgeted ceiling printed below for what HubSpot's 100/190 per 10 s allows.
-  const hubspot = await startHubSpotSandbox({ clientSecret: 'bench', rateLimit: { max: 1_000_000, intervalMs: 10_000 } });
+  const hubspot = await startHubSpotSandbox({
+    clientSecret: 'bench',
+    rateLimit: { max: 1_000_000, intervalMs: 10_000 },
+  });
   const env = connectorEnv('benchhs', {
-    CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_CLIENT_SECRET: 'bench', HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_RATE_LIMIT: '1000000', LOG_LEVEL: 'error',
+    CRM_PROVIDER: 'hubspot',
+    HUBSPOT_ACCESS_TOKEN: 'pat',
+    HUBSPOT_CLIENT_SECRET: 'bench',
+    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
+    HUBSPOT_RATE_LIMIT: '1000000',
+    LOG_LEVEL: 'error',
   });
   let running: RunningConnector | undefined;
   try {
     running = await startConnector(env, { startCommandConsumer: false });
-    await provisionHubSpot(running.connector.hubspot!.api, running.connector.policy.mapping.policy as HubSpotMapping);
-    const contacts = Array.from({ length: WEBHOOK_EVENTS }, (_, i) => hubspot.createContact({ firstname: `L${i}`, lastname: 'Bench', jobtitle: 'Head of Ops', company: `Co ${i}` }));
+    await provisionHubSpot(
+      running.connector.hubspot!.api,
+      running.connector.policy.mapping.policy as HubSpotMapping,
+    );
+    const contacts = Array.from({ length: WEBHOOK_EVENTS }, (_, i) =>
+      hubspot.createContact({
+        firstname: `L${i}`,
+        lastname: 'Bench',
+        jobtitle: 'Head of Ops',
+        company: `Co ${i}`,
+      }),
+    );
     const batches: ReturnType<typeof hubspot.webhookEvent>[][] = [];
     for (let i = 0; i < contacts.length; i += BATCH) {
-      batches.push(contacts.slice(i, i + BATCH).map((c) => hubspot.webhookEvent({ subscriptionType: 'contact.propertyChange', objectId: Number(c.id), propertyName: 'jobtitle', propertyValue: 'Head of Ops' })));
+      batches.push(
+        contacts
+          .slice(i, i + BATCH)
+          .map((c) =>
+            hubspot.webhookEvent({
+              subscriptionType: 'contact.propertyChange',
+              objectId: Number(c.id),
+              propertyName: 'jobtitle',
+              propertyValue: 'Head of Ops',
+            }),
+          ),
+      );
     }
     const profiles = await counter(env, Topics.LeadProfile);
     const url = `${running.url}/webhooks/hubspot`;
@@ -156,7 +208,13 @@ async function cdcIngest(): Promise<{ eventsPerSecond: number; apiCalls: number 
     const before = org.requests.length;
     const t0 = performance.now();
     for (let i = 0; i < CDC_EVENTS; i++) {
-      org.createLead({ FirstName: `L${i}`, LastName: 'Bench', Company: `Co ${i}`, Title: 'CTO', Status: 'Open - Not Contacted' });
+      org.createLead({
+        FirstName: `L${i}`,
+        LastName: 'Bench',
+        Company: `Co ${i}`,
+        Title: 'CTO',
+        Status: 'Open - Not Contacted',
+      });
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
     await profiles.until(CDC_EVENTS, 300_000);
@@ -171,22 +229,43 @@ async function cdcIngest(): Promise<{ eventsPerSecond: number; apiCalls: number 
 }
 
 async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: number }> {
-  const hubspot = await startHubSpotSandbox({ clientSecret: 'bench', rateLimit: { max: 1_000_000, intervalMs: 10_000 } });
-  const hsEnv = connectorEnv('benchwhs', { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_CLIENT_SECRET: 'bench', HUBSPOT_API_BASE_URL: hubspot.baseUrl, HUBSPOT_RATE_LIMIT: '1000000', LOG_LEVEL: 'error' });
+  const hubspot = await startHubSpotSandbox({
+    clientSecret: 'bench',
+    rateLimit: { max: 1_000_000, intervalMs: 10_000 },
+  });
+  const hsEnv = connectorEnv('benchwhs', {
+    CRM_PROVIDER: 'hubspot',
+    HUBSPOT_ACCESS_TOKEN: 'pat',
+    HUBSPOT_CLIENT_SECRET: 'bench',
+    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
+    HUBSPOT_RATE_LIMIT: '1000000',
+    LOG_LEVEL: 'error',
+  });
   const org = await startBatonOrg();
   const sfEnv = connectorEnv('benchwsf', { ...salesforceVars(org), LOG_LEVEL: 'error' });
   const result = { hubspot: 0, salesforce: 0 };
   const hs = await startConnector(hsEnv);
   try {
     await provisionHubSpot(hs.connector.hubspot!.api, hs.connector.policy.mapping.policy as HubSpotMapping);
-    const ids = Array.from({ length: QUALIFIED_LEADS }, (_, i) => hubspot.createContact({ firstname: `Q${i}`, lastname: 'Lead' }).id);
+    const ids = Array.from(
+      { length: QUALIFIED_LEADS },
+      (_, i) => hubspot.createContact({ firstname: `Q${i}`, lastname: 'Lead' }).id,
+    );
     const before = hubspot.requests.length;
-    await publishCommands(hsEnv, ids.flatMap((id, i) => [
-      updateLead('hubspot', id, { lifecycleStage: 'sql', score: 80 + (i % 20), handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS' }),
-      updateLead('hubspot', id, { ownerId: hubspot.owners[i % hubspot.owners.length].id }, 'baton/routing'),
-    ]));
+    await publishCommands(
+      hsEnv,
+      ids.flatMap((id, i) => [
+        updateLead('hubspot', id, {
+          lifecycleStage: 'sql',
+          score: 80 + (i % 20),
+          handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS',
+        }),
+        updateLead('hubspot', id, { ownerId: hubspot.owners[i % hubspot.owners.length].id }, 'baton/routing'),
+      ]),
+    );
     const deadline = Date.now() + 120_000;
-    while (ids.some((id) => !hubspot.contacts.get(id)!.properties.hubspot_owner_id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (ids.some((id) => !hubspot.contacts.get(id)!.properties.hubspot_owner_id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     result.hubspot = (hubspot.requests.length - before) / QUALIFIED_LEADS;
   } finally {
     await hs.stop();
@@ -196,18 +275,35 @@ async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: n
   const sf = await startConnector(sfEnv);
   try {
     const reps = org.users.filter((u) => u.Id !== org.integrationUserId);
-    const ids = Array.from({ length: QUALIFIED_LEADS }, (_, i) => String(org.createLead({ LastName: `Q${i}`, Company: 'Qualified Inc', Status: 'Open - Not Contacted' }).Id));
+    const ids = Array.from({ length: QUALIFIED_LEADS }, (_, i) =>
+      String(
+        org.createLead({ LastName: `Q${i}`, Company: 'Qualified Inc', Status: 'Open - Not Contacted' }).Id,
+      ),
+    );
     const owners = ids.map((id, i) => reps.filter((r) => r.Id !== org.leads.get(id)!.OwnerId)[i % 2].Id);
     await new Promise((r) => setTimeout(r, 500));
-    const before = org.requests.filter((r) => r.path.includes('/sobjects/') || r.path.includes('/composite/')).length;
-    await publishCommands(sfEnv, ids.flatMap((id, i) => [
-      updateLead('salesforce', id, { lifecycleStage: 'sql', score: 80 + (i % 20), handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS' }),
-      updateLead('salesforce', id, { ownerId: owners[i] }, 'baton/routing'),
-    ]));
+    const before = org.requests.filter(
+      (r) => r.path.includes('/sobjects/') || r.path.includes('/composite/'),
+    ).length;
+    await publishCommands(
+      sfEnv,
+      ids.flatMap((id, i) => [
+        updateLead('salesforce', id, {
+          lifecycleStage: 'sql',
+          score: 80 + (i % 20),
+          handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS',
+        }),
+        updateLead('salesforce', id, { ownerId: owners[i] }, 'baton/routing'),
+      ]),
+    );
     const deadline = Date.now() + 120_000;
-    while (ids.some((id, i) => org.leads.get(id)!.OwnerId !== owners[i]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (ids.some((id, i) => org.leads.get(id)!.OwnerId !== owners[i]) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     // Writes only: the CDC echo of these writes is read from the stream, not the REST API.
-    result.salesforce = (org.requests.filter((r) => r.path.includes('/sobjects/') || r.path.includes('/composite/')).length - before) / QUALIFIED_LEADS;
+    result.salesforce =
+      (org.requests.filter((r) => r.path.includes('/sobjects/') || r.path.includes('/composite/')).length -
+        before) /
+      QUALIFIED_LEADS;
   } finally {
     await sf.stop();
     await org.close();
@@ -216,24 +312,47 @@ async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: n
   return result;
 }
 
-async function main(): Promise<void> {
-  console.log(`crm-connector benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, load average ${loadavg()[0].toFixed(1)}`);
-  const floorEnv = connectorEnv('benchraw', { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_CLIENT_SECRET: 'x' });
-  const floor = await rawFloor(floorEnv, WEBHOOK_EVENTS, 1100);
-  console.log(`raw kafkajs floor (${WEBHOOK_EVENTS} msgs of 1.1 kB, batches of ${BATCH}, acks=all): produce ${floor.produce.toFixed(0)} msg/s, produce→consume ${floor.endToEnd.toFixed(0)} msg/s`);
+const ONLY = process.env.BENCH_ONLY; // floor | webhook | cdc | writes
 
-  const hs = await webhookIngest();
+async function main(): Promise<void> {
   console.log(
-    `HubSpot webhook ingest (${WEBHOOK_EVENTS} events, signed batches of ${BATCH}, ${SENDERS} senders): ${hs.eventsPerSecond.toFixed(0)} events/s through to Kafka; ` +
-      `time to 2xx p50 ${hs.p50.toFixed(1)} ms, p99 ${hs.p99.toFixed(1)} ms; ${hs.apiCalls} HubSpot API calls (${(hs.apiCalls / (WEBHOOK_EVENTS / BATCH)).toFixed(2)} per delivery of ${BATCH})`,
+    `crm-connector benchmark: ${cpus().length} cpu(s) ${cpus()[0]?.model ?? ''}, load average ${loadavg()[0].toFixed(1)}`,
   );
-  for (const budget of [100, 190]) {
-    console.log(`  under HubSpot's ${budget}/10 s budget the batch reads cap sustained ingest at ${((budget / 10) * BATCH).toFixed(0)} distinct contacts/s (webhook intake and the 2xx are not budget-bound)`);
+  if (!ONLY || ONLY === 'floor') {
+    const floorEnv = connectorEnv('benchraw', {
+      CRM_PROVIDER: 'hubspot',
+      HUBSPOT_ACCESS_TOKEN: 'x',
+      HUBSPOT_CLIENT_SECRET: 'x',
+    });
+    const floor = await rawFloor(floorEnv, WEBHOOK_EVENTS, 1100);
+    console.log(
+      `raw kafkajs floor (${WEBHOOK_EVENTS} msgs of 1.1 kB, batches of ${BATCH}, acks=all): produce ${floor.produce.toFixed(0)} msg/s, produce→consume ${floor.endToEnd.toFixed(0)} msg/s`,
+    );
   }
-  const sf = await cdcIngest();
-  console.log(`Salesforce CDC ingest (${CDC_EVENTS} Lead CREATE events over CometD): ${sf.eventsPerSecond.toFixed(0)} events/s through to Kafka; ${sf.apiCalls} REST calls`);
-  const calls = await callsPerQualifiedLead();
-  console.log(`CRM API calls per qualified lead (handoff write-back: scoring update_lead + routing update_lead): HubSpot ${calls.hubspot.toFixed(2)}, Salesforce ${calls.salesforce.toFixed(2)} (target <= 2)`);
+  if (!ONLY || ONLY === 'webhook') {
+    const hs = await webhookIngest();
+    console.log(
+      `HubSpot webhook ingest (${WEBHOOK_EVENTS} events, signed batches of ${BATCH}, ${SENDERS} senders): ${hs.eventsPerSecond.toFixed(0)} events/s through to Kafka; ` +
+        `time to 2xx p50 ${hs.p50.toFixed(1)} ms, p99 ${hs.p99.toFixed(1)} ms; ${hs.apiCalls} HubSpot API calls (${(hs.apiCalls / (WEBHOOK_EVENTS / BATCH)).toFixed(2)} per delivery of ${BATCH})`,
+    );
+    for (const budget of [100, 190]) {
+      console.log(
+        `  under HubSpot's ${budget}/10 s budget the batch reads cap sustained ingest at ${((budget / 10) * BATCH).toFixed(0)} distinct contacts/s (webhook intake and the 2xx are not budget-bound)`,
+      );
+    }
+  }
+  if (!ONLY || ONLY === 'cdc') {
+    const sf = await cdcIngest();
+    console.log(
+      `Salesforce CDC ingest (${CDC_EVENTS} Lead CREATE events over CometD): ${sf.eventsPerSecond.toFixed(0)} events/s through to Kafka; ${sf.apiCalls} REST calls`,
+    );
+  }
+  if (!ONLY || ONLY === 'writes') {
+    const calls = await callsPerQualifiedLead();
+    console.log(
+      `CRM API calls per qualified lead (handoff write-back: scoring update_lead + routing update_lead): HubSpot ${calls.hubspot.toFixed(2)}, Salesforce ${calls.salesforce.toFixed(2)} (target <= 2)`,
+    );
+  }
 }
 
 await main();

@@ -28,6 +28,9 @@ export const CONNECTOR_TOPICS: readonly TopicName[] = [
   Topics.CrmCommand,
 ];
 
+/** Outbox rows the relay publishes per round: a webhook round makes up to one profile per event. */
+export const CONNECTOR_RELAY_BATCH = 2000;
+
 /** The rate limit window of HubSpot's budget (the budget itself is HUBSPOT_RATE_LIMIT). */
 export const HUBSPOT_RATE_WINDOW_MS = 10_000;
 
@@ -72,7 +75,7 @@ export class Connector {
         clock,
       );
       const api = new HubSpotApi({ accessToken: env.HUBSPOT_ACCESS_TOKEN!, basePath: env.HUBSPOT_API_BASE_URL, limiter: this.limiter, retry: options.crmRetry });
-      const worker = new HubSpotInboxWorker(runtime, api, mapping as HubSpotMapping, signals, { appId: env.HUBSPOT_APP_ID, echoWindowMs: env.ECHO_WINDOW_MS }, clock);
+      const worker = new HubSpotInboxWorker(runtime, api, mapping as HubSpotMapping, signals, { appId: env.HUBSPOT_APP_ID, echoWindowMs: env.ECHO_WINDOW_MS, batchSize: 2000 }, clock);
       this.hubspot = {
         api,
         worker,

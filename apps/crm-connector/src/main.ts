@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ServiceRuntime, runService } from '@baton/platform';
 import { AppModule } from './app.module.js';
 import { loadConnectorEnv } from './config/env.js';
-import { CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector } from './connector.js';
+import { CONNECTOR_RELAY_BATCH, CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector } from './connector.js';
 import { loadConnectorPolicy } from './policy/policy.js';
 import { ConnectorTables1763900000000 } from './store/connector.migration.js';
 
@@ -14,6 +14,7 @@ await runService(CONNECTOR_SERVICE, async () => {
     env,
     topics: CONNECTOR_TOPICS,
     migrations: [ConnectorTables1763900000000],
+    relayBatchSize: CONNECTOR_RELAY_BATCH,
   });
   const connector = new Connector(runtime, env, policy);
   // The webhook controller reads the raw body itself: the signature covers the exact bytes.

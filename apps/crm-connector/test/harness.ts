@@ -9,7 +9,7 @@ import { ServiceRuntime } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, readTopic, type SeenMessage } from '@baton/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadConnectorEnv, type ConnectorEnv } from '../src/config/env.js';
-import { CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector, type ConnectorOptions } from '../src/connector.js';
+import { CONNECTOR_RELAY_BATCH, CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector, type ConnectorOptions } from '../src/connector.js';
 import { loadConnectorPolicy } from '../src/policy/policy.js';
 import { ConnectorTables1763900000000 } from '../src/store/connector.migration.js';
 
@@ -72,7 +72,7 @@ export async function startConnector(env: ConnectorEnv, options: ConnectorOption
 async function startRuntime(env: ConnectorEnv): Promise<ServiceRuntime> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ServiceRuntime.start({ service: CONNECTOR_SERVICE, env, topics: CONNECTOR_TOPICS, migrations: [ConnectorTables1763900000000] });
+      return await ServiceRuntime.start({ service: CONNECTOR_SERVICE, env, topics: CONNECTOR_TOPICS, migrations: [ConnectorTables1763900000000], relayBatchSize: CONNECTOR_RELAY_BATCH });
     } catch (err) {
       if (attempt >= 3 || (err as Error).name !== 'KafkaJSProtocolError') throw err;
       await new Promise((r) => setTimeout(r, 500 * attempt));

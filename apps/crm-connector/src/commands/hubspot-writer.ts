@@ -8,20 +8,26 @@ import type { CrmWriter } from './crm-writer.js';
 
 type UpdateLead = Extract<CrmCommand, { action: 'update_lead' }>;
 
+/** A value the CRM keeps no counterpart for (writeValues: null) is left out of the write. */
+function setIf(target: Record<string, string | number>, field: string, value: string | undefined): void {
+  if (value !== undefined) target[field] = value;
+}
+
 /** Baton's field changes as HubSpot contact properties; a value the mapping cannot express is a permanent error. */
 export function hubspotProperties(mapping: HubSpotMapping, cmd: UpdateLead): Record<string, string> {
   const f = mapping.fields;
   const c = cmd.changes;
   const props: Record<string, string> = {};
-  const mapped = <T extends string>(map: Record<string, T>, value: T, what: string) => {
+  const mapped = <T extends string>(map: Record<string, T>, value: T, what: string, override?: Partial<Record<T, string | null>>) => {
+    if (override && value in override) return override[value] ?? undefined;
     const v = crmValueOf(map, value);
     if (v === undefined) throw new PermanentError(`mapping.hubspot.yaml has no HubSpot value for ${what} "${value}"`);
     return v;
   };
-  if (c.lifecycleStage) props[f.lifecycleStage] = mapped(mapping.values.lifecycleStage, c.lifecycleStage, 'lifecycle stage');
-  if (c.leadStatus) props[f.leadStatus] = mapped(mapping.values.leadStatus, c.leadStatus, 'lead status');
+  if (c.lifecycleStage) setIf(props, f.lifecycleStage, mapped(mapping.values.lifecycleStage, c.lifecycleStage, 'lifecycle stage', mapping.writeValues.lifecycleStage));
+  if (c.leadStatus) setIf(props, f.leadStatus, mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus));
   if (c.disqualificationReason) {
-    props[f.disqualificationReason] = mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason');
+    setIf(props, f.disqualificationReason, mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'));
   }
   if (c.ownerId !== undefined) props[f.ownerId] = c.ownerId;
   if (c.score !== undefined) props[f.score] = String(c.score);
@@ -50,10 +56,12 @@ export class HubSpotWriter implements CrmWriter {
   async execute(cmd: CrmCommand): Promise<number> {
     const meter = { calls: 0 };
     switch (cmd.action) {
-      case 'update_lead':
-        // Every change of one step in ONE PATCH.
-        await this.api.updateContact(cmd.crm.id, hubspotProperties(this.mapping, cmd), meter);
+      case 'update_lead': {
+        // Every change of one step in ONE PATCH (none when HubSpot keeps none of them).
+        const properties = hubspotProperties(this.mapping, cmd);
+        if (Object.keys(properties).length) await this.api.updateContact(cmd.crm.id, properties, meter);
         break;
+      }
       case 'create_task': {
         const due = cmd.task.dueAt ? new Date(cmd.task.dueAt) : new Date();
         await this.api.createTask(cmd.crm.id, {

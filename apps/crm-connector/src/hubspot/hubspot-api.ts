@@ -73,13 +73,17 @@ export class HubSpotApi {
   /** One POST batch/read for up to 100 contacts; deleted contacts are simply absent. */
   async readContacts(ids: string[], properties: string[]): Promise<Map<string, SimplePublicObject>> {
     const out = new Map<string, SimplePublicObject>();
-    for (let i = 0; i < ids.length; i += 100) {
-      const chunk = ids.slice(i, i + 100);
-      const res = await this.call('contacts.batch.read', () =>
-        this.client.crm.contacts.batchApi.read({ inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] }),
-      );
-      for (const c of res.results) out.set(String(c.id), c);
-    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += 100) chunks.push(ids.slice(i, i + 100));
+    // Side by side: the shared limiter still lets through only what the budget allows.
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        this.call('contacts.batch.read', () =>
+          this.client.crm.contacts.batchApi.read({ inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] }),
+        ),
+      ),
+    );
+    for (const res of results) for (const c of res.results) out.set(String(c.id), c);
     return out;
   }
 

@@ -72,6 +72,17 @@ const MappingBase = {
     leadStatus: valueMap(LEAD_STATUSES),
     disqualificationReason: valueMap(DISQUALIFICATION_REASONS),
   }),
+  /**
+   * Baton value → CRM value for writes, where the first CRM value that reads as it is not the
+   * right one to write; null = this CRM keeps no such value, the field is left alone.
+   */
+  writeValues: z
+    .object({
+      lifecycleStage: z.partialRecord(z.enum(LIFECYCLE_STAGES), z.string().min(1).nullable()).default({}),
+      leadStatus: z.partialRecord(z.enum(LEAD_STATUSES), z.string().min(1).nullable()).default({}),
+    })
+    .strict()
+    .default({ lifecycleStage: {}, leadStatus: {} }),
   disqualifyingStatuses: z.array(z.enum(LEAD_STATUSES)).min(1),
 };
 
