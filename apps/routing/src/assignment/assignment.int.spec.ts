@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Topics, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
+import { Topics, makeEvent, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
 import { ManualClock } from '../clock.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
@@ -75,13 +75,37 @@ describe('routing on the real broker and Postgres', () => {
     await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-marker'`)).length === 1, 30_000, 'marker');
     await routing.runtime.flushOutbox();
 
-    const rows = await query(`SELECT qualification_id FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
-    expect(rows.map((r) => r.qualification_id)).toEqual(['q-hubspot:contact:7', 'q-marker']);
+    const rows = await query(`SELECT qualification_id, current FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
+    // The later qualification of the same lead supersedes the first: one current assignment, one open lead.
+    expect(rows).toEqual([
+      { qualification_id: 'q-hubspot:contact:7', current: false },
+      { qualification_id: 'q-marker', current: true },
+    ]);
+    expect((await query(`SELECT sum(open_leads)::int AS n FROM ${env.DATABASE_SCHEMA}.rep`))[0].n).toBe(1);
     const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     await new Promise((r) => setTimeout(r, 500));
     const again = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
     expect(again).toHaveLength(2);
     expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId).sort()).toEqual(['q-hubspot:contact:7', 'q-marker']);
+  });
+
+  it('gives a lead qualified twice in one batch one current assignment, and a repeated batch nothing new', async () => {
+    const env = isolatedEnv('route-samebatch');
+    cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
+    const routing = await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')), { consume: false, relay: false });
+    cleanups.push(routing.stop);
+    const batch = [
+      makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: 'hubspot:contact:8', data: qualified(8, { qualificationId: 'q-8-a' }) }),
+      makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: 'hubspot:contact:8', data: qualified(8, { qualificationId: 'q-8-b' }) }),
+    ];
+    expect(await routing.service.assignQualified(batch)).toHaveLength(2);
+    expect(await routing.service.assignQualified(batch)).toEqual([]);
+    const rows = await query(`SELECT qualification_id, current, rep_id, strategy, released_at IS NOT NULL AS released FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
+    expect(rows).toEqual([
+      { qualification_id: 'q-8-a', current: false, rep_id: 'alice', strategy: 'weighted_rotation', released: true },
+      { qualification_id: 'q-8-b', current: true, rep_id: 'alice', strategy: 'existing_owner', released: false },
+    ]);
+    expect((await query(`SELECT id, open_leads FROM ${env.DATABASE_SCHEMA}.rep WHERE open_leads > 0`))).toEqual([{ id: 'alice', open_leads: 1 }]);
   });
 
   it('keeps the rotation exact and each qualification single when two replicas race for the same pool', async () => {

@@ -81,18 +81,10 @@ export class AssignmentService {
     const end = decideSeconds.startTimer();
     try {
       return await this.runtime.transaction(async (em) => {
-        // Dedupe on the natural key: a qualification already assigned (by this or another
-        // replica, from this or another copy of the event) is skipped; the unique key backs it.
+        // Dedupe on the natural key (checked under the locks in decideAndStore): a qualification
+        // already assigned, by this or another replica, from any copy of the event, is skipped.
         const byQualification = new Map<string, CloudEvent<LeadQualified>>();
         for (const e of events) if (!byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
-        const done: { qualification_id: string }[] = await em.query(
-          `SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`,
-          [[...byQualification.keys()]],
-        );
-        for (const d of done) byQualification.delete(d.qualification_id);
-        if (done.length) duplicates.inc(done.length);
-        if (byQualification.size === 0) return [];
-
         const items = [...byQualification.values()];
         const profiles = await this.profilesOf(em, items.map((e) => e.data.leadId));
         const current = await this.currentAssignments(em, items.map((e) => e.data.leadId));
@@ -167,13 +159,13 @@ export class AssignmentService {
     );
   }
 
-  private async decideAndStore(em: EntityManager, pending: PendingRoute[]): Promise<string[]> {
+  private async decideAndStore(em: EntityManager, candidates: PendingRoute[]): Promise<string[]> {
     const now = this.clock.now();
     const policy = this.policy;
 
     // Lock order (pools by id, then the roster by id) is the same in every transaction: no deadlocks.
     const poolIds = new Set<string>();
-    for (const p of pending) {
+    for (const p of candidates) {
       for (const rule of matchingRules(policy.routing.rules, p.facts)) {
         for (let pool = rule.pool ? policy.pools.get(rule.pool) : undefined; pool && !poolIds.has(pool.id); pool = pool.fallbackPool ? policy.pools.get(pool.fallbackPool) : undefined) {
           poolIds.add(pool.id);
@@ -185,6 +177,16 @@ export class AssignmentService {
       [[...poolIds].sort()],
     );
     const reps = await loadReps(em, { lock: true });
+    // Checked again under the locks: a replica that decided the same qualification meanwhile
+    // (possible only around a rebalance) has committed by now, and we skip instead of failing.
+    const firsts = candidates.filter((p) => p.generation === 0).map((p) => p.qualificationId);
+    const decided: { qualification_id: string }[] = firsts.length
+      ? await em.query(`SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`, [firsts])
+      : [];
+    const already = new Set(decided.map((d) => d.qualification_id));
+    if (already.size) duplicates.inc(already.size);
+    const pending = candidates.filter((p) => p.generation !== 0 || !already.has(p.qualificationId));
+    if (pending.length === 0) return [];
     const utcDay = now.toISOString().slice(0, 10);
     const loads: { rep_id: string; day: string; assigned: number }[] = await em.query(
       `SELECT rep_id, to_char(day, 'YYYY-MM-DD') AS day, assigned FROM rep_daily_load WHERE day BETWEEN $1::date - 1 AND $1::date + 1`,
@@ -205,16 +207,23 @@ export class AssignmentService {
     const rows: Record<string, unknown>[] = [];
     const events: NewEvent<TopicName>[] = [];
     const released: string[] = [];
+    // A lead qualified twice within one batch: the later assignment supersedes the earlier one.
+    const latestByLead = new Map<string, { id: string; repId: string; kind: string; row?: Record<string, unknown> }>();
     for (const p of pending) {
-      if (p.replaces) {
-        released.push(p.replaces.id);
-        if (p.replaces.kind === 'rep') book.release(p.replaces.repId);
+      const previous = latestByLead.get(p.leadId) ?? p.replaces;
+      if (previous) {
+        const inBatch = latestByLead.get(p.leadId)?.row;
+        if (inBatch) Object.assign(inBatch, { current: false, released_at: now.toISOString() });
+        else released.push(previous.id);
+        if (previous.kind === 'rep') book.release(previous.repId);
       }
       const decision = decide(p.facts, policy, book, now, { exclude: p.exclude });
       const assignmentId = assignmentIdOf(p.qualificationId, p.generation);
       const reason = p.replaces?.isReassignment ? `Reassigned from ${reps.get(p.replaces.repId)?.name ?? p.replaces.repId} (${p.cause}). ${decision.reason}` : decision.reason;
-      rows.push({
+      const row: Record<string, unknown> = {
         id: assignmentId,
+        current: true,
+        released_at: null,
         lead_id: p.leadId,
         qualification_id: p.qualificationId,
         generation: p.generation,
@@ -231,7 +240,9 @@ export class AssignmentService {
         policy_version: policy.version,
         source_event_id: p.sourceEventId,
         assigned_at: now.toISOString(),
-      });
+      };
+      rows.push(row);
+      latestByLead.set(p.leadId, { id: assignmentId, repId: decision.assignee.id, kind: decision.assignee.kind, row });
       events.push(...this.eventsFor(p, decision, assignmentId, reason, book, now));
       decisions.inc({ strategy: decision.strategy, kind: p.replaces?.isReassignment ? 'reassignment' : 'qualification' });
       if (decision.strategy === 'manager_queue') {
@@ -245,10 +256,10 @@ export class AssignmentService {
     }
     await em.query(
       `INSERT INTO assignment (id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
-         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at)
-       SELECT id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, true, rule_id, pool_id,
-         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(id text, lead_id text, qualification_id text, generation int, replaces_assignment_id text,
+         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at)
+       SELECT id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
+         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, current boolean, released_at timestamptz, lead_id text, qualification_id text, generation int, replaces_assignment_id text,
          rep_id text, assignee_kind text, rule_id text, pool_id text, strategy text, reason text, cause text, audit jsonb, lead jsonb,
          policy_version text, source_event_id text, assigned_at timestamptz)`,
       [JSON.stringify(rows)],
