@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v.padStart(22)}`);
-  console.log(`  strategies: ${strategies.map((s) => `${s.strategy}=${s.n}`).join(', ')}; audit ~${auditBytes[0].b} bytes/decision (jsonb)`);
+  console.log(`  strategies: ${strategies.map((s) => `${s.strategy}=${s.n}`).join(', ')}; audit ~${auditBytes[0].b} bytes/decision`);
   console.log(`  target >= 2,000 decisions/s per instance: ${decisionsPerSecond >= 2000 ? 'met' : 'NOT met'}`);
 }
 

@@ -259,8 +259,8 @@ export class AssignmentService {
          strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at)
        SELECT id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
          strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(id text, current boolean, released_at timestamptz, lead_id text, qualification_id text, generation int, replaces_assignment_id text,
-         rep_id text, assignee_kind text, rule_id text, pool_id text, strategy text, reason text, cause text, audit jsonb, lead jsonb,
+       FROM json_to_recordset($1::json) AS x(id text, current boolean, released_at timestamptz, lead_id text, qualification_id text, generation int, replaces_assignment_id text,
+         rep_id text, assignee_kind text, rule_id text, pool_id text, strategy text, reason text, cause text, audit json, lead json,
          policy_version text, source_event_id text, assigned_at timestamptz)`,
       [JSON.stringify(rows)],
     );
