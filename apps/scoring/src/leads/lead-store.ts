@@ -105,23 +105,16 @@ export class LeadStore {
     }
     const list = [...byId.values()].sort((a, b) => (a.leadId < b.leadId ? -1 : 1));
     if (list.length === 0) return new Map();
-    await em.query(
-      `INSERT INTO lead (lead_id, crm, stage, first_seen_at)
-       SELECT id, crm, 'lead', seen FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, crm, seen)
-       ON CONFLICT (lead_id) DO NOTHING`,
+    // One round trip: creates missing leads and locks every one of them (DO UPDATE takes the row
+    // lock), rows visited in id order; a late event moves first_seen_at back.
+    const rows: LeadRow[] = await em.query(
+      `INSERT INTO lead AS l (lead_id, crm, stage, first_seen_at)
+       SELECT id, crm, 'lead', seen FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, crm, seen) ORDER BY id
+       ON CONFLICT (lead_id) DO UPDATE SET first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at)
+       RETURNING *`,
       [list.map((l) => l.leadId), list.map((l) => JSON.stringify(l.crm)), list.map((l) => l.firstSeenAt)],
     );
-    const rows: LeadRow[] = await em.query(
-      `SELECT * FROM lead WHERE lead_id = ANY($1::text[]) ORDER BY lead_id FOR UPDATE`,
-      [list.map((l) => l.leadId)],
-    );
     const states = new Map(rows.map((r) => [r.lead_id, toState(r)]));
-    // A late event can be older than anything seen so far.
-    for (const l of list) {
-      const s = states.get(l.leadId)!;
-      if (Date.parse(l.firstSeenAt) < Date.parse(s.firstSeenAt))
-        s.firstSeenAt = new Date(l.firstSeenAt).toISOString();
-    }
     return states;
   }
 
@@ -177,16 +170,36 @@ export class LeadStore {
     return this.storeAndLoadSignals(em, [], leadIds);
   }
 
-  async saveLeads(em: EntityManager, leads: LeadState[]): Promise<void> {
+  /** Writes the leads, their stage changes and qualifications in one statement. */
+  async persist(
+    em: EntityManager,
+    leads: LeadState[],
+    changes: StageChange[],
+    qualifications: QualificationRecord[],
+  ): Promise<void> {
     if (leads.length === 0) return;
     await em.query(
-      `UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
-         qualification_count = t.qc, profile = COALESCE(t.profile, l.profile), profile_event_id = t.pid, baseline_since = t.bsince,
-         baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
-       FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::jsonb[],
-                   $9::text[], $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::timestamptz[])
-         AS t(id, crm, stage, score, peak, hi, qc, profile, pid, bsince, bkeep, seen, opp)
-       WHERE l.lead_id = t.id`,
+      `WITH saved AS (
+         UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
+           qualification_count = t.qc, profile = COALESCE(t.profile, l.profile), profile_event_id = t.pid,
+           baseline_since = t.bsince, baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
+         FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::jsonb[],
+                     $9::text[], $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::timestamptz[])
+           AS t(id, crm, stage, score, peak, hi, qc, profile, pid, bsince, bkeep, seen, opp)
+         WHERE l.lead_id = t.id
+         RETURNING 1
+       ), changed AS (
+         INSERT INTO stage_change (lead_id, from_stage, to_stage, cause, cause_event_id, score, rules_version, changed_at)
+         SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::float8[], $20::text[], $21::timestamptz[])
+         RETURNING 1
+       ), qualified AS (
+         INSERT INTO qualification (qualification_id, lead_id, seq, score, threshold, rules_version, summary, opening_line,
+                                    claims, written_by, cause_event_id, qualified_at)
+         SELECT * FROM unnest($22::text[], $23::text[], $24::int[], $25::float8[], $26::float8[], $27::text[], $28::text[],
+                              $29::text[], $30::jsonb[], $31::text[], $32::text[], $33::timestamptz[])
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM changed) AS changed, (SELECT count(*) FROM qualified) AS qualified`,
       [
         leads.map((l) => l.leadId),
         leads.map((l) => JSON.stringify(l.crm)),
@@ -202,16 +215,6 @@ export class LeadStore {
         leads.map((l) => l.baseline?.keepFraction ?? null),
         leads.map((l) => l.firstSeenAt),
         leads.map((l) => l.opportunityAt ?? null),
-      ],
-    );
-  }
-
-  async recordStageChanges(em: EntityManager, changes: StageChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    await em.query(
-      `INSERT INTO stage_change (lead_id, from_stage, to_stage, cause, cause_event_id, score, rules_version, changed_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::timestamptz[])`,
-      [
         changes.map((c) => c.leadId),
         changes.map((c) => c.from),
         changes.map((c) => c.to),
@@ -220,28 +223,18 @@ export class LeadStore {
         changes.map((c) => c.score),
         changes.map((c) => c.rulesVersion),
         changes.map((c) => c.changedAt),
-      ],
-    );
-  }
-
-  async recordQualifications(em: EntityManager, list: QualificationRecord[]): Promise<void> {
-    if (list.length === 0) return;
-    await em.query(
-      `INSERT INTO qualification (qualification_id, lead_id, seq, score, threshold, rules_version, summary, opening_line, claims, written_by, cause_event_id, qualified_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::float8[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::timestamptz[])`,
-      [
-        list.map((q) => q.qualificationId),
-        list.map((q) => q.leadId),
-        list.map((q) => q.seq),
-        list.map((q) => q.score),
-        list.map((q) => q.threshold),
-        list.map((q) => q.rulesVersion),
-        list.map((q) => q.summary),
-        list.map((q) => q.openingLine ?? null),
-        list.map((q) => JSON.stringify(q.claims)),
-        list.map((q) => q.writtenBy),
-        list.map((q) => q.causeEventId ?? null),
-        list.map((q) => q.qualifiedAt),
+        qualifications.map((q) => q.qualificationId),
+        qualifications.map((q) => q.leadId),
+        qualifications.map((q) => q.seq),
+        qualifications.map((q) => q.score),
+        qualifications.map((q) => q.threshold),
+        qualifications.map((q) => q.rulesVersion),
+        qualifications.map((q) => q.summary),
+        qualifications.map((q) => q.openingLine ?? null),
+        qualifications.map((q) => JSON.stringify(q.claims)),
+        qualifications.map((q) => q.writtenBy),
+        qualifications.map((q) => q.causeEventId ?? null),
+        qualifications.map((q) => q.qualifiedAt),
       ],
     );
   }

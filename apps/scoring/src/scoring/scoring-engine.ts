@@ -146,9 +146,7 @@ export class ScoringEngine {
         qualifications,
       );
     }
-    await this.store.saveLeads(em, [...leads.values()]);
-    await this.store.recordStageChanges(em, changes);
-    await this.store.recordQualifications(em, qualifications);
+    await this.store.persist(em, [...leads.values()], changes, qualifications);
     const qualified = qualifications.map((q) => q.qualificationId);
     await this.deps.outbox.enqueue(em, events);
     return { applied: unique.length, duplicates: inputs.length - unique.length, qualified };
@@ -257,8 +255,7 @@ export class ScoringEngine {
         });
       }
     }
-    await this.store.saveLeads(em, [lead]);
-    await this.store.recordStageChanges(em, changes);
+    await this.store.persist(em, [lead], changes, []);
     await this.deps.outbox.enqueue(em, events);
     return outcome;
   }
