@@ -151,16 +151,14 @@ async function webhookIngest(): Promise<{
     const batches: ReturnType<typeof hubspot.webhookEvent>[][] = [];
     for (let i = 0; i < contacts.length; i += BATCH) {
       batches.push(
-        contacts
-          .slice(i, i + BATCH)
-          .map((c) =>
-            hubspot.webhookEvent({
-              subscriptionType: 'contact.propertyChange',
-              objectId: Number(c.id),
-              propertyName: 'jobtitle',
-              propertyValue: 'Head of Ops',
-            }),
-          ),
+        contacts.slice(i, i + BATCH).map((c) =>
+          hubspot.webhookEvent({
+            subscriptionType: 'contact.propertyChange',
+            objectId: Number(c.id),
+            propertyName: 'jobtitle',
+            propertyValue: 'Head of Ops',
+          }),
+        ),
       );
     }
     const profiles = await counter(env, Topics.LeadProfile);
@@ -198,29 +196,42 @@ async function webhookIngest(): Promise<{
   }
 }
 
-async function cdcIngest(): Promise<{ eventsPerSecond: number; apiCalls: number }> {
+async function cdcIngest(): Promise<{ creates: number; updates: number; updateQueries: number }> {
   const org = await startBatonOrg();
   const env = connectorEnv('benchsf', { ...salesforceVars(org), LOG_LEVEL: 'error' });
   let running: RunningConnector | undefined;
   try {
     running = await startConnector(env, { startCommandConsumer: false });
     const profiles = await counter(env, Topics.LeadProfile);
-    const before = org.requests.length;
+    const ids: string[] = [];
     const t0 = performance.now();
     for (let i = 0; i < CDC_EVENTS; i++) {
-      org.createLead({
-        FirstName: `L${i}`,
-        LastName: 'Bench',
-        Company: `Co ${i}`,
-        Title: 'CTO',
-        Status: 'Open - Not Contacted',
-      });
+      ids.push(
+        String(
+          org.createLead({
+            FirstName: `L${i}`,
+            LastName: 'Bench',
+            Company: `Co ${i}`,
+            Title: 'CTO',
+            Status: 'Open - Not Contacted',
+          }).Id,
+        ),
+      );
       if (i % 500 === 499) await new Promise((r) => setImmediate(r));
     }
     await profiles.until(CDC_EVENTS, 300_000);
-    const seconds = (profiles.lastAt() - t0) / 1000;
+    const creates = CDC_EVENTS / ((profiles.lastAt() - t0) / 1000);
+    // UPDATE events carry only the changed fields: the connector re-reads the leads (SOQL, 200 ids per query).
+    const before = org.requests.length;
+    const t1 = performance.now();
+    for (let i = 0; i < ids.length; i++) {
+      org.updateLead(ids[i], { Title: 'VP Engineering' });
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+    await profiles.until(2 * CDC_EVENTS, 300_000);
+    const updates = CDC_EVENTS / ((profiles.lastAt() - t1) / 1000);
     await profiles.stop();
-    return { eventsPerSecond: CDC_EVENTS / seconds, apiCalls: org.requests.length - before };
+    return { creates, updates, updateQueries: org.requests.length - before };
   } finally {
     await running?.stop();
     await org.close();
@@ -344,7 +355,8 @@ async function main(): Promise<void> {
   if (!ONLY || ONLY === 'cdc') {
     const sf = await cdcIngest();
     console.log(
-      `Salesforce CDC ingest (${CDC_EVENTS} Lead CREATE events over CometD): ${sf.eventsPerSecond.toFixed(0)} events/s through to Kafka; ${sf.apiCalls} REST calls`,
+      `Salesforce CDC ingest over CometD: ${CDC_EVENTS} Lead CREATE events ${sf.creates.toFixed(0)} events/s through to Kafka (no REST calls); ` +
+        `${CDC_EVENTS} UPDATE events ${sf.updates.toFixed(0)} events/s with ${sf.updateQueries} SOQL re-reads`,
     );
   }
   if (!ONLY || ONLY === 'writes') {
