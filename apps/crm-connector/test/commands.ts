@@ -43,3 +43,16 @@ export function maxInWindow(times: number[], windowMs: number): number {
   }
   return best;
 }
+
+export function enrolNurture(provider: 'hubspot' | 'salesforce', id: string, program: string): CrmCommand {
+  const objectType = provider === 'hubspot' ? 'contact' : 'Lead';
+  return {
+    commandId: randomUUID(),
+    leadId: `${provider}:${objectType}:${id}`,
+    crm: { provider, objectType, id },
+    issuedBy: 'baton/scoring',
+    issuedAt: new Date().toISOString(),
+    action: 'enrol_nurture',
+    program,
+  };
+}

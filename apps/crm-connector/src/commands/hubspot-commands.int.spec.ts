@@ -3,7 +3,7 @@ import { Topics } from '@baton/domain';
 import { Headers } from '@baton/kafka';
 import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { kafkaFor, readTopic, waitFor } from '@baton/testing';
-import { publishCommands, updateLead } from '../../test/commands.js';
+import { enrolNurture, publishCommands, updateLead } from '../../test/commands.js';
 import { cleanup, connectorEnv, domainEvents, settle, startConnector, type RunningConnector } from '../../test/harness.js';
 import type { HubSpotMapping } from '../policy/policy.js';
 import { provisionHubSpot } from '../provision/provision.js';
@@ -79,6 +79,13 @@ describe('crm.command.v1 on HubSpot', () => {
     expect(mine[0].data.status).toEqual({ from: 'open', to: 'connected' });
     const profiles = await domainEvents<{ changedFields?: string[] }>(running.env, Topics.LeadProfile, (e) => e.some((p) => p.subject === leadId));
     expect(profiles.filter((p) => p.subject === leadId).map((p) => p.data.changedFields)).toEqual([['leadStatus']]);
+  });
+
+  it('enrols a recycled lead in the nurture list', async () => {
+    const c = hubspot.createContact({ firstname: 'Nurture', lastname: 'Me' });
+    await publishCommands(running.env, [updateLead('hubspot', c.id, { lifecycleStage: 'nurture' }), enrolNurture('hubspot', c.id, '42')]);
+    await waitFor(async () => hubspot.lists.get('42')?.has(c.id), 60_000, 'list membership');
+    expect(hubspot.contacts.get(c.id)!.properties.lifecyclestage).toBe('lead');
   });
 
   it('retries 429 (after Retry-After) and 500, and dead-letters a command HubSpot rejects', async () => {

@@ -193,6 +193,26 @@ describe('HubSpot changes into domain events', () => {
   });
 });
 
+describe('HubSpot merges and deletions', () => {
+  it('reports a merge on the surviving contact with the merged ids, and a deletion', async () => {
+    const keep = newContact();
+    const gone = newContact();
+    const keepId = `hubspot:contact:${keep.id}`;
+    await hubspot.sendWebhook(webhookUrl, [
+      hubspot.webhookEvent({ subscriptionType: 'contact.merge', objectId: Number(keep.id), primaryObjectId: Number(keep.id), mergedObjectIds: [Number(keep.id), Number(gone.id)] }),
+    ]);
+    const merged = await domainEvents<{ change: string; mergedLeadIds?: string[] }>(running.env, Topics.LeadProfile, (e) => e.some((x) => x.subject === keepId && x.data.change === 'merged'));
+    expect(merged.find((x) => x.subject === keepId && x.data.change === 'merged')!.data.mergedLeadIds).toEqual([`hubspot:contact:${gone.id}`]);
+
+    const leaving = newContact();
+    const leavingId = `hubspot:contact:${leaving.id}`;
+    hubspot.contacts.delete(leaving.id);
+    await hubspot.sendWebhook(webhookUrl, [hubspot.webhookEvent({ subscriptionType: 'contact.deletion', objectId: Number(leaving.id) })]);
+    const deleted = await domainEvents<{ change: string }>(running.env, Topics.LeadProfile, (e) => e.some((x) => x.subject === leavingId));
+    expect(deleted.filter((x) => x.subject === leavingId).map((x) => x.data.change)).toEqual(['deleted']);
+  });
+});
+
 async function waitForTask(contactId: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
