@@ -196,7 +196,12 @@ async function webhookIngest(): Promise<{
   }
 }
 
-async function cdcIngest(): Promise<{ creates: number; updates: number; updateQueries: number; generatedMs: number }> {
+async function cdcIngest(): Promise<{
+  creates: number;
+  updates: number;
+  updateQueries: number;
+  generatedMs: number;
+}> {
   const org = await startBatonOrg();
   const env = connectorEnv('benchsf', { ...salesforceVars(org), LOG_LEVEL: 'error' });
   let running: RunningConnector | undefined;

@@ -1,4 +1,10 @@
-import { Inject, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { RuntimeModule, type ServiceRuntime } from '@baton/platform';
 import { Connector } from './connector.js';
 import { HUBSPOT_WEBHOOK_SETTINGS, HubSpotWebhookController } from './hubspot/webhook.controller.js';
@@ -24,7 +30,9 @@ export class AppModule {
       controllers: connector.hubspot ? [HubSpotWebhookController] : [],
       providers: [
         { provide: Connector, useValue: connector },
-        ...(connector.hubspot ? [{ provide: HUBSPOT_WEBHOOK_SETTINGS, useValue: connector.hubspot.webhook }] : []),
+        ...(connector.hubspot
+          ? [{ provide: HUBSPOT_WEBHOOK_SETTINGS, useValue: connector.hubspot.webhook }]
+          : []),
         ConnectorLifecycle,
       ],
     };

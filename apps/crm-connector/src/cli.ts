@@ -23,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
         console.log(`ok ${p.mapping.file} (version ${p.mapping.version})`);
       }
       const p = loadConnectorPolicy(dir, 'hubspot');
-      console.log(`ok ${p.signals.file} (version ${p.signals.version}, ${p.signals.policy.signals.length} rules)`);
+      console.log(
+        `ok ${p.signals.file} (version ${p.signals.version}, ${p.signals.policy.signals.length} rules)`,
+      );
       return 0;
     }
     case 'provision': {
@@ -31,12 +33,24 @@ async function main(argv: string[]): Promise<number> {
       const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
       let report: ProvisionReport;
       if (env.CRM_PROVIDER === 'hubspot') {
-        const limiter = new SlidingWindowLimiter('hubspot', { max: env.HUBSPOT_RATE_LIMIT, intervalMs: HUBSPOT_RATE_WINDOW_MS, dailyMax: env.HUBSPOT_DAILY_LIMIT });
-        const api = new HubSpotApi({ accessToken: env.HUBSPOT_ACCESS_TOKEN!, basePath: env.HUBSPOT_API_BASE_URL, limiter });
+        const limiter = new SlidingWindowLimiter('hubspot', {
+          max: env.HUBSPOT_RATE_LIMIT,
+          intervalMs: HUBSPOT_RATE_WINDOW_MS,
+          dailyMax: env.HUBSPOT_DAILY_LIMIT,
+        });
+        const api = new HubSpotApi({
+          accessToken: env.HUBSPOT_ACCESS_TOKEN!,
+          basePath: env.HUBSPOT_API_BASE_URL,
+          limiter,
+        });
         report = await provisionHubSpot(api, policy.mapping.policy as HubSpotMapping);
         limiter.close();
       } else {
-        const limiter = new SlidingWindowLimiter('salesforce', { max: 1000, intervalMs: 1000, dailyMax: env.SALESFORCE_DAILY_LIMIT });
+        const limiter = new SlidingWindowLimiter('salesforce', {
+          max: 1000,
+          intervalMs: 1000,
+          dailyMax: env.SALESFORCE_DAILY_LIMIT,
+        });
         const api = new SalesforceApi({
           instanceUrl: env.SALESFORCE_INSTANCE_URL!,
           accessToken: env.SALESFORCE_ACCESS_TOKEN!,

@@ -54,7 +54,11 @@ export class Connector {
   readonly writer: CrmWriter;
   readonly executor: CommandExecutor;
   readonly hubspot?: { api: HubSpotApi; worker: HubSpotInboxWorker; webhook: HubSpotWebhookSettings };
-  readonly salesforce?: { api: SalesforceApi; stream?: SalesforceChangeStream; poller?: SalesforceLeadPoller };
+  readonly salesforce?: {
+    api: SalesforceApi;
+    stream?: SalesforceChangeStream;
+    poller?: SalesforceLeadPoller;
+  };
   private started = false;
 
   constructor(
@@ -71,21 +75,47 @@ export class Connector {
       if (mapping.provider !== 'hubspot') throw new Error('mapping is not a HubSpot mapping');
       this.limiter = new SlidingWindowLimiter(
         'hubspot',
-        { max: env.HUBSPOT_RATE_LIMIT, intervalMs: options.hubspotRateWindowMs ?? HUBSPOT_RATE_WINDOW_MS, dailyMax: env.HUBSPOT_DAILY_LIMIT },
+        {
+          max: env.HUBSPOT_RATE_LIMIT,
+          intervalMs: options.hubspotRateWindowMs ?? HUBSPOT_RATE_WINDOW_MS,
+          dailyMax: env.HUBSPOT_DAILY_LIMIT,
+        },
         clock,
       );
-      const api = new HubSpotApi({ accessToken: env.HUBSPOT_ACCESS_TOKEN!, basePath: env.HUBSPOT_API_BASE_URL, limiter: this.limiter, retry: options.crmRetry });
-      const worker = new HubSpotInboxWorker(runtime, api, mapping as HubSpotMapping, signals, { appId: env.HUBSPOT_APP_ID, echoWindowMs: env.ECHO_WINDOW_MS, batchSize: 2000 }, clock);
+      const api = new HubSpotApi({
+        accessToken: env.HUBSPOT_ACCESS_TOKEN!,
+        basePath: env.HUBSPOT_API_BASE_URL,
+        limiter: this.limiter,
+        retry: options.crmRetry,
+      });
+      const worker = new HubSpotInboxWorker(
+        runtime,
+        api,
+        mapping as HubSpotMapping,
+        signals,
+        { appId: env.HUBSPOT_APP_ID, echoWindowMs: env.ECHO_WINDOW_MS, batchSize: 2000 },
+        clock,
+      );
       this.hubspot = {
         api,
         worker,
-        webhook: { clientSecret: env.HUBSPOT_CLIENT_SECRET!, publicUrl: env.WEBHOOK_PUBLIC_URL, maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES, clock, worker },
+        webhook: {
+          clientSecret: env.HUBSPOT_CLIENT_SECRET!,
+          publicUrl: env.WEBHOOK_PUBLIC_URL,
+          maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
+          clock,
+          worker,
+        },
       };
       this.writer = new HubSpotWriter(api, mapping as HubSpotMapping);
     } else {
       if (mapping.provider !== 'salesforce') throw new Error('mapping is not a Salesforce mapping');
       // Salesforce has no short-window limit for REST, only the rolling 24 h allocation.
-      this.limiter = new SlidingWindowLimiter('salesforce', { max: 1_000_000, intervalMs: 1_000, dailyMax: env.SALESFORCE_DAILY_LIMIT }, clock);
+      this.limiter = new SlidingWindowLimiter(
+        'salesforce',
+        { max: 1_000_000, intervalMs: 1_000, dailyMax: env.SALESFORCE_DAILY_LIMIT },
+        clock,
+      );
       const api = new SalesforceApi({
         instanceUrl: env.SALESFORCE_INSTANCE_URL!,
         accessToken: env.SALESFORCE_ACCESS_TOKEN!,
@@ -121,7 +151,9 @@ export class Connector {
     if (this.options.startCommandConsumer !== false) {
       const consumer = this.runtime.consumer({
         groupId: this.env.CRM_CONNECTOR_CONSUMER_GROUP,
-        ...(this.options.consumerSessionTimeoutMs ? { sessionTimeoutMs: this.options.consumerSessionTimeoutMs, heartbeatIntervalMs: 500 } : {}),
+        ...(this.options.consumerSessionTimeoutMs
+          ? { sessionTimeoutMs: this.options.consumerSessionTimeoutMs, heartbeatIntervalMs: 500 }
+          : {}),
         partitionsConsumedConcurrently: this.env.KAFKA_TOPIC_PARTITIONS,
         maxBatchSize: 200,
         retry: this.options.commandRetry ?? { attempts: 3, initialDelayMs: 1_000, maxDelayMs: 10_000 },

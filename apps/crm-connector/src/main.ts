@@ -18,5 +18,9 @@ await runService(CONNECTOR_SERVICE, async () => {
   });
   const connector = new Connector(runtime, env, policy);
   // The webhook controller reads the raw body itself: the signature covers the exact bytes.
-  return { module: AppModule.forRuntime(runtime, connector), port: env.PORT, nestOptions: { bodyParser: false } };
+  return {
+    module: AppModule.forRuntime(runtime, connector),
+    port: env.PORT,
+    nestOptions: { bodyParser: false },
+  };
 });

@@ -5,7 +5,13 @@ import type { ConnectorEnv } from '../src/config/env.js';
 
 type Changes = Extract<CrmCommand, { action: 'update_lead' }>['changes'];
 
-export function updateLead(provider: 'hubspot' | 'salesforce', id: string, changes: Changes, issuedBy = 'baton/scoring', commandId = randomUUID()): CrmCommand {
+export function updateLead(
+  provider: 'hubspot' | 'salesforce',
+  id: string,
+  changes: Changes,
+  issuedBy = 'baton/scoring',
+  commandId = randomUUID(),
+): CrmCommand {
   const objectType = provider === 'hubspot' ? 'contact' : 'Lead';
   return {
     commandId,
@@ -19,13 +25,23 @@ export function updateLead(provider: 'hubspot' | 'salesforce', id: string, chang
 }
 
 /** Publishes commands the way scoring, routing and sla do. */
-export async function publishCommands(env: ConnectorEnv, commands: CrmCommand[], source = 'baton/scoring'): Promise<void> {
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'baton-test-commands', topicPrefix: env.KAFKA_TOPIC_PREFIX });
+export async function publishCommands(
+  env: ConnectorEnv,
+  commands: CrmCommand[],
+  source = 'baton/scoring',
+): Promise<void> {
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'baton-test-commands',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
   const publisher = new EventPublisher(kafka, source);
   await publisher.connect();
   try {
     for (let i = 0; i < commands.length; i += 500) {
-      await publisher.publish(commands.slice(i, i + 500).map((c) => ({ topic: Topics.CrmCommand, subject: c.leadId, data: c })));
+      await publisher.publish(
+        commands.slice(i, i + 500).map((c) => ({ topic: Topics.CrmCommand, subject: c.leadId, data: c })),
+      );
     }
   } finally {
     await publisher.disconnect();

@@ -9,7 +9,13 @@ import { ServiceRuntime } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, readTopic, type SeenMessage } from '@baton/testing';
 import { AppModule } from '../src/app.module.js';
 import { loadConnectorEnv, type ConnectorEnv } from '../src/config/env.js';
-import { CONNECTOR_RELAY_BATCH, CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector, type ConnectorOptions } from '../src/connector.js';
+import {
+  CONNECTOR_RELAY_BATCH,
+  CONNECTOR_SERVICE,
+  CONNECTOR_TOPICS,
+  Connector,
+  type ConnectorOptions,
+} from '../src/connector.js';
 import { loadConnectorPolicy } from '../src/policy/policy.js';
 import { ConnectorTables1763900000000 } from '../src/store/connector.migration.js';
 
@@ -42,11 +48,17 @@ export function connectorEnv(name: string, vars: Record<string, string>): Connec
 }
 
 /** Boots the real Nest application of the connector on a free port, like main.ts does. */
-export async function startConnector(env: ConnectorEnv, options: ConnectorOptions = {}): Promise<RunningConnector> {
+export async function startConnector(
+  env: ConnectorEnv,
+  options: ConnectorOptions = {},
+): Promise<RunningConnector> {
   const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
   const runtime = await startRuntime(env);
   const connector = new Connector(runtime, env, policy, { consumerSessionTimeoutMs: 10_000, ...options });
-  const app = await NestFactory.create(AppModule.forRuntime(runtime, connector), { bodyParser: false, logger: new JsonLogger('test-app') });
+  const app = await NestFactory.create(AppModule.forRuntime(runtime, connector), {
+    bodyParser: false,
+    logger: new JsonLogger('test-app'),
+  });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   let stopped = false;
@@ -72,7 +84,13 @@ export async function startConnector(env: ConnectorEnv, options: ConnectorOption
 async function startRuntime(env: ConnectorEnv): Promise<ServiceRuntime> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ServiceRuntime.start({ service: CONNECTOR_SERVICE, env, topics: CONNECTOR_TOPICS, migrations: [ConnectorTables1763900000000], relayBatchSize: CONNECTOR_RELAY_BATCH });
+      return await ServiceRuntime.start({
+        service: CONNECTOR_SERVICE,
+        env,
+        topics: CONNECTOR_TOPICS,
+        migrations: [ConnectorTables1763900000000],
+        relayBatchSize: CONNECTOR_RELAY_BATCH,
+      });
     } catch (err) {
       if (attempt >= 3 || (err as Error).name !== 'KafkaJSProtocolError') throw err;
       await new Promise((r) => setTimeout(r, 500 * attempt));
@@ -92,7 +110,8 @@ export async function domainEvents<T = Record<string, unknown>>(
   timeoutMs = 45_000,
 ): Promise<{ id: string; subject: string; data: T }[]> {
   const kafka = kafkaFor({ ...env });
-  const toEvents = (seen: SeenMessage[]) => seen.map((m) => m.json<{ id: string; subject: string; data: T }>());
+  const toEvents = (seen: SeenMessage[]) =>
+    seen.map((m) => m.json<{ id: string; subject: string; data: T }>());
   const seen = await readTopic(kafka, topic, { until: (s) => until(toEvents(s)), timeoutMs });
   return toEvents(seen);
 }
@@ -103,13 +122,17 @@ export async function settle(ms = 1500): Promise<void> {
 }
 
 /** Every event on a topic right now (up to the high watermarks), read independently of the connector. */
-export async function allEvents<T = Record<string, unknown>>(env: ConnectorEnv, topic: TopicName): Promise<{ id: string; subject: string; data: T }[]> {
+export async function allEvents<T = Record<string, unknown>>(
+  env: ConnectorEnv,
+  topic: TopicName,
+): Promise<{ id: string; subject: string; data: T }[]> {
   const kafka = kafkaFor({ ...env });
   const admin = kafka.client.admin();
   await admin.connect();
   let total = 0;
   try {
-    for (const p of await admin.fetchTopicOffsets(kafka.physical(topic))) total += Number(p.high) - Number(p.low);
+    for (const p of await admin.fetchTopicOffsets(kafka.physical(topic)))
+      total += Number(p.high) - Number(p.low);
   } finally {
     await admin.disconnect();
   }

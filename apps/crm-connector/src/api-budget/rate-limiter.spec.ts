@@ -14,7 +14,12 @@ function maxInWindow(times: number[], windowMs: number): number {
 
 describe('SlidingWindowLimiter', () => {
   it('never lets more than max requests into any window, whatever the server-side arrival delay', async () => {
-    const limiter = new SlidingWindowLimiter('test', { max: 5, intervalMs: 200, dailyMax: 1000, safetyMarginMs: 0 });
+    const limiter = new SlidingWindowLimiter('test', {
+      max: 5,
+      intervalMs: 200,
+      dailyMax: 1000,
+      safetyMarginMs: 0,
+    });
     const arrivals: number[] = [];
     await Promise.all(
       Array.from({ length: 23 }, async (_, i) => {

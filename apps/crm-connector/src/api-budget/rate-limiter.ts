@@ -25,7 +25,9 @@ export class BudgetExhaustedError extends Error {
   }
 }
 
-const granted = counter('baton_crm_api_requests_total', 'CRM API requests let through the rate limiter', ['provider']);
+const granted = counter('baton_crm_api_requests_total', 'CRM API requests let through the rate limiter', [
+  'provider',
+]);
 const waiting = gauge('baton_crm_api_waiting', 'CRM API requests waiting for budget', ['provider']);
 
 const DAY_MS = 86_400_000;

@@ -21,7 +21,11 @@ export interface CallOptions {
 
 export const DEFAULT_CRM_RETRY: RetryPolicy = { attempts: 4, initialDelayMs: 250, maxDelayMs: 10_000 };
 
-const calls = counter('baton_crm_api_calls_total', 'CRM API calls by outcome', ['provider', 'operation', 'outcome']);
+const calls = counter('baton_crm_api_calls_total', 'CRM API calls by outcome', [
+  'provider',
+  'operation',
+  'outcome',
+]);
 const log = new JsonLogger('crm-api');
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
@@ -54,7 +58,10 @@ export async function callCrm<T>(opts: CallOptions, call: () => Promise<T>): Pro
       switch (failure.kind) {
         case 'permanent':
           calls.inc({ provider: opts.provider, operation: opts.operation, outcome: 'rejected' });
-          throw new PermanentError(`${opts.provider} ${opts.operation} rejected (${failure.status ?? 'no status'}): ${message}`, { cause: err });
+          throw new PermanentError(
+            `${opts.provider} ${opts.operation} rejected (${failure.status ?? 'no status'}): ${message}`,
+            { cause: err },
+          );
         case 'budget':
           calls.inc({ provider: opts.provider, operation: opts.operation, outcome: 'budget' });
           throw new BudgetExhaustedError(opts.provider, failure.retryAfterMs ?? 3_600_000);
@@ -62,7 +69,14 @@ export async function callCrm<T>(opts: CallOptions, call: () => Promise<T>): Pro
           calls.inc({ provider: opts.provider, operation: opts.operation, outcome: 'retried' });
           if (attempt >= policy.attempts) throw err;
           const delay = Math.max(backoffDelay(policy, attempt), failure.retryAfterMs ?? 0);
-          log.warn('CRM call failed, retrying', { provider: opts.provider, operation: opts.operation, status: failure.status, attempt, delayMs: delay, error: message });
+          log.warn('CRM call failed, retrying', {
+            provider: opts.provider,
+            operation: opts.operation,
+            status: failure.status,
+            attempt,
+            delayMs: delay,
+            error: message,
+          });
           await clock.sleep(delay);
           break;
         }

@@ -5,7 +5,11 @@ import type { ServiceRuntime } from '@baton/platform';
 import { recordWrites, type OwnWrite } from '../store/write-log.js';
 import type { CrmWriter } from './crm-writer.js';
 
-const executed = counter('baton_crm_commands_total', 'CRM commands by outcome', ['provider', 'action', 'outcome']);
+const executed = counter('baton_crm_commands_total', 'CRM commands by outcome', [
+  'provider',
+  'action',
+  'outcome',
+]);
 
 /** How many leads' commands run at once; each lead's commands stay in order. */
 const PARALLEL_LEADS = 16;
@@ -82,7 +86,9 @@ export class CommandExecutor {
   private plan(cmd: CrmCommand): OwnWrite[] {
     if (cmd.crm.provider !== this.writer.provider) {
       executed.inc({ provider: this.writer.provider, action: cmd.action, outcome: 'wrong_provider' });
-      throw new PermanentError(`command ${cmd.commandId} is for ${cmd.crm.provider}, this connector talks to ${this.writer.provider}`);
+      throw new PermanentError(
+        `command ${cmd.commandId} is for ${cmd.crm.provider}, this connector talks to ${this.writer.provider}`,
+      );
     }
     return this.writer.plan(cmd);
   }
@@ -93,8 +99,17 @@ export class CommandExecutor {
       executed.inc({ provider: this.writer.provider, action: cmd.action, outcome: 'executed' });
       return calls;
     } catch (err) {
-      executed.inc({ provider: this.writer.provider, action: cmd.action, outcome: err instanceof PermanentError ? 'rejected' : 'failed' });
-      this.log.warn('command failed', { commandId: cmd.commandId, action: cmd.action, leadId: cmd.leadId, error: err as Error });
+      executed.inc({
+        provider: this.writer.provider,
+        action: cmd.action,
+        outcome: err instanceof PermanentError ? 'rejected' : 'failed',
+      });
+      this.log.warn('command failed', {
+        commandId: cmd.commandId,
+        action: cmd.action,
+        leadId: cmd.leadId,
+        error: err as Error,
+      });
       throw err;
     }
   }
@@ -104,7 +119,12 @@ export class CommandExecutor {
     await this.runtime.db.query(
       `INSERT INTO executed_command (command_id, action, lead_id, api_calls)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) ON CONFLICT DO NOTHING`,
-      [done.map((d) => d.cmd.commandId), done.map((d) => d.cmd.action), done.map((d) => d.cmd.leadId), done.map((d) => d.calls)],
+      [
+        done.map((d) => d.cmd.commandId),
+        done.map((d) => d.cmd.action),
+        done.map((d) => d.cmd.leadId),
+        done.map((d) => d.calls),
+      ],
     );
   }
 }

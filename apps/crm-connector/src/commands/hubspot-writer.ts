@@ -18,16 +18,41 @@ export function hubspotProperties(mapping: HubSpotMapping, cmd: UpdateLead): Rec
   const f = mapping.fields;
   const c = cmd.changes;
   const props: Record<string, string> = {};
-  const mapped = <T extends string>(map: Record<string, T>, value: T, what: string, override?: Partial<Record<T, string | null>>) => {
+  const mapped = <T extends string>(
+    map: Record<string, T>,
+    value: T,
+    what: string,
+    override?: Partial<Record<T, string | null>>,
+  ) => {
     if (override && value in override) return override[value] ?? undefined;
     const v = crmValueOf(map, value);
-    if (v === undefined) throw new PermanentError(`mapping.hubspot.yaml has no HubSpot value for ${what} "${value}"`);
+    if (v === undefined)
+      throw new PermanentError(`mapping.hubspot.yaml has no HubSpot value for ${what} "${value}"`);
     return v;
   };
-  if (c.lifecycleStage) setIf(props, f.lifecycleStage, mapped(mapping.values.lifecycleStage, c.lifecycleStage, 'lifecycle stage', mapping.writeValues.lifecycleStage));
-  if (c.leadStatus) setIf(props, f.leadStatus, mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus));
+  if (c.lifecycleStage)
+    setIf(
+      props,
+      f.lifecycleStage,
+      mapped(
+        mapping.values.lifecycleStage,
+        c.lifecycleStage,
+        'lifecycle stage',
+        mapping.writeValues.lifecycleStage,
+      ),
+    );
+  if (c.leadStatus)
+    setIf(
+      props,
+      f.leadStatus,
+      mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus),
+    );
   if (c.disqualificationReason) {
-    setIf(props, f.disqualificationReason, mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'));
+    setIf(
+      props,
+      f.disqualificationReason,
+      mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'),
+    );
   }
   if (c.ownerId !== undefined) props[f.ownerId] = c.ownerId;
   if (c.score !== undefined) props[f.score] = String(c.score);
@@ -46,7 +71,11 @@ export class HubSpotWriter implements CrmWriter {
   plan(cmd: CrmCommand): OwnWrite[] {
     switch (cmd.action) {
       case 'update_lead':
-        return Object.entries(hubspotProperties(this.mapping, cmd)).map(([field, value]) => ({ objectId: cmd.crm.id, field, value }));
+        return Object.entries(hubspotProperties(this.mapping, cmd)).map(([field, value]) => ({
+          objectId: cmd.crm.id,
+          field,
+          value,
+        }));
       case 'create_task':
       case 'enrol_nurture':
         return [];
@@ -64,15 +93,19 @@ export class HubSpotWriter implements CrmWriter {
       }
       case 'create_task': {
         const due = cmd.task.dueAt ? new Date(cmd.task.dueAt) : new Date();
-        await this.api.createTask(cmd.crm.id, {
-          hs_task_subject: cmd.task.subject,
-          hs_task_body: cmd.task.body ?? '',
-          hs_task_status: 'NOT_STARTED',
-          hs_task_priority: 'HIGH',
-          hs_task_type: 'TODO',
-          hs_timestamp: due.toISOString(),
-          ...(cmd.task.ownerId ? { hubspot_owner_id: cmd.task.ownerId } : {}),
-        }, meter);
+        await this.api.createTask(
+          cmd.crm.id,
+          {
+            hs_task_subject: cmd.task.subject,
+            hs_task_body: cmd.task.body ?? '',
+            hs_task_status: 'NOT_STARTED',
+            hs_task_priority: 'HIGH',
+            hs_task_type: 'TODO',
+            hs_timestamp: due.toISOString(),
+            ...(cmd.task.ownerId ? { hubspot_owner_id: cmd.task.ownerId } : {}),
+          },
+          meter,
+        );
         break;
       }
       case 'enrol_nurture':

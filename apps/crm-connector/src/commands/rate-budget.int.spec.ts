@@ -24,7 +24,10 @@ beforeAll(async () => {
     HUBSPOT_RATE_LIMIT: String(BUDGET),
   });
   running = await startConnector(env, { hubspotRateWindowMs: WINDOW_MS });
-  await provisionHubSpot(running.connector.hubspot!.api, running.connector.policy.mapping.policy as HubSpotMapping);
+  await provisionHubSpot(
+    running.connector.hubspot!.api,
+    running.connector.policy.mapping.policy as HubSpotMapping,
+  );
 });
 
 afterAll(async () => {
@@ -35,13 +38,21 @@ afterAll(async () => {
 
 describe('rate budget', () => {
   it('carries out a burst of 5,000 commands without ever exceeding the budget in any sliding window', async () => {
-    const contacts = Array.from({ length: 1000 }, (_, i) => hubspot.createContact({ firstname: `Lead${i}`, lastname: 'Burst' }));
-    const commands = contacts.flatMap((c) => [1, 2, 3, 4, 5].map((n) => updateLead('hubspot', c.id, { score: n })));
+    const contacts = Array.from({ length: 1000 }, (_, i) =>
+      hubspot.createContact({ firstname: `Lead${i}`, lastname: 'Burst' }),
+    );
+    const commands = contacts.flatMap((c) =>
+      [1, 2, 3, 4, 5].map((n) => updateLead('hubspot', c.id, { score: n })),
+    );
     hubspot.resetRateLimit();
     hubspot.requests.length = 0;
     const started = Date.now();
     await publishCommands(running.env, commands);
-    await waitFor(async () => hubspot.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length >= 5000, 120_000, '5000 writes');
+    await waitFor(
+      async () => hubspot.requests.filter((r) => r.method === 'PATCH' && r.status === 200).length >= 5000,
+      120_000,
+      '5000 writes',
+    );
     const seconds = (Date.now() - started) / 1000;
     const times = hubspot.requests.map((r) => r.at);
     expect(hubspot.requests.filter((r) => r.status === 429)).toHaveLength(0);
@@ -50,6 +61,8 @@ describe('rate budget', () => {
     expect(contacts.every((c) => hubspot.contacts.get(c.id)!.properties.baton_score === '5')).toBe(true);
     // And the budget was used, not wasted: 5,000 requests at 200/s take at least ~25 s.
     expect(seconds).toBeGreaterThanOrEqual(5000 / BUDGET - 1);
-    console.log(`[rate budget] 5000 commands in ${seconds.toFixed(1)} s; max ${maxInWindow(times, WINDOW_MS)} requests in any ${WINDOW_MS} ms (budget ${BUDGET})`);
+    console.log(
+      `[rate budget] 5000 commands in ${seconds.toFixed(1)} s; max ${maxInWindow(times, WINDOW_MS)} requests in any ${WINDOW_MS} ms (budget ${BUDGET})`,
+    );
   }, 150_000);
 });

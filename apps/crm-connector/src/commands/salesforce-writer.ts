@@ -14,20 +14,48 @@ function setIf(target: Record<string, string | number>, field: string, value: st
 }
 
 /** Baton's field changes as Salesforce Lead fields; a value the mapping cannot express is a permanent error. */
-export function salesforceFields(mapping: SalesforceMapping, cmd: UpdateLead): Record<string, string | number> {
+export function salesforceFields(
+  mapping: SalesforceMapping,
+  cmd: UpdateLead,
+): Record<string, string | number> {
   const f = mapping.fields;
   const c = cmd.changes;
   const fields: Record<string, string | number> = {};
-  const mapped = <T extends string>(map: Record<string, T>, value: T, what: string, override?: Partial<Record<T, string | null>>) => {
+  const mapped = <T extends string>(
+    map: Record<string, T>,
+    value: T,
+    what: string,
+    override?: Partial<Record<T, string | null>>,
+  ) => {
     if (override && value in override) return override[value] ?? undefined;
     const v = crmValueOf(map, value);
-    if (v === undefined) throw new PermanentError(`mapping.salesforce.yaml has no Salesforce value for ${what} "${value}"`);
+    if (v === undefined)
+      throw new PermanentError(`mapping.salesforce.yaml has no Salesforce value for ${what} "${value}"`);
     return v;
   };
-  if (c.lifecycleStage) setIf(fields, f.lifecycleStage, mapped(mapping.values.lifecycleStage, c.lifecycleStage, 'lifecycle stage', mapping.writeValues.lifecycleStage));
-  if (c.leadStatus) setIf(fields, f.leadStatus, mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus));
+  if (c.lifecycleStage)
+    setIf(
+      fields,
+      f.lifecycleStage,
+      mapped(
+        mapping.values.lifecycleStage,
+        c.lifecycleStage,
+        'lifecycle stage',
+        mapping.writeValues.lifecycleStage,
+      ),
+    );
+  if (c.leadStatus)
+    setIf(
+      fields,
+      f.leadStatus,
+      mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus),
+    );
   if (c.disqualificationReason) {
-    setIf(fields, f.disqualificationReason, mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'));
+    setIf(
+      fields,
+      f.disqualificationReason,
+      mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'),
+    );
   }
   if (c.ownerId !== undefined) fields[f.ownerId] = c.ownerId;
   if (c.score !== undefined) fields[f.score] = c.score;
@@ -46,7 +74,11 @@ export class SalesforceWriter implements CrmWriter {
   plan(cmd: CrmCommand): OwnWrite[] {
     switch (cmd.action) {
       case 'update_lead':
-        return Object.entries(salesforceFields(this.mapping, cmd)).map(([field, value]) => ({ objectId: cmd.crm.id, field, value: String(value) }));
+        return Object.entries(salesforceFields(this.mapping, cmd)).map(([field, value]) => ({
+          objectId: cmd.crm.id,
+          field,
+          value: String(value),
+        }));
       case 'create_task':
       case 'enrol_nurture':
         return [];
@@ -77,7 +109,11 @@ export class SalesforceWriter implements CrmWriter {
         );
         break;
       case 'enrol_nurture':
-        await this.api.create('CampaignMember', { CampaignId: cmd.program, LeadId: cmd.crm.id, Status: 'Sent' }, meter);
+        await this.api.create(
+          'CampaignMember',
+          { CampaignId: cmd.program, LeadId: cmd.crm.id, Status: 'Sent' },
+          meter,
+        );
         break;
     }
     return meter.calls;

@@ -12,20 +12,47 @@ const salesforce = loadConnectorPolicy(dir, 'salesforce').mapping.policy as Sale
 
 type Changes = Extract<CrmCommand, { action: 'update_lead' }>['changes'];
 const cmd = (changes: Changes) =>
-  ({ commandId: 'c', leadId: 'hubspot:contact:1', crm: { provider: 'hubspot', objectType: 'contact', id: '1' }, issuedBy: 'baton/scoring', issuedAt: '2026-11-23T10:00:00.000Z', action: 'update_lead', changes }) as Extract<CrmCommand, { action: 'update_lead' }>;
+  ({
+    commandId: 'c',
+    leadId: 'hubspot:contact:1',
+    crm: { provider: 'hubspot', objectType: 'contact', id: '1' },
+    issuedBy: 'baton/scoring',
+    issuedAt: '2026-11-23T10:00:00.000Z',
+    action: 'update_lead',
+    changes,
+  }) as Extract<CrmCommand, { action: 'update_lead' }>;
 
 describe('update_lead as one write per CRM', () => {
   it('translates the handoff into HubSpot properties', () => {
-    expect(hubspotProperties(hubspot, cmd({ lifecycleStage: 'sql', score: 87, handoffSummary: 'Demo + pricing', ownerId: '7' }))).toEqual({
-      lifecyclestage: 'salesqualifiedlead', baton_score: '87', baton_handoff_summary: 'Demo + pricing', hubspot_owner_id: '7',
+    expect(
+      hubspotProperties(
+        hubspot,
+        cmd({ lifecycleStage: 'sql', score: 87, handoffSummary: 'Demo + pricing', ownerId: '7' }),
+      ),
+    ).toEqual({
+      lifecyclestage: 'salesqualifiedlead',
+      baton_score: '87',
+      baton_handoff_summary: 'Demo + pricing',
+      hubspot_owner_id: '7',
     });
-    expect(hubspotProperties(hubspot, cmd({ lifecycleStage: 'disqualified', disqualificationReason: 'budget' }))).toEqual({ lifecyclestage: 'other', baton_disqualification_reason: 'budget' });
-    expect(hubspotProperties(hubspot, cmd({ lifecycleStage: 'nurture' }))).toEqual({ lifecyclestage: 'lead' });
+    expect(
+      hubspotProperties(hubspot, cmd({ lifecycleStage: 'disqualified', disqualificationReason: 'budget' })),
+    ).toEqual({ lifecyclestage: 'other', baton_disqualification_reason: 'budget' });
+    expect(hubspotProperties(hubspot, cmd({ lifecycleStage: 'nurture' }))).toEqual({
+      lifecyclestage: 'lead',
+    });
   });
 
   it('translates into Salesforce fields, leaving out what the org keeps no value for', () => {
-    expect(salesforceFields(salesforce, cmd({ lifecycleStage: 'sql', score: 87, leadStatus: 'in_progress' }))).toEqual({ Baton_Lifecycle_Stage__c: 'SQL', Baton_Score__c: 87, Status: 'In Progress' });
-    expect(salesforceFields(salesforce, cmd({ lifecycleStage: 'disqualified', disqualificationReason: 'not_a_fit' }))).toEqual({ Baton_Disqualification_Reason__c: 'Not a Fit' });
+    expect(
+      salesforceFields(salesforce, cmd({ lifecycleStage: 'sql', score: 87, leadStatus: 'in_progress' })),
+    ).toEqual({ Baton_Lifecycle_Stage__c: 'SQL', Baton_Score__c: 87, Status: 'In Progress' });
+    expect(
+      salesforceFields(
+        salesforce,
+        cmd({ lifecycleStage: 'disqualified', disqualificationReason: 'not_a_fit' }),
+      ),
+    ).toEqual({ Baton_Disqualification_Reason__c: 'Not a Fit' });
   });
 
   it('rejects for good a value the mapping cannot express', () => {

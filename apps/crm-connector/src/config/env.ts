@@ -21,10 +21,16 @@ export const ConnectorEnvSchema = BaseEnvSchema.extend({
   HUBSPOT_DAILY_LIMIT: positiveInt.default(250_000),
   SALESFORCE_INSTANCE_URL: url.optional(),
   SALESFORCE_ACCESS_TOKEN: z.string().min(1).optional(),
-  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, 'like 62.0').default('62.0'),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d$/, 'like 62.0')
+    .default('62.0'),
   SALESFORCE_DAILY_LIMIT: positiveInt.default(100_000),
   /** Sent as Sforce-Call-Options client=…; CDC changeOrigin carries it back, which is how echoes are spotted. */
-  SALESFORCE_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('baton-crm-connector'),
+  SALESFORCE_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default('baton-crm-connector'),
   SALESFORCE_CDC: z.enum(['on', 'off']).default('on'),
   SALESFORCE_POLL_INTERVAL_MS: positiveInt.default(30_000),
   WEBHOOK_PUBLIC_URL: url.optional(),
@@ -36,7 +42,11 @@ export const ConnectorEnvSchema = BaseEnvSchema.extend({
 }).superRefine((env, ctx) => {
   for (const key of REQUIRED[env.CRM_PROVIDER]) {
     if (!env[key as keyof typeof env]) {
-      ctx.addIssue({ code: 'custom', path: [key], message: `is required when CRM_PROVIDER=${env.CRM_PROVIDER}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `is required when CRM_PROVIDER=${env.CRM_PROVIDER}`,
+      });
     }
   }
 });

@@ -43,7 +43,10 @@ export function classifyHubSpotError(err: unknown): FailureKind {
   const headers = e.headers ?? {};
   const retryAfter = retryAfterMs(headers['retry-after'] ?? headers['Retry-After']);
   if (status === 429) {
-    const policy = typeof e.body === 'object' && e.body !== null ? (e.body as { policyName?: string }).policyName : undefined;
+    const policy =
+      typeof e.body === 'object' && e.body !== null
+        ? (e.body as { policyName?: string }).policyName
+        : undefined;
     if (policy === 'DAILY') return { kind: 'budget', retryAfterMs: retryAfter };
     return { kind: 'retryable', status, retryAfterMs: retryAfter };
   }
@@ -59,15 +62,28 @@ export class HubSpotApi {
 
   constructor(private readonly opts: HubSpotApiOptions) {
     // The SDK's own limiter and retries stay off: one process-wide budget is enforced here.
-    this.client = new Client({ accessToken: opts.accessToken, basePath: opts.basePath, numberOfApiCallRetries: 0 });
+    this.client = new Client({
+      accessToken: opts.accessToken,
+      basePath: opts.basePath,
+      numberOfApiCallRetries: 0,
+    });
   }
 
   private call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
-    return callCrm({ provider: 'hubspot', limiter: this.opts.limiter, classify: classifyHubSpotError, retry: this.opts.retry, operation }, () => {
-      this.requestsSent++;
-      if (meter) meter.calls++;
-      return fn();
-    });
+    return callCrm(
+      {
+        provider: 'hubspot',
+        limiter: this.opts.limiter,
+        classify: classifyHubSpotError,
+        retry: this.opts.retry,
+        operation,
+      },
+      () => {
+        this.requestsSent++;
+        if (meter) meter.calls++;
+        return fn();
+      },
+    );
   }
 
   /** One POST batch/read for up to 100 contacts; deleted contacts are simply absent. */
@@ -79,7 +95,11 @@ export class HubSpotApi {
     const results = await Promise.all(
       chunks.map((chunk) =>
         this.call('contacts.batch.read', () =>
-          this.client.crm.contacts.batchApi.read({ inputs: chunk.map((id) => ({ id })), properties, propertiesWithHistory: [] }),
+          this.client.crm.contacts.batchApi.read({
+            inputs: chunk.map((id) => ({ id })),
+            properties,
+            propertiesWithHistory: [],
+          }),
         ),
       ),
     );
@@ -93,7 +113,17 @@ export class HubSpotApi {
     let after: string | undefined;
     for (let page = 0; page < 20; page++) {
       const res = await this.call('events.read', () =>
-        this.client.events.eventsApi.getPage('contact', undefined, after, undefined, 100, undefined, occurredAfter, undefined, Number(objectId)),
+        this.client.events.eventsApi.getPage(
+          'contact',
+          undefined,
+          after,
+          undefined,
+          100,
+          undefined,
+          occurredAfter,
+          undefined,
+          Number(objectId),
+        ),
       );
       for (const e of res.results) {
         events.push({
@@ -111,35 +141,58 @@ export class HubSpotApi {
   }
 
   async updateContact(id: string, properties: Record<string, string>, meter?: CallMeter): Promise<void> {
-    await this.call('contacts.update', () => this.client.crm.contacts.basicApi.update(id, { properties }), meter);
+    await this.call(
+      'contacts.update',
+      () => this.client.crm.contacts.basicApi.update(id, { properties }),
+      meter,
+    );
   }
 
-  async createTask(contactId: string, properties: Record<string, string>, meter?: CallMeter): Promise<string> {
-    const res = await this.call('tasks.create', () =>
-      this.client.crm.objects.tasks.basicApi.create({
-        properties,
-        associations: [
-          {
-            to: { id: contactId },
-            types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: TASK_TO_CONTACT }],
-          },
-        ],
-      }),
+  async createTask(
+    contactId: string,
+    properties: Record<string, string>,
+    meter?: CallMeter,
+  ): Promise<string> {
+    const res = await this.call(
+      'tasks.create',
+      () =>
+        this.client.crm.objects.tasks.basicApi.create({
+          properties,
+          associations: [
+            {
+              to: { id: contactId },
+              types: [
+                {
+                  associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum,
+                  associationTypeId: TASK_TO_CONTACT,
+                },
+              ],
+            },
+          ],
+        }),
       meter,
     );
     return String(res.id);
   }
 
   async addToList(listId: string, contactId: string, meter?: CallMeter): Promise<void> {
-    await this.call('lists.memberships.add', () => this.client.crm.lists.membershipsApi.add(listId, [contactId]), meter);
+    await this.call(
+      'lists.memberships.add',
+      () => this.client.crm.lists.membershipsApi.add(listId, [contactId]),
+      meter,
+    );
   }
 
   async contactPropertyNames(): Promise<Set<string>> {
-    const res = await this.call('properties.read', () => this.client.crm.properties.coreApi.getAll('contacts'));
+    const res = await this.call('properties.read', () =>
+      this.client.crm.properties.coreApi.getAll('contacts'),
+    );
     return new Set(res.results.map((p) => p.name));
   }
 
   async createContactProperty(property: PropertyCreate): Promise<void> {
-    await this.call('properties.create', () => this.client.crm.properties.coreApi.create('contacts', property));
+    await this.call('properties.create', () =>
+      this.client.crm.properties.coreApi.create('contacts', property),
+    );
   }
 }

@@ -5,7 +5,14 @@ import type { ServiceRuntime } from '@baton/platform';
 import type { Clock } from '../api-budget/clock.js';
 import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
-import { canonicalFieldNames, crmRefOf, fieldsRead, leadIdFor, mapLead, type CanonicalLead } from '../mapping/lead-mapper.js';
+import {
+  canonicalFieldNames,
+  crmRefOf,
+  fieldsRead,
+  leadIdFor,
+  mapLead,
+  type CanonicalLead,
+} from '../mapping/lead-mapper.js';
 import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
 import { readCursors, writeCursors } from '../store/stream-cursors.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
@@ -22,8 +29,17 @@ export interface InboxWorkerOptions {
   idlePollMs?: number;
 }
 
-const processedEvents = counter('baton_hubspot_inbox_processed_total', 'Webhook events turned into domain events', []);
-const roundSeconds = histogram('baton_hubspot_inbox_round_seconds', 'Time to process one inbox round', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]);
+const processedEvents = counter(
+  'baton_hubspot_inbox_processed_total',
+  'Webhook events turned into domain events',
+  [],
+);
+const roundSeconds = histogram(
+  'baton_hubspot_inbox_round_seconds',
+  'Time to process one inbox round',
+  [],
+  [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+);
 
 function isCreation(e: InboxRow): boolean {
   return e.subscription_type.endsWith('.creation');
@@ -134,14 +150,18 @@ export class HubSpotInboxWorker {
   async processRound(): Promise<number> {
     const timer = roundSeconds.startTimer();
     const n = await this.runtime.transaction(async (em) => {
-      const [{ ok }]: { ok: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [
-        `${this.runtime.schema}.hubspot_inbox`,
-      ]);
+      const [{ ok }]: { ok: boolean }[] = await em.query(
+        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`,
+        [`${this.runtime.schema}.hubspot_inbox`],
+      );
       if (!ok) return 0;
       const rows = await takePending(em, this.opts.batchSize ?? 1000);
       if (rows.length === 0) return 0;
       await this.work(em, rows);
-      await markProcessed(em, rows.map((r) => r.event_id));
+      await markProcessed(
+        em,
+        rows.map((r) => r.event_id),
+      );
       return rows.length;
     });
     timer();
@@ -156,7 +176,9 @@ export class HubSpotInboxWorker {
   private isOwnChange(e: InboxRow['payload']): boolean {
     const appId = this.opts.appId;
     if (!appId || !e.sourceId) return false;
-    return (e.changeSource === 'INTEGRATION' || e.changeSource === 'API') && e.sourceId.split(':').includes(appId);
+    return (
+      (e.changeSource === 'INTEGRATION' || e.changeSource === 'API') && e.sourceId.split(':').includes(appId)
+    );
   }
 
   private async work(em: EntityManager, rows: InboxRow[]): Promise<void> {
@@ -169,11 +191,17 @@ export class HubSpotInboxWorker {
     const ctx = { portalId: this.opts.portalId };
     const contacts = await this.api.readContacts([...byObject.keys()], fieldsRead(this.mapping));
 
-    const propertyChanges = rows.filter((r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName);
+    const propertyChanges = rows.filter(
+      (r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName,
+    );
     const logged = await findEchoes(
       em,
       'hubspot',
-      propertyChanges.map((r) => ({ objectId: r.object_id, field: r.payload.propertyName!, value: r.payload.propertyValue ?? null })),
+      propertyChanges.map((r) => ({
+        objectId: r.object_id,
+        field: r.payload.propertyName!,
+        value: r.payload.propertyValue ?? null,
+      })),
       this.opts.echoWindowMs,
       new Date(this.clock.now()),
     );
@@ -196,13 +224,20 @@ export class HubSpotInboxWorker {
             echoFields: new Set(),
           });
         } else {
-          this.log.warn('contact not readable (deleted or merged away); events skipped', { objectId, events: group.length });
+          this.log.warn('contact not readable (deleted or merged away); events skipped', {
+            objectId,
+            events: group.length,
+          });
         }
         continue;
       }
       const lead = mapLead(this.mapping, objectId, record.properties, ctx);
-      const props = ordered.filter((r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName);
-      const human = props.filter((r) => !this.isOwnChange(r.payload) && !logged.has(echoKey(objectId, r.payload.propertyName!)));
+      const props = ordered.filter(
+        (r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName,
+      );
+      const human = props.filter(
+        (r) => !this.isOwnChange(r.payload) && !logged.has(echoKey(objectId, r.payload.propertyName!)),
+      );
       const humanFields = new Set(human.map((r) => r.payload.propertyName!));
       const allFields = new Set(props.map((r) => r.payload.propertyName!));
       const echoCrmFields = [...allFields].filter((f) => !humanFields.has(f));
@@ -211,7 +246,9 @@ export class HubSpotInboxWorker {
 
       const creation = ordered.find(isCreation);
       if (creation) {
-        const unknownFields = [...allFields].map((f) => this.tracked.get(f)).filter((f): f is TrackedField => f !== undefined);
+        const unknownFields = [...allFields]
+          .map((f) => this.tracked.get(f))
+          .filter((f): f is TrackedField => f !== undefined);
         changes.push({
           lead,
           change: 'created',
@@ -244,7 +281,9 @@ export class HubSpotInboxWorker {
           echoFields,
         });
       }
-      const triggered = creation !== undefined || human.some((r) => this.mapping.engagementTriggers.includes(r.payload.propertyName!));
+      const triggered =
+        creation !== undefined ||
+        human.some((r) => this.mapping.engagementTriggers.includes(r.payload.propertyName!));
       if (triggered) engagementDue.push({ id: objectId, lead });
     }
 
@@ -264,7 +303,10 @@ export class HubSpotInboxWorker {
   }
 
   /** Behavioural events HubSpot's webhooks do not carry, from the events API since each contact's cursor. */
-  private async readEngagements(em: EntityManager, due: { id: string; lead: CanonicalLead }[]): Promise<ObservedEngagement[]> {
+  private async readEngagements(
+    em: EntityManager,
+    due: { id: string; lead: CanonicalLead }[],
+  ): Promise<ObservedEngagement[]> {
     if (due.length === 0) return [];
     const names = due.map((d) => `hubspot-events:${d.id}`);
     const cursors = await readCursors(em, names);
@@ -289,7 +331,8 @@ export class HubSpotInboxWorker {
   private factOf(e: HubSpotEvent): EngagementFact | undefined {
     const type = this.mapping.eventTypes[e.eventType];
     if (!type) return undefined;
-    const pick = (keys: string[]) => keys.map((k) => e.properties[k]).find((v) => v !== undefined && v !== '');
+    const pick = (keys: string[]) =>
+      keys.map((k) => e.properties[k]).find((v) => v !== undefined && v !== '');
     const p = this.mapping.eventProperties;
     const fact: EngagementFact = { type, occurredAt: e.occurredAt, sourceEventId: e.id };
     const url = pick(p.url);

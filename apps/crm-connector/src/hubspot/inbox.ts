@@ -13,7 +13,10 @@ export interface InboxRow {
  * Stores a verified webhook delivery in one statement and commits it: only then may HubSpot
  * get its 2xx. A redelivered or replayed event (same eventId) is not stored twice.
  */
-export async function acceptDelivery(db: DataSource, events: HubSpotWebhookEvent[]): Promise<{ accepted: number; duplicates: number }> {
+export async function acceptDelivery(
+  db: DataSource,
+  events: HubSpotWebhookEvent[],
+): Promise<{ accepted: number; duplicates: number }> {
   const unique = new Map<string, HubSpotWebhookEvent>();
   for (const e of events) unique.set(String(e.eventId), e);
   const list = [...unique.values()];
@@ -42,10 +45,14 @@ export async function takePending(em: EntityManager, limit: number): Promise<Inb
 }
 
 export async function markProcessed(em: EntityManager, eventIds: string[]): Promise<void> {
-  await em.query(`UPDATE hubspot_inbox SET processed_at = now() WHERE event_id = ANY($1::text[])`, [eventIds]);
+  await em.query(`UPDATE hubspot_inbox SET processed_at = now() WHERE event_id = ANY($1::text[])`, [
+    eventIds,
+  ]);
 }
 
 /** Processed events are kept long enough to dedupe HubSpot's retries (it retries for up to 3 days). */
 export async function purgeInbox(em: EntityManager, olderThan: Date): Promise<void> {
-  await em.query(`DELETE FROM hubspot_inbox WHERE processed_at IS NOT NULL AND processed_at < $1`, [olderThan]);
+  await em.query(`DELETE FROM hubspot_inbox WHERE processed_at IS NOT NULL AND processed_at < $1`, [
+    olderThan,
+  ]);
 }

@@ -20,15 +20,31 @@ export type SignatureVerdict = { valid: true } | { valid: false; reason: 'missin
  * so both forms are tried.
  */
 const DECODED: Record<string, string> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'",
-  '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 export function hubspotDecodedUri(uri: string): string {
   return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODED[m.toUpperCase()] ?? m);
 }
 
-export function signV3(secret: string, method: string, uri: string, rawBody: Buffer, timestamp: string): Buffer {
+export function signV3(
+  secret: string,
+  method: string,
+  uri: string,
+  rawBody: Buffer,
+  timestamp: string,
+): Buffer {
   return createHmac('sha256', secret)
     .update(Buffer.concat([Buffer.from(method + uri, 'utf8'), rawBody, Buffer.from(timestamp, 'utf8')]))
     .digest();
@@ -40,8 +56,13 @@ export function signV3(secret: string, method: string, uri: string, rawBody: Buf
  * a timestamp more than 5 minutes away from now is rejected (a captured request cannot be
  * replayed later; within the window, eventId dedupe makes a replay harmless).
  */
-export function verifyHubSpotSignature(req: SignedRequest, clientSecret: string, now: number): SignatureVerdict {
-  if (!req.signature || !req.timestamp || !/^\d{10,16}$/.test(req.timestamp)) return { valid: false, reason: 'missing' };
+export function verifyHubSpotSignature(
+  req: SignedRequest,
+  clientSecret: string,
+  now: number,
+): SignatureVerdict {
+  if (!req.signature || !req.timestamp || !/^\d{10,16}$/.test(req.timestamp))
+    return { valid: false, reason: 'missing' };
   const ts = Number(req.timestamp);
   if (Math.abs(now - ts) > MAX_SIGNATURE_AGE_MS) return { valid: false, reason: 'stale' };
   let given: Buffer;

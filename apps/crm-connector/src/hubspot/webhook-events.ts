@@ -33,13 +33,20 @@ export function parseWebhookBatch(raw: Buffer): ParsedBatch {
   }
   const result = HubSpotWebhookBatchSchema.safeParse(json);
   if (!result.success) {
-    return { ok: false, problem: result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      problem: result.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; '),
+    };
   }
   return { ok: true, events: result.data };
 }
 
 /** The object a webhook event is about: for merges, the surviving (primary) contact. */
 export function objectOf(e: HubSpotWebhookEvent): string {
-  if (e.subscriptionType.endsWith('.merge') && e.primaryObjectId !== undefined) return String(e.primaryObjectId);
+  if (e.subscriptionType.endsWith('.merge') && e.primaryObjectId !== undefined)
+    return String(e.primaryObjectId);
   return String(e.objectId);
 }

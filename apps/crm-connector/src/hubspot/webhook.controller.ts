@@ -19,8 +19,15 @@ export interface HubSpotWebhookSettings {
   worker: HubSpotInboxWorker;
 }
 
-const requests = counter('baton_hubspot_webhook_requests_total', 'Webhook deliveries by outcome', ['outcome']);
-const ackSeconds = histogram('baton_hubspot_webhook_ack_seconds', 'Time from request to 2xx', [], [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]);
+const requests = counter('baton_hubspot_webhook_requests_total', 'Webhook deliveries by outcome', [
+  'outcome',
+]);
+const ackSeconds = histogram(
+  'baton_hubspot_webhook_ack_seconds',
+  'Time from request to 2xx',
+  [],
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+);
 
 class BodyTooLarge extends Error {}
 
@@ -71,7 +78,10 @@ export class HubSpotWebhookController {
   ) {}
 
   @Post('hubspot')
-  async receive(@Req() req: IncomingMessage & { originalUrl?: string }, @Res() res: ServerResponse): Promise<void> {
+  async receive(
+    @Req() req: IncomingMessage & { originalUrl?: string },
+    @Res() res: ServerResponse,
+  ): Promise<void> {
     const started = performance.now();
     let raw: Buffer;
     try {
@@ -86,7 +96,9 @@ export class HubSpotWebhookController {
       throw err;
     }
     const path = req.originalUrl ?? req.url ?? '/';
-    const base = this.settings.publicUrl ?? `${headerOf(req, 'x-forwarded-proto') ?? 'http'}://${headerOf(req, 'x-forwarded-host') ?? req.headers.host}`;
+    const base =
+      this.settings.publicUrl ??
+      `${headerOf(req, 'x-forwarded-proto') ?? 'http'}://${headerOf(req, 'x-forwarded-host') ?? req.headers.host}`;
     const verdict = verifyHubSpotSignature(
       {
         method: req.method ?? 'POST',

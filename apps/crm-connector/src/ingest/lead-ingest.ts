@@ -42,10 +42,22 @@ export interface IngestResult {
   reasonRequests: number;
 }
 
-const emitted = counter('baton_crm_domain_events_total', 'Domain events produced from CRM changes', ['provider', 'topic']);
-const unclassifiedFacts = counter('baton_crm_unclassified_engagements_total', 'CRM engagement facts no signal rule names', ['provider']);
+const emitted = counter('baton_crm_domain_events_total', 'Domain events produced from CRM changes', [
+  'provider',
+  'topic',
+]);
+const unclassifiedFacts = counter(
+  'baton_crm_unclassified_engagements_total',
+  'CRM engagement facts no signal rule names',
+  ['provider'],
+);
 
-export function reasonRequestCommand(req: ReasonRequest, crm: CrmRef, source: string, now: Date): { id: string; data: CrmCommand } {
+export function reasonRequestCommand(
+  req: ReasonRequest,
+  crm: CrmRef,
+  source: string,
+  now: Date,
+): { id: string; data: CrmCommand } {
   const commandId = `reason-request/${req.leadId}/${req.sourceEventId}`;
   return {
     id: commandId,
@@ -83,19 +95,31 @@ export async function ingest(em: EntityManager, deps: IngestDeps, batch: IngestB
     const result = interpretChange(mapping, snapshots.get(change.lead.leadId), change);
     snapshots.set(change.lead.leadId, result.snapshot);
     const subject = change.lead.leadId;
-    if (result.profile) events.push({ topic: Topics.LeadProfile, subject, id: result.profile.id, data: result.profile.data });
-    for (const a of result.activities) events.push({ topic: Topics.LeadActivity, subject, id: a.id, data: a.data });
-    if (result.disqualified) events.push({ topic: Topics.LeadDisqualified, subject, id: result.disqualified.id, data: result.disqualified.data });
+    if (result.profile)
+      events.push({ topic: Topics.LeadProfile, subject, id: result.profile.id, data: result.profile.data });
+    for (const a of result.activities)
+      events.push({ topic: Topics.LeadActivity, subject, id: a.id, data: a.data });
+    if (result.disqualified)
+      events.push({
+        topic: Topics.LeadDisqualified,
+        subject,
+        id: result.disqualified.id,
+        data: result.disqualified.data,
+      });
     if (result.reasonRequest) {
       const cmd = reasonRequestCommand(result.reasonRequest, change.lead.crm, deps.source, deps.now());
       events.push({ topic: Topics.CrmCommand, subject, id: cmd.id, data: cmd.data });
       reasonRequests++;
     }
   }
-  for (const a of batch.activities) events.push({ topic: Topics.LeadActivity, subject: a.data.leadId, id: a.id, data: a.data });
+  for (const a of batch.activities)
+    events.push({ topic: Topics.LeadActivity, subject: a.data.leadId, id: a.id, data: a.data });
 
   let unclassified = 0;
-  const fresh = await deps.engagementDedupe.claimMany(em, batch.engagements.map((e) => e.fact.sourceEventId));
+  const fresh = await deps.engagementDedupe.claimMany(
+    em,
+    batch.engagements.map((e) => e.fact.sourceEventId),
+  );
   for (const e of batch.engagements) {
     if (!fresh.has(e.fact.sourceEventId)) continue;
     fresh.delete(e.fact.sourceEventId);

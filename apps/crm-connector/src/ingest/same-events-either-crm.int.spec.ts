@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import { startHubSpotSandbox } from '@baton/crm-sandbox';
 import { query, waitFor } from '@baton/testing';
-import { allEvents, cleanup, connectorEnv, domainEvents, startConnector, type RunningConnector } from '../../test/harness.js';
+import {
+  allEvents,
+  cleanup,
+  connectorEnv,
+  domainEvents,
+  startConnector,
+  type RunningConnector,
+} from '../../test/harness.js';
 import { salesforceVars, startBatonOrg } from '../../test/salesforce.js';
 import type { HubSpotMapping } from '../policy/policy.js';
 import { provisionHubSpot } from '../provision/provision.js';
@@ -30,7 +37,10 @@ type Seen = { subject: string; data: Record<string, unknown> };
 /** Provider, ids, record links, times and CRM event ids differ by nature; everything else must not. */
 function normalise(events: Seen[], leadId: string, ownerId: string | undefined): unknown[] {
   const text = JSON.stringify(events.filter((e) => e.subject === leadId).map((e) => e.data));
-  const scrubbed = JSON.parse(ownerId ? text.split(JSON.stringify(ownerId)).join('"OWNER"') : text) as Record<string, unknown>[];
+  const scrubbed = JSON.parse(ownerId ? text.split(JSON.stringify(ownerId)).join('"OWNER"') : text) as Record<
+    string,
+    unknown
+  >[];
   return scrubbed.map((d) => {
     const { leadId: _l, crm: _c, occurredAt: _o, sourceEventId: _s, ...rest } = d;
     return rest;
@@ -42,7 +52,11 @@ function distinctStates(profiles: unknown[]): unknown[] {
   return profiles.filter((p, i) => i === 0 || JSON.stringify(p) !== JSON.stringify(profiles[i - 1]));
 }
 
-async function tell(running: RunningConnector, story: Story, ownerOf: (leadId: string) => string | undefined) {
+async function tell(
+  running: RunningConnector,
+  story: Story,
+  ownerOf: (leadId: string) => string | undefined,
+) {
   const env = running.env;
   const leadId = await story.leadCreated();
   await domainEvents(env, Topics.LeadProfile, (e) => e.some((x) => x.subject === leadId));
@@ -69,32 +83,69 @@ describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
     // HubSpot
     const hubspot = await startHubSpotSandbox({ clientSecret: 's' });
     closers.push(() => hubspot.close());
-    const hsEnv = connectorEnv('samehs', { CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'pat', HUBSPOT_CLIENT_SECRET: 's', HUBSPOT_API_BASE_URL: hubspot.baseUrl });
+    const hsEnv = connectorEnv('samehs', {
+      CRM_PROVIDER: 'hubspot',
+      HUBSPOT_ACCESS_TOKEN: 'pat',
+      HUBSPOT_CLIENT_SECRET: 's',
+      HUBSPOT_API_BASE_URL: hubspot.baseUrl,
+    });
     const hs = await startConnector(hsEnv);
-    closers.push(() => cleanup(hsEnv), () => hs.stop());
+    closers.push(
+      () => cleanup(hsEnv),
+      () => hs.stop(),
+    );
     await provisionHubSpot(hs.connector.hubspot!.api, hs.connector.policy.mapping.policy as HubSpotMapping);
     const url = `${hs.url}/webhooks/hubspot`;
     const worked = () =>
-      waitFor(async () => Number((await query<{ n: string }>(`SELECT count(*) AS n FROM ${hsEnv.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`))[0].n) === 0);
+      waitFor(
+        async () =>
+          Number(
+            (
+              await query<{ n: string }>(
+                `SELECT count(*) AS n FROM ${hsEnv.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`,
+              )
+            )[0].n,
+          ) === 0,
+      );
     let contactId = '';
     const change = (props: Record<string, string>) => {
       Object.assign(hubspot.contacts.get(contactId)!.properties, props);
       return Object.entries(props).map(([propertyName, propertyValue]) =>
-        hubspot.webhookEvent({ subscriptionType: 'contact.propertyChange', objectId: Number(contactId), propertyName, propertyValue }),
+        hubspot.webhookEvent({
+          subscriptionType: 'contact.propertyChange',
+          objectId: Number(contactId),
+          propertyName,
+          propertyValue,
+        }),
       );
     };
     const hsStory: Story = {
       leadCreated: async () => {
         contactId = hubspot.createContact({
-          firstname: 'Ada', lastname: 'Lovelace', email: 'ada@analytical.io', company: 'Analytical Engines', jobtitle: 'CTO', country: 'GB',
-          numemployees: '50-100', industry: 'Computing', hs_lead_status: 'NEW', lifecyclestage: 'lead', hubspot_owner_id: hubspot.owners[0].id,
+          firstname: 'Ada',
+          lastname: 'Lovelace',
+          email: 'ada@analytical.io',
+          company: 'Analytical Engines',
+          jobtitle: 'CTO',
+          country: 'GB',
+          numemployees: '50-100',
+          industry: 'Computing',
+          hs_lead_status: 'NEW',
+          lifecyclestage: 'lead',
+          hubspot_owner_id: hubspot.owners[0].id,
         }).id;
-        await hubspot.sendWebhook(url, [hubspot.webhookEvent({ subscriptionType: 'contact.creation', objectId: Number(contactId) })]);
+        await hubspot.sendWebhook(url, [
+          hubspot.webhookEvent({ subscriptionType: 'contact.creation', objectId: Number(contactId) }),
+        ]);
         await worked();
         return `hubspot:contact:${contactId}`;
       },
       demoRequested: async () => {
-        hubspot.addEvent({ objectId: contactId, eventType: 'e_submitted_form', properties: { hs_form_title: 'Request a demo' } });
+        hubspot.addEvent({
+          objectId: contactId,
+          eventType: 'e_submitted_form',
+          properties: { hs_form_title: 'Request a demo' },
+        });
         await hubspot.sendWebhook(url, change({ num_conversion_events: '1' }));
         await worked();
       },
@@ -103,7 +154,10 @@ describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
         await worked();
       },
       disqualifiedForBudget: async () => {
-        await hubspot.sendWebhook(url, change({ baton_disqualification_reason: 'budget', hs_lead_status: 'UNQUALIFIED' }));
+        await hubspot.sendWebhook(
+          url,
+          change({ baton_disqualification_reason: 'budget', hs_lead_status: 'UNQUALIFIED' }),
+        );
         await worked();
       },
     };
@@ -114,30 +168,51 @@ describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
     closers.push(() => org.close());
     const sfEnv = connectorEnv('samesf', salesforceVars(org));
     const sf = await startConnector(sfEnv);
-    closers.push(() => cleanup(sfEnv), () => sf.stop());
+    closers.push(
+      () => cleanup(sfEnv),
+      () => sf.stop(),
+    );
     let sfLead = '';
     const sfStory: Story = {
       leadCreated: async () => {
         sfLead = org.createLead({
-          FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@analytical.io', Company: 'Analytical Engines', Title: 'CTO', Country: 'GB',
-          NumberOfEmployees: 50, Industry: 'Computing', Status: 'Open - Not Contacted', Baton_Lifecycle_Stage__c: 'Lead',
+          FirstName: 'Ada',
+          LastName: 'Lovelace',
+          Email: 'ada@analytical.io',
+          Company: 'Analytical Engines',
+          Title: 'CTO',
+          Country: 'GB',
+          NumberOfEmployees: 50,
+          Industry: 'Computing',
+          Status: 'Open - Not Contacted',
+          Baton_Lifecycle_Stage__c: 'Lead',
         }).Id as string;
         return `salesforce:Lead:${sfLead}`;
       },
       demoRequested: async () => {
-        org.logTask({ WhoId: sfLead, Type: 'Form Submission', TaskSubtype: 'Task', Subject: 'Request a demo' });
+        org.logTask({
+          WhoId: sfLead,
+          Type: 'Form Submission',
+          TaskSubtype: 'Task',
+          Subject: 'Request a demo',
+        });
       },
       repConnected: async () => {
         org.updateLead(sfLead, { Status: 'Working - Contacted' });
       },
       disqualifiedForBudget: async () => {
-        org.updateLead(sfLead, { Status: 'Closed - Not Converted', Baton_Disqualification_Reason__c: 'Budget' });
+        org.updateLead(sfLead, {
+          Status: 'Closed - Not Converted',
+          Baton_Disqualification_Reason__c: 'Budget',
+        });
       },
     };
     const fromSalesforce = await tell(sf, sfStory, () => String(org.leads.get(sfLead)!.OwnerId));
 
     expect(fromHubSpot.disqualified).toEqual([{ reason: 'budget', disqualifiedByOwnerId: 'OWNER' }]);
-    expect(fromHubSpot.engagements).toEqual([{ kind: 'demo_requested', detail: { title: 'Request a demo' } }]);
+    expect(fromHubSpot.engagements).toEqual([
+      { kind: 'demo_requested', detail: { title: 'Request a demo' } },
+    ]);
     expect(fromHubSpot.activities.map((a) => (a as { status: unknown }).status)).toEqual([
       { from: 'new', to: 'connected' },
       { from: 'connected', to: 'unqualified' },

@@ -20,8 +20,14 @@ function observe(props: Record<string, string>, extra: Partial<ObservedChange> =
 
 describe('interpretChange', () => {
   it('turns a status move by a rep into status_changed with from/to', () => {
-    const r = interpretChange(mapping, { leadStatus: 'new' }, observe({ hs_lead_status: 'CONNECTED' }, { changedFields: ['leadStatus'] }));
-    expect(r.activities.map((a) => a.data)).toEqual([expect.objectContaining({ kind: 'status_changed', status: { from: 'new', to: 'connected' } })]);
+    const r = interpretChange(
+      mapping,
+      { leadStatus: 'new' },
+      observe({ hs_lead_status: 'CONNECTED' }, { changedFields: ['leadStatus'] }),
+    );
+    expect(r.activities.map((a) => a.data)).toEqual([
+      expect.objectContaining({ kind: 'status_changed', status: { from: 'new', to: 'connected' } }),
+    ]);
     expect(r.profile?.data.changedFields).toEqual(['leadStatus']);
     expect(r.snapshot).toEqual({ leadStatus: 'connected' });
   });
@@ -31,11 +37,14 @@ describe('interpretChange', () => {
     expect(r.activities).toEqual([]);
   });
 
-  it('keeps Baton\'s own writes out of activity and, when nothing else changed, out of profiles', () => {
+  it("keeps Baton's own writes out of activity and, when nothing else changed, out of profiles", () => {
     const r = interpretChange(
       mapping,
       { leadStatus: 'new' },
-      observe({ hs_lead_status: 'OPEN', hubspot_owner_id: '7' }, { changedFields: ['leadStatus', 'ownerId'], echoFields: new Set(['leadStatus', 'ownerId']) }),
+      observe(
+        { hs_lead_status: 'OPEN', hubspot_owner_id: '7' },
+        { changedFields: ['leadStatus', 'ownerId'], echoFields: new Set(['leadStatus', 'ownerId']) },
+      ),
     );
     expect(r.activities).toEqual([]);
     expect(r.profile).toBeUndefined();
@@ -43,18 +52,42 @@ describe('interpretChange', () => {
   });
 
   it('asks for a reason when a lead is disqualified without one, and accepts it once given', () => {
-    const noReason = interpretChange(mapping, { leadStatus: 'open', ownerId: '7' }, observe({ hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7' }));
+    const noReason = interpretChange(
+      mapping,
+      { leadStatus: 'open', ownerId: '7' },
+      observe({ hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7' }),
+    );
     expect(noReason.disqualified).toBeUndefined();
-    expect(noReason.reasonRequest).toEqual({ leadId: 'hubspot:contact:51', ownerId: '7', status: 'unqualified', sourceEventId: 'e1' });
+    expect(noReason.reasonRequest).toEqual({
+      leadId: 'hubspot:contact:51',
+      ownerId: '7',
+      status: 'unqualified',
+      sourceEventId: 'e1',
+    });
     expect(noReason.activities).toEqual([]);
 
-    const withReason = interpretChange(mapping, noReason.snapshot, observe({ hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7', baton_disqualification_reason: 'no_need' }, { sourceEventId: 'e2' }));
-    expect(withReason.disqualified?.data).toMatchObject({ reason: 'no_need', disqualifiedByOwnerId: '7', sourceEventId: 'e2' });
+    const withReason = interpretChange(
+      mapping,
+      noReason.snapshot,
+      observe(
+        { hs_lead_status: 'UNQUALIFIED', hubspot_owner_id: '7', baton_disqualification_reason: 'no_need' },
+        { sourceEventId: 'e2' },
+      ),
+    );
+    expect(withReason.disqualified?.data).toMatchObject({
+      reason: 'no_need',
+      disqualifiedByOwnerId: '7',
+      sourceEventId: 'e2',
+    });
     expect(withReason.reasonRequest).toBeUndefined();
   });
 
   it('does not treat creation as rep activity, and forgets values changed later in the same delivery', () => {
-    const r = interpretChange(mapping, undefined, observe({ hs_lead_status: 'CONNECTED' }, { change: 'created', unknownFields: ['leadStatus'] }));
+    const r = interpretChange(
+      mapping,
+      undefined,
+      observe({ hs_lead_status: 'CONNECTED' }, { change: 'created', unknownFields: ['leadStatus'] }),
+    );
     expect(r.profile?.data.change).toBe('created');
     expect(r.activities).toEqual([]);
     expect(r.snapshot).toEqual({});

@@ -66,9 +66,18 @@ export function snapshotOf(lead: CanonicalLead): LeadSnapshot {
  * lead.disqualified, one without a reason becomes a request to the rep. Baton's own writes
  * (echoes) update the snapshot but never come back as someone else's activity.
  */
-export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | undefined, obs: ObservedChange): InterpretedChange {
+export function interpretChange(
+  mapping: CrmMapping,
+  previous: LeadSnapshot | undefined,
+  obs: ObservedChange,
+): InterpretedChange {
   const { lead } = obs;
-  const base = { leadId: lead.leadId, crm: lead.crm, occurredAt: obs.occurredAt, sourceEventId: obs.sourceEventId };
+  const base = {
+    leadId: lead.leadId,
+    crm: lead.crm,
+    occurredAt: obs.occurredAt,
+    sourceEventId: obs.sourceEventId,
+  };
   const result: InterpretedChange = { activities: [], snapshot: snapshotOf(lead) };
   for (const f of obs.unknownFields ?? []) delete result.snapshot[f];
   const changed = obs.changedFields;
@@ -96,7 +105,8 @@ export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | un
   if (obs.change !== 'updated' && obs.change !== 'merged') return result;
 
   const prev = previous ?? {};
-  const moved = (field: TrackedField) => lead[field] !== undefined && lead[field] !== prev[field] && !obs.echoFields.has(field);
+  const moved = (field: TrackedField) =>
+    lead[field] !== undefined && lead[field] !== prev[field] && !obs.echoFields.has(field);
   const actor = obs.actorOwnerId ? { actorOwnerId: obs.actorOwnerId } : {};
 
   const status = lead.leadStatus;
@@ -114,20 +124,35 @@ export function interpretChange(mapping: CrmMapping, previous: LeadSnapshot | un
         },
       };
     } else {
-      result.reasonRequest = { leadId: lead.leadId, ownerId: lead.ownerId, status, sourceEventId: obs.sourceEventId };
+      result.reasonRequest = {
+        leadId: lead.leadId,
+        ownerId: lead.ownerId,
+        status,
+        sourceEventId: obs.sourceEventId,
+      };
     }
   }
   // A reason-less disqualification is not accepted: no status activity, the lead stays in the rep's queue.
   if (statusMoved && status && !(disqualifying && !lead.disqualificationReason)) {
     result.activities.push({
       id: `${lead.leadId}/activity/status_changed/${obs.sourceEventId}`,
-      data: { ...base, ...actor, kind: 'status_changed', status: { ...(prev.leadStatus ? { from: prev.leadStatus } : {}), to: status } },
+      data: {
+        ...base,
+        ...actor,
+        kind: 'status_changed',
+        status: { ...(prev.leadStatus ? { from: prev.leadStatus } : {}), to: status },
+      },
     });
   }
   if (moved('ownerId') && lead.ownerId) {
     result.activities.push({
       id: `${lead.leadId}/activity/owner_changed/${obs.sourceEventId}`,
-      data: { ...base, ...actor, kind: 'owner_changed', owner: { ...(prev.ownerId ? { from: prev.ownerId } : {}), to: lead.ownerId } },
+      data: {
+        ...base,
+        ...actor,
+        kind: 'owner_changed',
+        owner: { ...(prev.ownerId ? { from: prev.ownerId } : {}), to: lead.ownerId },
+      },
     });
   }
   if (moved('lifecycleStage') && lead.lifecycleStage) {

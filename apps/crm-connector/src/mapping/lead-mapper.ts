@@ -105,7 +105,12 @@ export function fieldsRead(mapping: CrmMapping): string[] {
 }
 
 /** Maps one CRM record to the canonical lead, by the sales-ops mapping. */
-export function mapLead(mapping: CrmMapping, id: string, fields: CrmRecordFields, ctx: RecordUrlContext = {}): CanonicalLead {
+export function mapLead(
+  mapping: CrmMapping,
+  id: string,
+  fields: CrmRecordFields,
+  ctx: RecordUrlContext = {},
+): CanonicalLead {
   const f = mapping.fields;
   const identity: Identity = {};
   for (const [key, crmName] of Object.entries(f.identity) as [keyof Identity, string | undefined][]) {
@@ -128,7 +133,11 @@ export function mapLead(mapping: CrmMapping, id: string, fields: CrmRecordFields
   }
   if (fm.productInterest) {
     const v = text(fields[fm.productInterest]);
-    if (v) firmographics.productInterest = v.split(/[;,]/).map((s) => s.trim()).filter(Boolean);
+    if (v)
+      firmographics.productInterest = v
+        .split(/[;,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
   const custom: Record<string, unknown> = {};
   for (const [key, crmName] of Object.entries(f.custom)) {

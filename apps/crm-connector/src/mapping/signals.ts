@@ -37,11 +37,20 @@ function matches(rule: SignalRule, fact: EngagementFact): boolean {
 }
 
 /** The first rule that matches names the signal; a fact no rule names is not a Baton signal. */
-export function classifyEngagement(rules: readonly SignalRule[], fact: EngagementFact): SignalRule | undefined {
+export function classifyEngagement(
+  rules: readonly SignalRule[],
+  fact: EngagementFact,
+): SignalRule | undefined {
   return rules.find((r) => matches(r, fact));
 }
 
-export function toEngagement(leadId: string, crm: CrmRef, fact: EngagementFact, kind: EngagementKind, contentTag?: string): LeadEngagement {
+export function toEngagement(
+  leadId: string,
+  crm: CrmRef,
+  fact: EngagementFact,
+  kind: EngagementKind,
+  contentTag?: string,
+): LeadEngagement {
   const detail: LeadEngagement['detail'] = {};
   if (fact.url) detail.url = fact.url;
   if (fact.name) detail.title = fact.name;

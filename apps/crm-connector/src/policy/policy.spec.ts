@@ -12,21 +12,43 @@ describe('configuration', () => {
 
   it('rejects a mapping to an unknown Baton lead status', () => {
     const yaml = [
-      'provider: hubspot', 'objectType: contact',
+      'provider: hubspot',
+      'objectType: contact',
       'fields: { identity: {}, firmographics: {}, lifecycleStage: lifecyclestage, leadStatus: hs_lead_status, ownerId: hubspot_owner_id,',
       '  disqualificationReason: r, score: s, handoffSummary: h }',
       'values: { lifecycleStage: {}, leadStatus: { NEW: brand_new }, disqualificationReason: {} }',
-      'disqualifyingStatuses: [unqualified]', 'eventTypes: {}',
+      'disqualifyingStatuses: [unqualified]',
+      'eventTypes: {}',
     ].join('\n');
-    expect(() => parsePolicy('mapping.hubspot.yaml', yaml, HubSpotMappingSchema)).toThrow(/values\.leadStatus\.NEW/);
+    expect(() => parsePolicy('mapping.hubspot.yaml', yaml, HubSpotMappingSchema)).toThrow(
+      /values\.leadStatus\.NEW/,
+    );
   });
 
-  it('requires only the chosen provider\'s credentials, by name', () => {
+  it("requires only the chosen provider's credentials, by name", () => {
     const base = { KAFKA_BROKERS: '127.0.0.1:19092', DATABASE_URL: 'postgres://x@y/z' };
-    expect(() => loadConnectorEnv({ ...base, CRM_PROVIDER: 'hubspot' })).toThrow(/HUBSPOT_ACCESS_TOKEN: is required when CRM_PROVIDER=hubspot/);
-    expect(() => loadConnectorEnv({ ...base, CRM_PROVIDER: 'salesforce', SALESFORCE_INSTANCE_URL: 'https://acme.my.salesforce.com', SALESFORCE_ACCESS_TOKEN: 't' })).not.toThrow();
+    expect(() => loadConnectorEnv({ ...base, CRM_PROVIDER: 'hubspot' })).toThrow(
+      /HUBSPOT_ACCESS_TOKEN: is required when CRM_PROVIDER=hubspot/,
+    );
+    expect(() =>
+      loadConnectorEnv({
+        ...base,
+        CRM_PROVIDER: 'salesforce',
+        SALESFORCE_INSTANCE_URL: 'https://acme.my.salesforce.com',
+        SALESFORCE_ACCESS_TOKEN: 't',
+      }),
+    ).not.toThrow();
     expect(() => loadConnectorEnv({ ...base, CRM_PROVIDER: 'pipedrive' })).toThrow(/CRM_PROVIDER/);
-    const env = loadConnectorEnv({ ...base, CRM_PROVIDER: 'hubspot', HUBSPOT_ACCESS_TOKEN: 'a', HUBSPOT_CLIENT_SECRET: 'b' });
-    expect(env).toMatchObject({ HUBSPOT_RATE_LIMIT: 100, HUBSPOT_API_BASE_URL: 'https://api.hubapi.com', WEBHOOK_MAX_BODY_BYTES: 1_048_576 });
+    const env = loadConnectorEnv({
+      ...base,
+      CRM_PROVIDER: 'hubspot',
+      HUBSPOT_ACCESS_TOKEN: 'a',
+      HUBSPOT_CLIENT_SECRET: 'b',
+    });
+    expect(env).toMatchObject({
+      HUBSPOT_RATE_LIMIT: 100,
+      HUBSPOT_API_BASE_URL: 'https://api.hubapi.com',
+      WEBHOOK_MAX_BODY_BYTES: 1_048_576,
+    });
   });
 });

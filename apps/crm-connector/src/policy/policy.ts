@@ -23,7 +23,8 @@ export const ENGAGEMENT_FACT_TYPES = [
 export type EngagementFactType = (typeof ENGAGEMENT_FACT_TYPES)[number];
 
 const crmField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a CRM field name');
-const valueMap = <T extends readonly [string, ...string[]]>(values: T) => z.record(z.string().min(1), z.enum(values));
+const valueMap = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.record(z.string().min(1), z.enum(values));
 
 export const FieldMappingSchema = z.object({
   identity: z

@@ -1,4 +1,7 @@
-import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
+import {
+  PropertyCreateFieldTypeEnum,
+  PropertyCreateTypeEnum,
+} from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import type { HubSpotApi } from '../hubspot/hubspot-api.js';
 import type { HubSpotMapping, SalesforceMapping } from '../policy/policy.js';
 import type { SalesforceApi } from '../salesforce/salesforce-api.js';
@@ -62,7 +65,10 @@ export async function provisionHubSpot(api: HubSpotApi, mapping: HubSpotMapping)
 }
 
 /** Checks (describe) that the Lead fields and picklist values Baton reads and writes exist. */
-export async function checkSalesforce(api: SalesforceApi, mapping: SalesforceMapping): Promise<ProvisionReport> {
+export async function checkSalesforce(
+  api: SalesforceApi,
+  mapping: SalesforceMapping,
+): Promise<ProvisionReport> {
   const fields = await api.describeLeadFields();
   const f = mapping.fields;
   const report: ProvisionReport = { provider: 'salesforce', created: [], present: [], missing: [] };

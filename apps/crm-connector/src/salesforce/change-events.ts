@@ -36,7 +36,8 @@ export function parseChangeEvent(channel: string, message: unknown): ChangeEvent
   if (!event || !payload || !isRecord(payload.ChangeEventHeader)) return undefined;
   const h = payload.ChangeEventHeader;
   const replayId = Number(event.replayId);
-  if (!Number.isFinite(replayId) || typeof h.changeType !== 'string' || typeof h.entityName !== 'string') return undefined;
+  if (!Number.isFinite(replayId) || typeof h.changeType !== 'string' || typeof h.entityName !== 'string')
+    return undefined;
   const fields: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(payload)) {
     if (k === 'ChangeEventHeader') continue;
@@ -50,7 +51,9 @@ export function parseChangeEvent(channel: string, message: unknown): ChangeEvent
       entityName: h.entityName,
       recordIds: Array.isArray(h.recordIds) ? h.recordIds.map(String) : [],
       changeType: h.changeType,
-      changedFields: Array.isArray(h.changedFields) ? h.changedFields.map((f) => String(f).split('.').pop()!) : undefined,
+      changedFields: Array.isArray(h.changedFields)
+        ? h.changedFields.map((f) => String(f).split('.').pop()!)
+        : undefined,
       changeOrigin: typeof h.changeOrigin === 'string' ? h.changeOrigin : undefined,
       commitTimestamp: typeof h.commitTimestamp === 'number' ? h.commitTimestamp : undefined,
       commitUser: typeof h.commitUser === 'string' ? h.commitUser : undefined,

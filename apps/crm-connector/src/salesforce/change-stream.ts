@@ -53,7 +53,9 @@ export class SalesforceChangeStream {
     for (const channel of CDC_CHANNELS) {
       const stored = cursors.get(cursorName(channel));
       const replayFrom = stored !== undefined ? Number(stored) : FIRST_START_REPLAY;
-      const client = this.deps.api.conn.streaming.createClient([new StreamingExtension.Replay(channel, replayFrom)]) as unknown as FayeClient;
+      const client = this.deps.api.conn.streaming.createClient([
+        new StreamingExtension.Replay(channel, replayFrom),
+      ]) as unknown as FayeClient;
       const subscription = client.subscribe(channel, (message) => this.receive(channel, message));
       await subscription;
       this.clients.push(client);
@@ -104,7 +106,11 @@ export class SalesforceChangeStream {
         failures = 0;
       } catch (err) {
         failures++;
-        this.log.error('change events not applied; retrying', { error: err as Error, failures, events: batch.length });
+        this.log.error('change events not applied; retrying', {
+          error: err as Error,
+          failures,
+          events: batch.length,
+        });
         if (!this.running) break; // unapplied events are replayed from the stored replayId on restart
         await this.clock.sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
       }

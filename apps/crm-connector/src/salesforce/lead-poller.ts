@@ -29,7 +29,8 @@ function fingerprint(r: SalesforceRecord): string {
 
 function parsePollCursor(stored: string | undefined, start: string): PollCursor {
   // First start: from now, at Salesforce's one-second resolution (a save this second counts).
-  if (!stored) return { at: new Date(Math.floor(Date.parse(start) / 1000) * 1000 - 1).toISOString(), seen: {} };
+  if (!stored)
+    return { at: new Date(Math.floor(Date.parse(start) / 1000) * 1000 - 1).toISOString(), seen: {} };
   const parsed = JSON.parse(stored) as PollCursor;
   return { at: parsed.at, seen: parsed.seen ?? {} };
 }
@@ -43,7 +44,9 @@ const at = (r: SalesforceRecord) => new Date(String(r.LastModifiedDate)).toISOSt
 
 /** Drops records already read: older than the cursor, or at its second with the same content. */
 function unseen(page: SalesforceRecord[], cursor: PollCursor): SalesforceRecord[] {
-  return page.filter((r) => at(r) > cursor.at || (at(r) === cursor.at && cursor.seen[r.Id] !== fingerprint(r)));
+  return page.filter(
+    (r) => at(r) > cursor.at || (at(r) === cursor.at && cursor.seen[r.Id] !== fingerprint(r)),
+  );
 }
 
 function advance(cursor: PollCursor, page: SalesforceRecord[]): PollCursor {
@@ -113,7 +116,12 @@ export class SalesforceLeadPoller {
       const start = new Date(this.clock.now()).toISOString();
       const leadCursor = parsePollCursor(cursors.get('poll:Lead'), start);
       const taskCursor = parsePollCursor(cursors.get('poll:Task'), start);
-      const leadPage = await api.modifiedSince('Lead', soqlDatetime(leadCursor.at, -1000), fieldsRead(mapping), PAGE);
+      const leadPage = await api.modifiedSince(
+        'Lead',
+        soqlDatetime(leadCursor.at, -1000),
+        fieldsRead(mapping),
+        PAGE,
+      );
       const taskPage = await api.modifiedSince('Task', soqlDatetime(taskCursor.at, -1000), TASK_FIELDS, PAGE);
       const leads = unseen(leadPage, leadCursor);
       const tasks = unseen(taskPage, taskCursor);
@@ -160,7 +168,13 @@ export class SalesforceLeadPoller {
     const logged = await findEchoes(
       em,
       'salesforce',
-      leads.flatMap((l) => tracked.map(([, f]) => ({ objectId: String(l.Id), field: f, value: l[f] == null ? null : String(l[f]) }))),
+      leads.flatMap((l) =>
+        tracked.map(([, f]) => ({
+          objectId: String(l.Id),
+          field: f,
+          value: l[f] == null ? null : String(l[f]),
+        })),
+      ),
       this.deps.echoWindowMs,
       this.deps.now(),
     );

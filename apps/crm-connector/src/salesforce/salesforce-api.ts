@@ -16,7 +16,13 @@ export interface SalesforceApiOptions {
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
 
-const RETRYABLE_CODES = new Set(['SERVER_UNAVAILABLE', 'UNKNOWN_EXCEPTION', 'UNABLE_TO_LOCK_ROW', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT']);
+const RETRYABLE_CODES = new Set([
+  'SERVER_UNAVAILABLE',
+  'UNKNOWN_EXCEPTION',
+  'UNABLE_TO_LOCK_ROW',
+  'REQUEST_RUNNING_TOO_LONG',
+  'QUERY_TIMEOUT',
+]);
 
 /** Salesforce errors come as [{message, errorCode}]; jsforce keeps the errorCode but not the HTTP status. */
 export function classifySalesforceError(err: unknown): FailureKind {
@@ -66,28 +72,49 @@ export class SalesforceApi {
   }
 
   private call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
-    return callCrm({ provider: 'salesforce', limiter: this.opts.limiter, classify: classifySalesforceError, retry: this.opts.retry, operation }, () => {
-      this.requestsSent++;
-      if (meter) meter.calls++;
-      return fn();
-    });
+    return callCrm(
+      {
+        provider: 'salesforce',
+        limiter: this.opts.limiter,
+        classify: classifySalesforceError,
+        retry: this.opts.retry,
+        operation,
+      },
+      () => {
+        this.requestsSent++;
+        if (meter) meter.calls++;
+        return fn();
+      },
+    );
   }
 
   /** One SOQL query per 200 ids. */
-  async readRecords(sobject: 'Lead' | 'Task', ids: string[], fields: string[]): Promise<Map<string, SalesforceRecord>> {
+  async readRecords(
+    sobject: 'Lead' | 'Task',
+    ids: string[],
+    fields: string[],
+  ): Promise<Map<string, SalesforceRecord>> {
     const out = new Map<string, SalesforceRecord>();
     const wanted = [...new Set(['Id', ...fields])];
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
       const soql = `SELECT ${soqlFields(wanted)} FROM ${sobject} WHERE Id IN (${soqlIds(chunk)})`;
-      const res = await this.call(`${sobject}.query`, async () => (await this.conn.query<SalesforceRecord>(soql)).records);
+      const res = await this.call(
+        `${sobject}.query`,
+        async () => (await this.conn.query<SalesforceRecord>(soql)).records,
+      );
       for (const r of res) out.set(String(r.Id), r);
     }
     return out;
   }
 
   /** Records modified after a moment, oldest first (the polling fallback). */
-  async modifiedSince(sobject: 'Lead' | 'Task', since: string, fields: string[], limit: number): Promise<SalesforceRecord[]> {
+  async modifiedSince(
+    sobject: 'Lead' | 'Task',
+    since: string,
+    fields: string[],
+    limit: number,
+  ): Promise<SalesforceRecord[]> {
     const wanted = [...new Set(['Id', 'LastModifiedDate', 'CreatedDate', ...fields])];
     if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(since)) throw new Error(`not an ISO UTC timestamp: ${since}`);
     const soql = `SELECT ${soqlFields(wanted)} FROM ${sobject} WHERE LastModifiedDate > ${since} ORDER BY LastModifiedDate LIMIT ${Math.trunc(limit)}`;
@@ -99,19 +126,31 @@ export class SalesforceApi {
     await this.call(
       'Lead.update',
       async () => {
-        const res = await this.conn.sobject('Lead').update({ Id: id, ...fields }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
-        if (!res.success) throw Object.assign(new Error(res.errors.map((e) => e.message).join('; ')), { errorCode: res.errors[0]?.errorCode });
+        const res = await this.conn
+          .sobject('Lead')
+          .update({ Id: id, ...fields }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
+        if (!res.success)
+          throw Object.assign(new Error(res.errors.map((e) => e.message).join('; ')), {
+            errorCode: res.errors[0]?.errorCode,
+          });
       },
       meter,
     );
   }
 
-  async create(sobject: 'Task' | 'CampaignMember', fields: Record<string, unknown>, meter?: CallMeter): Promise<string> {
+  async create(
+    sobject: 'Task' | 'CampaignMember',
+    fields: Record<string, unknown>,
+    meter?: CallMeter,
+  ): Promise<string> {
     return this.call(
       `${sobject}.create`,
       async () => {
         const res = await this.conn.sobject(sobject).create(fields);
-        if (!res.success) throw Object.assign(new Error(res.errors.map((e) => e.message).join('; ')), { errorCode: res.errors[0]?.errorCode });
+        if (!res.success)
+          throw Object.assign(new Error(res.errors.map((e) => e.message).join('; ')), {
+            errorCode: res.errors[0]?.errorCode,
+          });
         return String(res.id);
       },
       meter,
@@ -120,6 +159,11 @@ export class SalesforceApi {
 
   async describeLeadFields(): Promise<Map<string, { type: string; picklistValues: string[] }>> {
     const res = await this.call('Lead.describe', () => this.conn.sobject('Lead').describe());
-    return new Map(res.fields.map((f) => [f.name, { type: f.type, picklistValues: (f.picklistValues ?? []).map((p) => p.value) }]));
+    return new Map(
+      res.fields.map((f) => [
+        f.name,
+        { type: f.type, picklistValues: (f.picklistValues ?? []).map((p) => p.value) },
+      ]),
+    );
   }
 }

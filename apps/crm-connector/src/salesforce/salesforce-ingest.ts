@@ -10,7 +10,16 @@ import { echoKey, findEchoes } from '../store/write-log.js';
 import { isGap, isOwnChange, type ChangeEvent } from './change-events.js';
 import type { SalesforceApi, SalesforceRecord } from './salesforce-api.js';
 
-export const TASK_FIELDS = ['WhoId', 'Subject', 'Description', 'Type', 'TaskSubtype', 'OwnerId', 'CreatedDate', 'ActivityDate'];
+export const TASK_FIELDS = [
+  'WhoId',
+  'Subject',
+  'Description',
+  'Type',
+  'TaskSubtype',
+  'OwnerId',
+  'CreatedDate',
+  'ActivityDate',
+];
 const LEAD_ID_PREFIX = '00Q';
 const URL_IN_TEXT = /https?:\/\/[^\s"'<>]+/;
 
@@ -54,7 +63,8 @@ export function readTask(
     if (url) fact.url = url;
     return { engagement: { leadId, crm, fact } };
   }
-  const kind = (subtype && mapping.taskActivities[subtype]) || (type && mapping.taskActivities[type]) || undefined;
+  const kind =
+    (subtype && mapping.taskActivities[subtype]) || (type && mapping.taskActivities[type]) || undefined;
   if (!kind) return {};
   const data: LeadActivity = { leadId, crm, kind, occurredAt, sourceEventId: `Task:${taskId}` };
   if (typeof task.OwnerId === 'string') data.actorOwnerId = task.OwnerId;
@@ -68,7 +78,11 @@ export function readTask(
  * query per 200 ids; CREATE carries the whole record. Baton's own writes (changeOrigin, write
  * log) are echoes.
  */
-export async function ingestChangeEvents(em: EntityManager, deps: SalesforceIngestDeps, events: ChangeEvent[]): Promise<void> {
+export async function ingestChangeEvents(
+  em: EntityManager,
+  deps: SalesforceIngestDeps,
+  events: ChangeEvent[],
+): Promise<void> {
   const { mapping, api } = deps;
   const fields = fieldsRead(mapping);
   const now = deps.now();
@@ -82,15 +96,24 @@ export async function ingestChangeEvents(em: EntityManager, deps: SalesforceInge
     if (t === 'UPDATE' || t === 'UNDELETE' || isGap(t)) for (const id of e.header.recordIds) toRead.add(id);
   }
   const taskReads = new Set<string>();
-  for (const e of taskEvents) if (isGap(e.header.changeType)) for (const id of e.header.recordIds) taskReads.add(id);
-  const current = toRead.size ? await api.readRecords('Lead', [...toRead], fields) : new Map<string, SalesforceRecord>();
-  const tasks = taskReads.size ? await api.readRecords('Task', [...taskReads], TASK_FIELDS) : new Map<string, SalesforceRecord>();
+  for (const e of taskEvents)
+    if (isGap(e.header.changeType)) for (const id of e.header.recordIds) taskReads.add(id);
+  const current = toRead.size
+    ? await api.readRecords('Lead', [...toRead], fields)
+    : new Map<string, SalesforceRecord>();
+  const tasks = taskReads.size
+    ? await api.readRecords('Task', [...taskReads], TASK_FIELDS)
+    : new Map<string, SalesforceRecord>();
 
   const observedWrites = leadEvents
     .filter((e) => e.header.changeType === 'UPDATE')
     .flatMap((e) =>
       e.header.recordIds.flatMap((id) =>
-        (e.header.changedFields ?? []).map((field) => ({ objectId: id, field, value: e.fields[field] === undefined ? null : String(e.fields[field] ?? '') })),
+        (e.header.changedFields ?? []).map((field) => ({
+          objectId: id,
+          field,
+          value: e.fields[field] === undefined ? null : String(e.fields[field] ?? ''),
+        })),
       ),
     );
   const logged = await findEchoes(em, 'salesforce', observedWrites, deps.echoWindowMs, now);
@@ -104,15 +127,27 @@ export async function ingestChangeEvents(em: EntityManager, deps: SalesforceInge
       const sourceEventId = `${e.replayId}`;
       const base = { occurredAt, sourceEventId };
       if (h.changeType === 'CREATE') {
-        changes.push({ ...base, lead: mapLead(mapping, id, e.fields, ctx), change: 'created', echoFields: new Set() });
+        changes.push({
+          ...base,
+          lead: mapLead(mapping, id, e.fields, ctx),
+          change: 'created',
+          echoFields: new Set(),
+        });
       } else if (h.changeType === 'DELETE') {
         const leadId = leadIdFor('salesforce', mapping.objectType, id);
-        changes.push({ ...base, lead: { leadId, crm: crmRefOf(mapping, id, ctx), identity: {}, firmographics: {}, custom: {} }, change: 'deleted', echoFields: new Set() });
+        changes.push({
+          ...base,
+          lead: { leadId, crm: crmRefOf(mapping, id, ctx), identity: {}, firmographics: {}, custom: {} },
+          change: 'deleted',
+          echoFields: new Set(),
+        });
       } else {
         const record = current.get(id);
         if (!record) continue; // deleted since: its DELETE event follows
         const changed = h.changedFields ? canonicalFieldNames(mapping, h.changedFields) : undefined;
-        const echoCrm = own ? (h.changedFields ?? []) : (h.changedFields ?? []).filter((f) => logged.has(echoKey(id, f)));
+        const echoCrm = own
+          ? (h.changedFields ?? [])
+          : (h.changedFields ?? []).filter((f) => logged.has(echoKey(id, f)));
         changes.push({
           ...base,
           lead: mapLead(mapping, id, record, ctx),

@@ -17,8 +17,12 @@ export class ConnectorTables1763900000000 implements MigrationInterface {
       received_at timestamptz NOT NULL DEFAULT now(),
       processed_at timestamptz
     )`);
-    await q.query(`CREATE INDEX hubspot_inbox_pending ON ${s}.hubspot_inbox (received_at, occurred_at) WHERE processed_at IS NULL`);
-    await q.query(`CREATE INDEX hubspot_inbox_processed ON ${s}.hubspot_inbox (processed_at) WHERE processed_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX hubspot_inbox_pending ON ${s}.hubspot_inbox (received_at, occurred_at) WHERE processed_at IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX hubspot_inbox_processed ON ${s}.hubspot_inbox (processed_at) WHERE processed_at IS NOT NULL`,
+    );
     // Last status/owner/stage/reason seen per lead: rep activity is the difference.
     await q.query(`CREATE TABLE ${s}.lead_snapshot (
       lead_id text PRIMARY KEY,

@@ -2,7 +2,10 @@ import type { EntityManager } from 'typeorm';
 import type { LeadSnapshot } from '../mapping/lead-changes.js';
 
 /** Reads the snapshots of many leads, locking them for the transaction (one writer per lead at a time). */
-export async function loadSnapshots(em: EntityManager, leadIds: string[]): Promise<Map<string, LeadSnapshot>> {
+export async function loadSnapshots(
+  em: EntityManager,
+  leadIds: string[],
+): Promise<Map<string, LeadSnapshot>> {
   if (leadIds.length === 0) return new Map();
   const rows: { lead_id: string; snapshot: LeadSnapshot }[] = await em.query(
     `SELECT lead_id, snapshot FROM lead_snapshot WHERE lead_id = ANY($1::text[]) FOR UPDATE`,

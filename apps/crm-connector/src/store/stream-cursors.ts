@@ -1,7 +1,9 @@
 import type { EntityManager } from 'typeorm';
 
 export async function readCursor(em: EntityManager, name: string): Promise<string | undefined> {
-  const rows: { position: string }[] = await em.query(`SELECT position FROM stream_cursor WHERE name = $1`, [name]);
+  const rows: { position: string }[] = await em.query(`SELECT position FROM stream_cursor WHERE name = $1`, [
+    name,
+  ]);
   return rows[0]?.position;
 }
 

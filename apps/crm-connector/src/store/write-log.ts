@@ -9,12 +9,22 @@ export interface OwnWrite {
 }
 
 /** Records Baton's writes before they are sent, so an echo can never overtake its log entry. */
-export async function recordWrites(em: EntityManager, provider: CrmProvider, writes: (OwnWrite & { commandId: string })[]): Promise<void> {
+export async function recordWrites(
+  em: EntityManager,
+  provider: CrmProvider,
+  writes: (OwnWrite & { commandId: string })[],
+): Promise<void> {
   if (writes.length === 0) return;
   await em.query(
     `INSERT INTO write_log (provider, object_id, field, value, command_id)
      SELECT $1, o, f, v, c FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t(o, f, v, c)`,
-    [provider, writes.map((w) => w.objectId), writes.map((w) => w.field), writes.map((w) => w.value), writes.map((w) => w.commandId)],
+    [
+      provider,
+      writes.map((w) => w.objectId),
+      writes.map((w) => w.field),
+      writes.map((w) => w.value),
+      writes.map((w) => w.commandId),
+    ],
   );
 }
 
@@ -44,7 +54,8 @@ export async function findEchoes(
   const written = new Set(rows.map((r) => `${r.object_id}\u0000${r.field}\u0000${norm(r.value) ?? ''}`));
   const echoes = new Set<string>();
   for (const o of observed) {
-    if (written.has(`${o.objectId}\u0000${o.field}\u0000${norm(o.value) ?? ''}`)) echoes.add(echoKey(o.objectId, o.field));
+    if (written.has(`${o.objectId}\u0000${o.field}\u0000${norm(o.value) ?? ''}`))
+      echoes.add(echoKey(o.objectId, o.field));
   }
   return echoes;
 }
