@@ -134,10 +134,18 @@ export class EventConsumer {
     if (this.registrations.size === 0) throw new Error(`consumer ${this.options.groupId} has no handlers`);
     await this.deadLetterPublisher.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: [...this.registrations.keys()].map((t) => this.kafka.physical(t)),
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
+    const topics = [...this.registrations.keys()].map((t) => this.kafka.physical(t));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+        break;
+      } catch (err) {
+        // Right after topics are created a busy broker may not serve their metadata yet
+        // ("does not host this topic-partition"); kafkajs does not retry subscribe itself.
+        if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 10) throw err;
+        await sleep(200 * attempt);
+      }
+    }
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,

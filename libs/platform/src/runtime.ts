@@ -98,7 +98,9 @@ export class ServiceRuntime {
   /** A consumer in this service's group (or a named sub-group). Started by the caller after registering handlers. */
   consumer(overrides: Partial<ConsumerOptions> = {}): EventConsumer {
     const consumer = new EventConsumer(this.kafka, {
-      groupId: `baton-${this.options.service}`,
+      // The topic prefix namespaces the group too, so environments sharing a cluster never
+      // join each other's groups.
+      groupId: `${this.options.env.KAFKA_TOPIC_PREFIX}baton-${this.options.service}`,
       source: this.source,
       ...overrides,
     });
