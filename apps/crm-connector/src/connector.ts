@@ -9,6 +9,7 @@ import { HubSpotWriter } from './commands/hubspot-writer.js';
 import { SalesforceWriter } from './commands/salesforce-writer.js';
 import type { ConnectorEnv } from './config/env.js';
 import { HubSpotApi } from './hubspot/hubspot-api.js';
+import { HubSpotEngagementReader } from './hubspot/engagement-reader.js';
 import { HubSpotInboxWorker } from './hubspot/inbox-worker.js';
 import type { HubSpotWebhookSettings } from './hubspot/webhook.controller.js';
 import type { ConnectorPolicy, HubSpotMapping, SalesforceMapping } from './policy/policy.js';
@@ -53,7 +54,12 @@ export class Connector {
   readonly limiter: SlidingWindowLimiter;
   readonly writer: CrmWriter;
   readonly executor: CommandExecutor;
-  readonly hubspot?: { api: HubSpotApi; worker: HubSpotInboxWorker; webhook: HubSpotWebhookSettings };
+  readonly hubspot?: {
+    api: HubSpotApi;
+    worker: HubSpotInboxWorker;
+    engagements: HubSpotEngagementReader;
+    webhook: HubSpotWebhookSettings;
+  };
   readonly salesforce?: {
     api: SalesforceApi;
     stream?: SalesforceChangeStream;
@@ -88,17 +94,30 @@ export class Connector {
         limiter: this.limiter,
         retry: options.crmRetry,
       });
+      const engagements = new HubSpotEngagementReader(
+        runtime,
+        api,
+        mapping as HubSpotMapping,
+        signals,
+        clock,
+      );
       const worker = new HubSpotInboxWorker(
         runtime,
         api,
         mapping as HubSpotMapping,
         signals,
-        { appId: env.HUBSPOT_APP_ID, echoWindowMs: env.ECHO_WINDOW_MS, batchSize: 2000 },
+        {
+          appId: env.HUBSPOT_APP_ID,
+          echoWindowMs: env.ECHO_WINDOW_MS,
+          batchSize: 2000,
+          onEngagementsDue: () => engagements.nudge(),
+        },
         clock,
       );
       this.hubspot = {
         api,
         worker,
+        engagements,
         webhook: {
           clientSecret: env.HUBSPOT_CLIENT_SECRET!,
           publicUrl: env.WEBHOOK_PUBLIC_URL,
@@ -146,6 +165,7 @@ export class Connector {
     if (this.started) return;
     this.started = true;
     this.hubspot?.worker.start();
+    this.hubspot?.engagements.start();
     await this.salesforce?.stream?.start();
     this.salesforce?.poller?.start();
     if (this.options.startCommandConsumer !== false) {
@@ -169,6 +189,7 @@ export class Connector {
     if (!this.started) return;
     this.started = false;
     await this.hubspot?.worker.stop();
+    await this.hubspot?.engagements.stop();
     await this.salesforce?.stream?.stop();
     await this.salesforce?.poller?.stop();
     this.limiter.close();

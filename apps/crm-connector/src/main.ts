@@ -4,7 +4,7 @@ import { AppModule } from './app.module.js';
 import { loadConnectorEnv } from './config/env.js';
 import { CONNECTOR_RELAY_BATCH, CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector } from './connector.js';
 import { loadConnectorPolicy } from './policy/policy.js';
-import { ConnectorTables1763900000000 } from './store/connector.migration.js';
+import { CONNECTOR_MIGRATIONS } from './store/connector.migration.js';
 
 await runService(CONNECTOR_SERVICE, async () => {
   const env = loadConnectorEnv();
@@ -13,7 +13,7 @@ await runService(CONNECTOR_SERVICE, async () => {
     service: CONNECTOR_SERVICE,
     env,
     topics: CONNECTOR_TOPICS,
-    migrations: [ConnectorTables1763900000000],
+    migrations: CONNECTOR_MIGRATIONS,
     relayBatchSize: CONNECTOR_RELAY_BATCH,
   });
   const connector = new Connector(runtime, env, policy);

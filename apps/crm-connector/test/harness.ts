@@ -17,7 +17,7 @@ import {
   type ConnectorOptions,
 } from '../src/connector.js';
 import { loadConnectorPolicy } from '../src/policy/policy.js';
-import { ConnectorTables1763900000000 } from '../src/store/connector.migration.js';
+import { CONNECTOR_MIGRATIONS } from '../src/store/connector.migration.js';
 
 export const POLICY_DIR = fileURLToPath(new URL('../config/policy', import.meta.url));
 
@@ -88,7 +88,7 @@ async function startRuntime(env: ConnectorEnv): Promise<ServiceRuntime> {
         service: CONNECTOR_SERVICE,
         env,
         topics: CONNECTOR_TOPICS,
-        migrations: [ConnectorTables1763900000000],
+        migrations: CONNECTOR_MIGRATIONS,
         relayBatchSize: CONNECTOR_RELAY_BATCH,
       });
     } catch (err) {

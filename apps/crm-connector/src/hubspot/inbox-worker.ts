@@ -1,9 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { CrmRef } from '@baton/domain';
 import { JsonLogger, counter, histogram } from '@baton/observability';
 import type { ServiceRuntime } from '@baton/platform';
 import type { Clock } from '../api-budget/clock.js';
-import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import { ingest } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import {
   canonicalFieldNames,
@@ -14,11 +13,10 @@ import {
   type CanonicalLead,
 } from '../mapping/lead-mapper.js';
 import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
-import { readCursors, writeCursors } from '../store/stream-cursors.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
-import type { HubSpotApi, HubSpotEvent } from './hubspot-api.js';
+import type { HubSpotApi } from './hubspot-api.js';
+import { markEngagementsDue } from './engagement-reader.js';
 import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
-import type { EngagementFact } from '../mapping/signals.js';
 
 export interface InboxWorkerOptions {
   appId?: string;
@@ -27,6 +25,8 @@ export interface InboxWorkerOptions {
   /** Events taken per round; one batch read per 100 distinct contacts. */
   batchSize?: number;
   idlePollMs?: number;
+  /** Called after a round that left contacts due for an events API read. */
+  onEngagementsDue?: () => void;
 }
 
 const processedEvents = counter(
@@ -58,9 +58,10 @@ export function orderForObject(rows: InboxRow[]): InboxRow[] {
 /**
  * Works the webhook inbox: one round takes the oldest pending events (one worker at a time,
  * by advisory lock, which keeps per-contact order across replicas), reads the contacts they
- * touch with one batch read per 100, reads behavioural events where a trigger property moved,
- * and writes the domain events to the outbox in the same transaction that marks the inbox
- * rows done. A crash anywhere before COMMIT leaves the rows pending for the next round.
+ * touch with one batch read per 100, marks contacts whose trigger properties moved as due for
+ * an events API read (HubSpotEngagementReader), and writes the domain events to the outbox in
+ * the same transaction that marks the inbox rows done. A crash anywhere before COMMIT leaves
+ * the rows pending for the next round.
  */
 export class HubSpotInboxWorker {
   private readonly log = new JsonLogger('hubspot.inbox');
@@ -166,6 +167,7 @@ export class HubSpotInboxWorker {
     });
     timer();
     processedEvents.inc(n);
+    if (n > 0) this.opts.onEngagementsDue?.();
     if (this.clock.now() - this.lastPurge > 3_600_000) {
       this.lastPurge = this.clock.now();
       await this.runtime.transaction((em) => purgeInbox(em, new Date(this.clock.now() - 4 * 86_400_000)));
@@ -287,7 +289,11 @@ export class HubSpotInboxWorker {
       if (triggered) engagementDue.push({ id: objectId, lead });
     }
 
-    const engagements = await this.readEngagements(em, engagementDue);
+    // The events API is read later, outside this transaction, so webhook intake never waits on it.
+    await markEngagementsDue(
+      em,
+      engagementDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
+    );
     await ingest(
       em,
       {
@@ -298,52 +304,7 @@ export class HubSpotInboxWorker {
         source: this.runtime.source,
         now: () => new Date(this.clock.now()),
       },
-      { changes, engagements, activities: [] },
+      { changes, engagements: [], activities: [] },
     );
-  }
-
-  /** Behavioural events HubSpot's webhooks do not carry, from the events API since each contact's cursor. */
-  private async readEngagements(
-    em: EntityManager,
-    due: { id: string; lead: CanonicalLead }[],
-  ): Promise<ObservedEngagement[]> {
-    if (due.length === 0) return [];
-    const names = due.map((d) => `hubspot-events:${d.id}`);
-    const cursors = await readCursors(em, names);
-    const moved = new Map<string, string>();
-    const out: ObservedEngagement[] = [];
-    for (const d of due) {
-      const name = `hubspot-events:${d.id}`;
-      const since = cursors.get(name);
-      const events = await this.api.contactEvents(d.id, since ? new Date(since) : undefined);
-      let latest = since;
-      for (const e of events) {
-        if (!latest || e.occurredAt > latest) latest = e.occurredAt;
-        const fact = this.factOf(e);
-        if (fact) out.push({ leadId: d.lead.leadId, crm: d.lead.crm as CrmRef, fact });
-      }
-      if (latest && latest !== since) moved.set(name, latest);
-    }
-    await writeCursors(em, moved);
-    return out;
-  }
-
-  private factOf(e: HubSpotEvent): EngagementFact | undefined {
-    const type = this.mapping.eventTypes[e.eventType];
-    if (!type) return undefined;
-    const pick = (keys: string[]) =>
-      keys.map((k) => e.properties[k]).find((v) => v !== undefined && v !== '');
-    const p = this.mapping.eventProperties;
-    const fact: EngagementFact = { type, occurredAt: e.occurredAt, sourceEventId: e.id };
-    const url = pick(p.url);
-    const name = pick(p.title);
-    const formId = pick(p.formId);
-    const campaign = pick(p.campaign);
-    if (url) fact.url = url;
-    if (name) fact.name = name;
-    if (formId) fact.formId = formId;
-    if (campaign) fact.campaign = campaign;
-    if (type === 'custom_event') fact.name ??= e.eventType;
-    return fact;
   }
 }

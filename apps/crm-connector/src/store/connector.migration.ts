@@ -62,3 +62,25 @@ export class ConnectorTables1763900000000 implements MigrationInterface {
     }
   }
 }
+
+/** Contacts whose behavioural events must be read from the events API, apart from the inbox round. */
+export class HubSpotEngagementDue1763900000001 implements MigrationInterface {
+  name = 'HubSpotEngagementDue1763900000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`CREATE TABLE ${s}.hubspot_engagement_due (
+      object_id text PRIMARY KEY,
+      lead_id text NOT NULL,
+      crm jsonb NOT NULL,
+      due_since timestamptz NOT NULL DEFAULT now()
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS ${schemaOf(q)}.hubspot_engagement_due`);
+  }
+}
+
+/** Every migration of the connector, in order. */
+export const CONNECTOR_MIGRATIONS = [ConnectorTables1763900000000, HubSpotEngagementDue1763900000001];
