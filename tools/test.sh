@@ -4,7 +4,7 @@
 # Extra arguments go to vitest (e.g. `npm test -- apps/routing`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund || exit 1
+[ -x node_modules/.bin/vitest ] || npm install --no-audit --no-fund || exit 1
 
 started_kafka=0
 bash tools/infra.sh status 2>/dev/null | grep -q '^kafka .* running' || started_kafka=1
