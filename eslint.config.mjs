@@ -36,7 +36,10 @@ export default tseslint.config(
           allow: [],
           depConstraints: [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:testing'] },
+            {
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:testing'],
+            },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:testing'],
@@ -59,11 +62,22 @@ export default tseslint.config(
     // Test utilities and fakes may be imported by tests only (the Nx tags above allow the
     // project edge, this keeps it out of production code).
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/test/**', '**/bench/**', 'libs/testing/**', 'libs/crm-sandbox/**', 'tools/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/test/**',
+      '**/bench/**',
+      'libs/testing/**',
+      'libs/crm-sandbox/**',
+      'tools/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@baton/testing', '@baton/crm-sandbox'], message: 'test utilities are for tests only' }] },
+        {
+          patterns: [
+            { group: ['@baton/testing', '@baton/crm-sandbox'], message: 'test utilities are for tests only' },
+          ],
+        },
       ],
     },
   },

@@ -28,7 +28,13 @@ JsonLogger.configure({ level: 'error' });
 // A realistic roster: 30 reps in three regions, every rule kind, around-the-clock hours so the
 // figures do not depend on the hour the benchmark runs at.
 const hours = `{ mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"] }`;
-const zones = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Europe/Berlin', 'Europe/London'];
+const zones = [
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'Europe/Berlin',
+  'Europe/London',
+];
 const reps = Array.from({ length: 30 }, (_, i) => {
   const region = i < 12 ? 'na-ent' : i < 22 ? 'na-smb' : 'emea';
   const territories = region === 'emea' ? '[DE, GB, FR]' : '[US, CA]';
@@ -62,16 +68,40 @@ function lead(n: number): LeadQualified {
   return {
     leadId,
     qualificationId: `q-${n}`,
-    crm: { provider: 'hubspot', objectType: 'contact', id: String(n), url: `https://app.hubspot.com/contacts/1/record/0-1/${n}` },
-    identity: { fullName: `Prospect ${n}`, email: `p${n}@company${n % 15000}.com`, company: `Company ${n % 15000}`, title: 'VP Sales', country: countries[n % countries.length] },
-    firmographics: { employees: [50, 400, 2500][n % 3], industry: 'software', source: 'webinar', productInterest: ['platform'] },
+    crm: {
+      provider: 'hubspot',
+      objectType: 'contact',
+      id: String(n),
+      url: `https://app.hubspot.com/contacts/1/record/0-1/${n}`,
+    },
+    identity: {
+      fullName: `Prospect ${n}`,
+      email: `p${n}@company${n % 15000}.com`,
+      company: `Company ${n % 15000}`,
+      title: 'VP Sales',
+      country: countries[n % countries.length],
+    },
+    firmographics: {
+      employees: [50, 400, 2500][n % 3],
+      industry: 'software',
+      source: 'webinar',
+      productInterest: ['platform'],
+    },
     score: 70 + (n % 30),
     threshold: 60,
     breakdown: [
-      { ruleId: 'demo', label: 'Requested a demo', group: 'engagement', points: 40, signal: 'demo_requested' },
+      {
+        ruleId: 'demo',
+        label: 'Requested a demo',
+        group: 'engagement',
+        points: 40,
+        signal: 'demo_requested',
+      },
       { ruleId: 'fit', label: 'Employees 200+', group: 'fit', points: 20 },
     ],
-    highIntentSignals: [{ kind: 'demo_requested', label: 'Requested a demo', lastSeenAt: '2026-11-23T14:00:00.000Z' }],
+    highIntentSignals: [
+      { kind: 'demo_requested', label: 'Requested a demo', lastSeenAt: '2026-11-23T14:00:00.000Z' },
+    ],
     summary: 'Requested a demo after two pricing-page visits and a webinar on security.',
     rulesVersion: 'bench',
     qualifiedAt: '2026-11-23T15:00:00.000Z',
@@ -81,18 +111,31 @@ function lead(n: number): LeadQualified {
 const at = new Date('2026-11-23T15:00:00Z');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-async function rawFloor(env: ReturnType<typeof isolatedEnv>, payload: string): Promise<{ produce: number; consume: number }> {
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'bench-raw', topicPrefix: env.KAFKA_TOPIC_PREFIX });
+async function rawFloor(
+  env: ReturnType<typeof isolatedEnv>,
+  payload: string,
+): Promise<{ produce: number; consume: number }> {
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'bench-raw',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
   const topic = kafka.physical('bench.raw');
   const admin = kafka.client.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const producer = kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const t0 = performance.now();
   for (let i = 0; i < N; i += 1000) {
-    const messages = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ key: `hubspot:contact:${i + j}`, value: payload }));
+    const messages = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+      key: `hubspot:contact:${i + j}`,
+      value: payload,
+    }));
     await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
   }
   const produce = N / ((performance.now() - t0) / 1000);
@@ -127,7 +170,10 @@ function routerOnly(): number {
   const book = new RoutingBook(repsMap, new Map());
   const facts = Array.from({ length: N }, (_, n) => {
     const q = lead(n);
-    return leadFacts({ leadId: q.leadId, provider: 'hubspot', identity: q.identity, firmographics: q.firmographics }, policy.routing);
+    return leadFacts(
+      { leadId: q.leadId, provider: 'hubspot', identity: q.identity, firmographics: q.firmographics },
+      policy.routing,
+    );
   });
   const t0 = performance.now();
   for (const f of facts) decide(f, policy, book, at);
@@ -138,7 +184,9 @@ function routerOnly(): number {
 async function transactionOnly(): Promise<number> {
   const env = isolatedEnv('bench-routing-tx');
   const routing = await startRouting(env, policy, new ManualClock(at), { consume: false, relay: false });
-  const events = Array.from({ length: N }, (_, n) => makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: lead(n).leadId, data: lead(n) }));
+  const events = Array.from({ length: N }, (_, n) =>
+    makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: lead(n).leadId, data: lead(n) }),
+  );
   const t0 = performance.now();
   for (let i = 0; i < N; i += 500) await routing.service.assignQualified(events.slice(i, i + 500));
   const rate = N / ((performance.now() - t0) / 1000);
@@ -149,8 +197,19 @@ async function transactionOnly(): Promise<number> {
 
 async function main(): Promise<void> {
   const env = isolatedEnv('bench-routing', { KAFKA_TOPIC_PARTITIONS: 6 });
-  const sample = JSON.stringify({ specversion: '1.0', id: 'x', source: 'baton/scoring', type: 'baton.lead.qualified.v1', subject: 'hubspot:contact:1', time: at.toISOString(), datacontenttype: 'application/json', data: lead(1) });
-  console.log(`routing benchmark: ${fmt(N)} leads, ${env.KAFKA_TOPIC_PARTITIONS} partitions, 30 reps / 3 pools / 4 rules; message ~${sample.length} bytes`);
+  const sample = JSON.stringify({
+    specversion: '1.0',
+    id: 'x',
+    source: 'baton/scoring',
+    type: 'baton.lead.qualified.v1',
+    subject: 'hubspot:contact:1',
+    time: at.toISOString(),
+    datacontenttype: 'application/json',
+    data: lead(1),
+  });
+  console.log(
+    `routing benchmark: ${fmt(N)} leads, ${env.KAFKA_TOPIC_PARTITIONS} partitions, 30 reps / 3 pools / 4 rules; message ~${sample.length} bytes`,
+  );
 
   const raw = await rawFloor(env, sample);
   const inMemory = routerOnly();
@@ -158,15 +217,26 @@ async function main(): Promise<void> {
 
   // Qualified leads waiting on the topic before routing starts (a backlog after a deploy).
   const { kafka, publisher } = await upstreamPublisher(env, 'scoring');
-  await provisionTopics(kafka, [Topics.LeadQualified], { partitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 });
+  await provisionTopics(kafka, [Topics.LeadQualified], {
+    partitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: 1,
+  });
   for (let i = 0; i < N; i += 1000) {
-    const chunk = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ topic: Topics.LeadQualified, subject: lead(i + j).leadId, data: lead(i + j), id: `bench-${i + j}` }));
+    const chunk = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+      topic: Topics.LeadQualified,
+      subject: lead(i + j).leadId,
+      data: lead(i + j),
+      id: `bench-${i + j}`,
+    }));
     await withKafkaRetry(() => publisher.publish(chunk));
   }
   await publisher.disconnect();
 
   const schema = env.DATABASE_SCHEMA!;
-  const routing = await startRouting(env, policy, new ManualClock(at), { maxBatch: Number(process.env.BENCH_BATCH ?? 500), concurrency: Number(process.env.BENCH_CONCURRENCY ?? 1) });
+  const routing = await startRouting(env, policy, new ManualClock(at), {
+    maxBatch: Number(process.env.BENCH_BATCH ?? 500),
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 1),
+  });
   let first = 0;
   let firstCount = 0;
   let decidedAt = 0;
@@ -192,7 +262,9 @@ async function main(): Promise<void> {
   const publishedAt = performance.now();
   const decisionsPerSecond = (N - firstCount) / ((decidedAt - first) / 1000);
   const endToEnd = (N - firstCount) / ((publishedAt - first) / 1000);
-  const strategies = await query(`SELECT strategy, count(*)::int AS n FROM ${schema}.assignment GROUP BY strategy ORDER BY strategy`);
+  const strategies = await query(
+    `SELECT strategy, count(*)::int AS n FROM ${schema}.assignment GROUP BY strategy ORDER BY strategy`,
+  );
   const auditBytes = await query(`SELECT avg(pg_column_size(audit))::int AS b FROM ${schema}.assignment`);
   await routing.stop();
   await dropSchema(schema);
@@ -207,8 +279,12 @@ async function main(): Promise<void> {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v.padStart(22)}`);
-  console.log(`  strategies: ${strategies.map((s) => `${s.strategy}=${s.n}`).join(', ')}; audit ~${auditBytes[0].b} bytes/decision`);
-  console.log(`  target >= 2,000 decisions/s per instance: ${decisionsPerSecond >= 2000 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  strategies: ${strategies.map((s) => `${s.strategy}=${s.n}`).join(', ')}; audit ~${auditBytes[0].b} bytes/decision`,
+  );
+  console.log(
+    `  target >= 2,000 decisions/s per instance: ${decisionsPerSecond >= 2000 ? 'met' : 'NOT met'}`,
+  );
 }
 
 await main();

@@ -11,7 +11,13 @@ import { CLOCK, ROUTING_POLICY, ROUTING_SETTINGS } from './tokens.js';
 
 @Module({})
 export class AppModule {
-  static forRuntime(runtime: ServiceRuntime, policy: RoutingPolicy, clock: Clock, settings: RoutingSettings, opts: { consume?: boolean } = {}): DynamicModule {
+  static forRuntime(
+    runtime: ServiceRuntime,
+    policy: RoutingPolicy,
+    clock: Clock,
+    settings: RoutingSettings,
+    opts: { consume?: boolean } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [RuntimeModule.forRuntime(runtime)],

@@ -24,7 +24,12 @@ export function routingConsumer(
     await assignments.assignQualified(items.map((i) => i.event));
   });
   consumer.onBatch(Topics.LeadProfile, async (items) => {
-    await runtime.transaction((em) => storeProfiles(em, items.map((i) => i.event)));
+    await runtime.transaction((em) =>
+      storeProfiles(
+        em,
+        items.map((i) => i.event),
+      ),
+    );
   });
   consumer.on(Topics.LeadReassignmentRequested, async (event) => {
     await assignments.reassign(event);

@@ -8,7 +8,10 @@ import { testPolicy } from './fixtures.js';
 import { startRouting } from './harness.js';
 
 const env = JSON.parse(process.env.ROUTING_TEST_ENV ?? '{}') as TestEnv;
-await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')), { relay: false, sessionTimeoutMs: 6_000 });
+await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')), {
+  relay: false,
+  sessionTimeoutMs: 6_000,
+});
 process.stdout.write('ready\n');
 // Stays up until killed; a short session lets the group notice the death sooner.
 setInterval(() => undefined, 60_000);

@@ -45,7 +45,12 @@ export function qualified(n: number, overrides: Partial<LeadQualified> = {}): Le
     leadId,
     qualificationId: `q-${leadId}`,
     crm: { provider: 'hubspot', objectType: 'contact', id: String(n) },
-    identity: { fullName: `Prospect ${n}`, email: `p${n}@company${n}.com`, company: `Company ${n}`, country: 'US' },
+    identity: {
+      fullName: `Prospect ${n}`,
+      email: `p${n}@company${n}.com`,
+      company: `Company ${n}`,
+      country: 'US',
+    },
     firmographics: { employees: 500, industry: 'software' },
     score: 72,
     threshold: 60,

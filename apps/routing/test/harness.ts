@@ -14,7 +14,10 @@ export async function topicsVisible(runtime: ServiceRuntime): Promise<void> {
   const admin = runtime.kafka.client.admin();
   await admin.connect();
   try {
-    await withKafkaRetry(() => admin.fetchTopicMetadata({ topics: ROUTING_TOPICS.map((t) => runtime.kafka.physical(t)) }), 8);
+    await withKafkaRetry(
+      () => admin.fetchTopicMetadata({ topics: ROUTING_TOPICS.map((t) => runtime.kafka.physical(t)) }),
+      8,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -43,8 +46,15 @@ export function testGroupOf(env: TestEnv): string {
 }
 
 /** An upstream producer (scoring, sla) on the test's topics. */
-export async function upstreamPublisher(env: TestEnv, source: string): Promise<{ kafka: KafkaConnection; publisher: EventPublisher }> {
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: `test-${source}`, topicPrefix: env.KAFKA_TOPIC_PREFIX });
+export async function upstreamPublisher(
+  env: TestEnv,
+  source: string,
+): Promise<{ kafka: KafkaConnection; publisher: EventPublisher }> {
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: `test-${source}`,
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
   const publisher = new EventPublisher(kafka, `baton/${source}`);
   await publisher.connect();
   return { kafka, publisher };
@@ -61,7 +71,13 @@ export async function startRouting(
   env: TestEnv,
   policy: RoutingPolicy,
   clock: Clock,
-  opts: { consume?: boolean; relay?: boolean; maxBatch?: number; concurrency?: number; sessionTimeoutMs?: number } = {},
+  opts: {
+    consume?: boolean;
+    relay?: boolean;
+    maxBatch?: number;
+    concurrency?: number;
+    sessionTimeoutMs?: number;
+  } = {},
 ): Promise<RoutingInstance> {
   const runtime = await ServiceRuntime.start({
     service: 'routing',
@@ -74,7 +90,16 @@ export async function startRouting(
   await topicsVisible(runtime);
   const service = new AssignmentService(runtime, policy, clock);
   if (opts.consume !== false) {
-    await routingConsumer(runtime, service, { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 }, { groupId: testGroupOf(env), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, heartbeatIntervalMs: 500 }).start();
+    await routingConsumer(
+      runtime,
+      service,
+      { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 },
+      {
+        groupId: testGroupOf(env),
+        sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
+        heartbeatIntervalMs: 500,
+      },
+    ).start();
   }
   return { runtime, service, stop: () => runtime.stop() };
 }

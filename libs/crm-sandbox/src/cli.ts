@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   const lines = [
     `HubSpot sandbox    ${hubspot.baseUrl}  (${hubspot.contacts.size} contacts, ${hubspot.owners.length} owners, portal ${hubspot.portalId}, app ${hubspot.appId})`,
     `Salesforce sandbox ${salesforce.instanceUrl}  (${salesforce.leads.size} leads, CometD at /cometd/${salesforce.apiVersion})`,
-    process.env.HUBSPOT_SANDBOX_WEBHOOK_URL ? `HubSpot API writes are echoed as signed webhooks to ${process.env.HUBSPOT_SANDBOX_WEBHOOK_URL}` : '',
+    process.env.HUBSPOT_SANDBOX_WEBHOOK_URL
+      ? `HubSpot API writes are echoed as signed webhooks to ${process.env.HUBSPOT_SANDBOX_WEBHOOK_URL}`
+      : '',
     '',
     '# Point crm-connector at the sandboxes (add CRM_PROVIDER=hubspot or CRM_PROVIDER=salesforce):',
     ...Object.entries(sandboxes.env).map(([key, value]) => `${key}=${value}`),

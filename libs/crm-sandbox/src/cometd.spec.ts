@@ -33,7 +33,10 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
 
   /** A streaming client that resumes from `replayId` with jsforce's Replay extension. */
   const replayClient = (replayId: number, extra: unknown[] = []) => {
-    const client = connection().streaming.createClient([new StreamingExtension.Replay('/data/LeadChangeEvent', replayId), ...extra]) as unknown as FayeClient;
+    const client = connection().streaming.createClient([
+      new StreamingExtension.Replay('/data/LeadChangeEvent', replayId),
+      ...extra,
+    ]) as unknown as FayeClient;
     clients.push(client);
     return client;
   };
@@ -47,11 +50,20 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
     sandbox = await startSalesforceSandbox({ now: () => t });
     const conn = connection();
     const received: CdcMessage[] = [];
-    const subscription = conn.streaming.topic('/data/LeadChangeEvent').subscribe((m) => received.push(m as unknown as CdcMessage));
+    const subscription = conn.streaming
+      .topic('/data/LeadChangeEvent')
+      .subscribe((m) => received.push(m as unknown as CdcMessage));
     clients.push(conn.streaming._fayeClients.pushTopic as unknown as FayeClient);
     await subscription;
 
-    const lead = sandbox.createLead({ FirstName: 'Lena', LastName: 'Meyer', Company: 'Acme', Email: 'lena@acme.test', Country: 'DE', OwnerId: sandbox.users[1].Id });
+    const lead = sandbox.createLead({
+      FirstName: 'Lena',
+      LastName: 'Meyer',
+      Company: 'Acme',
+      Email: 'lena@acme.test',
+      Country: 'DE',
+      OwnerId: sandbox.users[1].Id,
+    });
     await waitFor(() => received.length === 1);
     const [message] = received;
     expect(message.event.replayId).toBe(sandbox.retained.at(-1)!.replayId);
@@ -78,7 +90,11 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
       Status: 'Open - Not Contacted',
     });
 
-    sandbox.updateLead(String(lead.Id), { Status: 'Working - Contacted', LastName: 'Meyer-Schulz' }, { changeOrigin: 'com/salesforce/api/rest/62.0;client=baton' });
+    sandbox.updateLead(
+      String(lead.Id),
+      { Status: 'Working - Contacted', LastName: 'Meyer-Schulz' },
+      { changeOrigin: 'com/salesforce/api/rest/62.0;client=baton' },
+    );
     await waitFor(() => received.length === 2);
     expect(received[1].payload.ChangeEventHeader).toMatchObject({
       changeType: 'UPDATE',
@@ -128,7 +144,9 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
     sandbox.createLead({ LastName: 'Fresh', Company: 'B' });
     expect(sandbox.retained.map((e) => e.payload.ChangeEventHeader.changeType)).toEqual(['CREATE']);
 
-    const failed = await Promise.resolve(replayClient(oldReplayId).subscribe('/data/LeadChangeEvent', () => undefined)).then(
+    const failed = await Promise.resolve(
+      replayClient(oldReplayId).subscribe('/data/LeadChangeEvent', () => undefined),
+    ).then(
       () => undefined,
       (err: unknown) => err as { message: string },
     );
@@ -150,15 +168,28 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
     const conn = connection();
     const leadEvents: CdcMessage[] = [];
     const taskEvents: CdcMessage[] = [];
-    const leadSub = conn.streaming.topic('/data/LeadChangeEvent').subscribe((m) => leadEvents.push(m as unknown as CdcMessage));
-    const taskSub = conn.streaming.topic('/data/TaskChangeEvent').subscribe((m) => taskEvents.push(m as unknown as CdcMessage));
+    const leadSub = conn.streaming
+      .topic('/data/LeadChangeEvent')
+      .subscribe((m) => leadEvents.push(m as unknown as CdcMessage));
+    const taskSub = conn.streaming
+      .topic('/data/TaskChangeEvent')
+      .subscribe((m) => taskEvents.push(m as unknown as CdcMessage));
     clients.push(conn.streaming._fayeClients.pushTopic as unknown as FayeClient);
     await Promise.all([leadSub, taskSub]);
 
     sandbox.emitGap('Lead', [String(lead.Id)]);
-    sandbox.logTask({ WhoId: lead.Id, Subject: 'Call', OwnerId: sandbox.users[2].Id, CallDurationInSeconds: 300 });
+    sandbox.logTask({
+      WhoId: lead.Id,
+      Subject: 'Call',
+      OwnerId: sandbox.users[2].Id,
+      CallDurationInSeconds: 300,
+    });
     await waitFor(() => leadEvents.length === 1 && taskEvents.length === 1);
-    expect(leadEvents[0].payload.ChangeEventHeader).toMatchObject({ changeType: 'GAP_UPDATE', recordIds: [lead.Id], entityName: 'Lead' });
+    expect(leadEvents[0].payload.ChangeEventHeader).toMatchObject({
+      changeType: 'GAP_UPDATE',
+      recordIds: [lead.Id],
+      entityName: 'Lead',
+    });
     expect(leadEvents[0].payload.Name).toBeUndefined();
     expect(taskEvents[0].payload).toMatchObject({
       ChangeEventHeader: { entityName: 'Task', changeType: 'CREATE' },
@@ -172,10 +203,15 @@ describe('Salesforce CDC over CometD through jsforce streaming', () => {
   it('denies the handshake for a bad token the way AuthFailure expects', async () => {
     sandbox = await startSalesforceSandbox({ now: () => t });
     const failures: { ext?: { sfdc?: { failureReason?: string } }; error?: string }[] = [];
-    const client = connection('not-the-token').streaming.createClient([new StreamingExtension.AuthFailure((m: (typeof failures)[number]) => failures.push(m))]) as unknown as FayeClient;
+    const client = connection('not-the-token').streaming.createClient([
+      new StreamingExtension.AuthFailure((m: (typeof failures)[number]) => failures.push(m)),
+    ]) as unknown as FayeClient;
     clients.push(client);
     void client.subscribe('/data/LeadChangeEvent', () => undefined);
     await waitFor(() => failures.length === 1);
-    expect(failures[0]).toMatchObject({ error: '403::Handshake denied', ext: { sfdc: { failureReason: '401::Authentication invalid' } } });
+    expect(failures[0]).toMatchObject({
+      error: '403::Handshake denied',
+      ext: { sfdc: { failureReason: '401::Authentication invalid' } },
+    });
   });
 });

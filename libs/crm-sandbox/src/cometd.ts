@@ -126,7 +126,8 @@ export class CometdEndpoint {
     return {
       incoming: (message, request, callback) => {
         if (!this.authorized(request)) {
-          message.error = message.channel === '/meta/handshake' ? '403::Handshake denied' : '401::Authentication invalid';
+          message.error =
+            message.channel === '/meta/handshake' ? '403::Handshake denied' : '401::Authentication invalid';
           callback(message);
           return;
         }
@@ -170,7 +171,8 @@ export class CometdEndpoint {
             const key = `${message.clientId} ${channel}`;
             const replayId = this.pendingReplays.get(key);
             this.pendingReplays.delete(key);
-            if (message.successful && replayId !== undefined) this.replay(message.clientId, channel, replayId);
+            if (message.successful && replayId !== undefined)
+              this.replay(message.clientId, channel, replayId);
           }
         }
         callback(message);
@@ -187,7 +189,9 @@ export class CometdEndpoint {
   private replay(clientId: string, channel: string, replayId: number): void {
     if (replayId === -1) return;
     this.prune();
-    const events = this.options.retained.filter((e) => e.channel === channel && (replayId === -2 || e.replayId > replayId));
+    const events = this.options.retained.filter(
+      (e) => e.channel === channel && (replayId === -2 || e.replayId > replayId),
+    );
     if (events.length === 0) return;
     const memory = this.adapter._server._engine._engine;
     const outbox = memory._messages.get(clientId) ?? [];

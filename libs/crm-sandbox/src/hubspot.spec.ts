@@ -1,10 +1,18 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Signature } from '@hubspot/api-client';
-import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
+import {
+  PropertyCreateFieldTypeEnum,
+  PropertyCreateTypeEnum,
+} from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HUBSPOT_ASSOCIATION, hubspotSignatureUri, startHubSpotSandbox, type HubSpotSandbox } from './index.js';
+import {
+  HUBSPOT_ASSOCIATION,
+  hubspotSignatureUri,
+  startHubSpotSandbox,
+  type HubSpotSandbox,
+} from './index.js';
 
 /** The SDK's errors carry `code` (HTTP status), `body` and `headers`. */
 interface SdkError {
@@ -34,15 +42,32 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
   beforeEach(() => sandbox.resetRateLimit());
 
   it('reads a contact by id with the requested properties', async () => {
-    const created = sandbox.createContact({ email: 'lena@acme.test', firstname: 'Lena', lastname: 'Meyer', company: 'Acme' });
+    const created = sandbox.createContact({
+      email: 'lena@acme.test',
+      firstname: 'Lena',
+      lastname: 'Meyer',
+      company: 'Acme',
+    });
     const contact = await client.crm.contacts.basicApi.getById(created.id, ['email', 'company', 'jobtitle']);
     expect(contact.id).toBe(created.id);
-    expect(contact.properties).toMatchObject({ email: 'lena@acme.test', company: 'Acme', jobtitle: null, hs_object_id: created.id });
+    expect(contact.properties).toMatchObject({
+      email: 'lena@acme.test',
+      company: 'Acme',
+      jobtitle: null,
+      hs_object_id: created.id,
+    });
     expect(contact.properties.firstname).toBeUndefined();
     expect(contact.createdAt).toBeInstanceOf(Date);
 
     const plain = await client.crm.contacts.basicApi.getById(created.id);
-    expect(Object.keys(plain.properties).sort()).toEqual(['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname']);
+    expect(Object.keys(plain.properties).sort()).toEqual([
+      'createdate',
+      'email',
+      'firstname',
+      'hs_object_id',
+      'lastmodifieddate',
+      'lastname',
+    ]);
   });
 
   it('answers 404 with a HubSpot error body for an unknown contact', async () => {
@@ -56,18 +81,28 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
     const updated = await client.crm.contacts.basicApi.update(c.id, {
       properties: { lifecyclestage: 'salesqualifiedlead', hs_lead_status: 'OPEN', hubspot_owner_id: '1002' },
     });
-    expect(updated.properties).toMatchObject({ lifecyclestage: 'salesqualifiedlead', hs_lead_status: 'OPEN', hubspot_owner_id: '1002' });
+    expect(updated.properties).toMatchObject({
+      lifecyclestage: 'salesqualifiedlead',
+      hs_lead_status: 'OPEN',
+      hubspot_owner_id: '1002',
+    });
     expect(sandbox.contacts.get(c.id)!.properties.hubspot_owner_id).toBe('1002');
 
-    const badStage = await sdkError(client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'hot' } }));
+    const badStage = await sdkError(
+      client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'hot' } }),
+    );
     expect(badStage.code).toBe(400);
     expect(badStage.body.category).toBe('VALIDATION_ERROR');
     expect(String(badStage.body.message)).toContain('INVALID_OPTION');
 
-    const badOwner = await sdkError(client.crm.contacts.basicApi.update(c.id, { properties: { hubspot_owner_id: '4242' } }));
+    const badOwner = await sdkError(
+      client.crm.contacts.basicApi.update(c.id, { properties: { hubspot_owner_id: '4242' } }),
+    );
     expect(String(badOwner.body.message)).toContain('INVALID_OWNER_ID');
 
-    const unknown = await sdkError(client.crm.contacts.basicApi.update(c.id, { properties: { baton_score: '80' } }));
+    const unknown = await sdkError(
+      client.crm.contacts.basicApi.update(c.id, { properties: { baton_score: '80' } }),
+    );
     expect(String(unknown.body.message)).toContain('PROPERTY_DOESNT_EXIST');
   });
 
@@ -84,7 +119,11 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
     expect(all.results.map((r) => r.properties.email).sort()).toEqual(['a@batch.test', 'b@batch.test']);
     expect(sandbox.requests.length - before).toBe(1);
 
-    const partial = await client.crm.contacts.batchApi.read({ inputs: [{ id: a.id }, { id: '424242' }], properties: ['email'], propertiesWithHistory: [] });
+    const partial = await client.crm.contacts.batchApi.read({
+      inputs: [{ id: a.id }, { id: '424242' }],
+      properties: ['email'],
+      propertiesWithHistory: [],
+    });
     expect(partial.results).toHaveLength(1);
     expect(sandbox.requests.at(-1)!.status).toBe(207);
     expect(JSON.stringify(partial)).toContain('424242');
@@ -123,11 +162,27 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
   it('creates a task associated to the contact and adds the contact to a list', async () => {
     const c = sandbox.createContact({ email: 'task@acme.test' });
     const task = await client.crm.objects.tasks.basicApi.create({
-      properties: { hs_timestamp: new Date().toISOString(), hs_task_subject: 'Call within 5 minutes', hubspot_owner_id: '1001' },
-      associations: [{ to: { id: c.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: HUBSPOT_ASSOCIATION.taskToContact }] }],
+      properties: {
+        hs_timestamp: new Date().toISOString(),
+        hs_task_subject: 'Call within 5 minutes',
+        hubspot_owner_id: '1001',
+      },
+      associations: [
+        {
+          to: { id: c.id },
+          types: [
+            {
+              associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+              associationTypeId: HUBSPOT_ASSOCIATION.taskToContact,
+            },
+          ],
+        },
+      ],
     });
     expect(task.properties.hs_task_subject).toBe('Call within 5 minutes');
-    expect(sandbox.tasks.get(task.id)!.associations).toEqual([{ toObjectId: c.id, associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 204 }]);
+    expect(sandbox.tasks.get(task.id)!.associations).toEqual([
+      { toObjectId: c.id, associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 204 },
+    ]);
 
     const membership = await client.crm.lists.membershipsApi.add('77', [c.id, '404404']);
     expect(membership.recordsIdsAdded).toEqual([c.id]);
@@ -137,11 +192,34 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
 
   it('serves behavioural events through the events API', async () => {
     const c = sandbox.createContact({ email: 'events@acme.test' });
-    sandbox.addEvent({ objectId: c.id, eventType: 'e_visited_page', properties: { hs_url: 'https://acme.test/pricing', hs_title: 'Pricing' }, occurredAt: Date.now() - 60_000 });
-    sandbox.addEvent({ objectId: c.id, eventType: 'e_submitted_form', properties: { hs_form_id: 'f-1', hs_form_title: 'Request a demo' } });
-    const page = await client.events.eventsApi.getPage('contact', undefined, undefined, undefined, undefined, undefined, undefined, undefined, Number(c.id));
+    sandbox.addEvent({
+      objectId: c.id,
+      eventType: 'e_visited_page',
+      properties: { hs_url: 'https://acme.test/pricing', hs_title: 'Pricing' },
+      occurredAt: Date.now() - 60_000,
+    });
+    sandbox.addEvent({
+      objectId: c.id,
+      eventType: 'e_submitted_form',
+      properties: { hs_form_id: 'f-1', hs_form_title: 'Request a demo' },
+    });
+    const page = await client.events.eventsApi.getPage(
+      'contact',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      Number(c.id),
+    );
     expect(page.results.map((e) => e.eventType)).toEqual(['e_submitted_form', 'e_visited_page']);
-    expect(page.results[1]).toMatchObject({ objectType: 'CONTACT', objectId: c.id, properties: { hs_url: 'https://acme.test/pricing' } });
+    expect(page.results[1]).toMatchObject({
+      objectType: 'CONTACT',
+      objectId: c.id,
+      properties: { hs_url: 'https://acme.test/pricing' },
+    });
     expect(page.results[1].occurredAt).toBeInstanceOf(Date);
   });
 
@@ -171,7 +249,8 @@ describe('HubSpot sandbox rate limit', () => {
     let t = 1_700_000_000_000;
     const sandbox = await startHubSpotSandbox({ rateLimit: { max: 3, intervalMs: 10_000 }, now: () => t });
     try {
-      const call = () => fetch(`${sandbox.baseUrl}/crm/v3/owners`, { headers: { Authorization: 'Bearer x' } });
+      const call = () =>
+        fetch(`${sandbox.baseUrl}/crm/v3/owners`, { headers: { Authorization: 'Bearer x' } });
       const remaining: string[] = [];
       for (let i = 0; i < 3; i++) {
         const res = await call();
@@ -183,7 +262,11 @@ describe('HubSpot sandbox rate limit', () => {
       expect(remaining).toEqual(['2', '1', '0']);
       const limited = await call();
       expect(limited.status).toBe(429);
-      expect(await limited.json()).toMatchObject({ status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' });
+      expect(await limited.json()).toMatchObject({
+        status: 'error',
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+      });
       t += 10_001;
       expect((await call()).status).toBe(200);
     } finally {
@@ -200,7 +283,11 @@ describe('HubSpot webhook sender', () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(204).end();
     });
   });
@@ -227,12 +314,26 @@ describe('HubSpot webhook sender', () => {
     });
 
   it('fills the documented event fields', () => {
-    const e = sandbox.webhookEvent({ subscriptionType: 'contact.propertyChange', objectId: 123, propertyName: 'hs_lead_status', propertyValue: 'OPEN' });
-    expect(e).toMatchObject({ portalId: 777, appId: 4242, attemptNumber: 0, objectId: 123, propertyName: 'hs_lead_status', propertyValue: 'OPEN' });
+    const e = sandbox.webhookEvent({
+      subscriptionType: 'contact.propertyChange',
+      objectId: 123,
+      propertyName: 'hs_lead_status',
+      propertyValue: 'OPEN',
+    });
+    expect(e).toMatchObject({
+      portalId: 777,
+      appId: 4242,
+      attemptNumber: 0,
+      objectId: 123,
+      propertyName: 'hs_lead_status',
+      propertyValue: 'OPEN',
+    });
     expect(typeof e.eventId).toBe('number');
     expect(typeof e.subscriptionId).toBe('number');
     expect(Math.abs(e.occurredAt - Date.now())).toBeLessThan(5_000);
-    expect(sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 1 }).changeFlag).toBe('NEW');
+    expect(sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 1 }).changeFlag).toBe(
+      'NEW',
+    );
   });
 
   it('signs v3 so that the SDK Signature.isValid accepts it, and the raw body is what was signed', async () => {
@@ -250,7 +351,9 @@ describe('HubSpot webhook sender', () => {
 
   it('signs a URL with a query string over the URI with the documented characters decoded', async () => {
     const url = `${receiverUrl}/webhooks/hubspot?tenant=acme&source=portal%3A777&tags=a%2Cb`;
-    await sandbox.sendWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.deletion', objectId: 9 })]);
+    await sandbox.sendWebhook(url, [
+      sandbox.webhookEvent({ subscriptionType: 'contact.deletion', objectId: 9 }),
+    ]);
     const r = received.at(-1)!;
     expect(r.url).toBe('/webhooks/hubspot?tenant=acme&source=portal%3A777&tags=a%2Cb');
     const decoded = hubspotSignatureUri(url);
@@ -262,19 +365,35 @@ describe('HubSpot webhook sender', () => {
 
   it('sends tampered bodies and stale timestamps that a verifier must reject', async () => {
     const url = `${receiverUrl}/webhooks/hubspot`;
-    await sandbox.sendWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })], { tamper: true });
+    await sandbox.sendWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })],
+      { tamper: true },
+    );
     const tampered = received.at(-1)!;
     expect(JSON.parse(tampered.body)[0].objectId).toBe(701);
     expect(isValid(tampered, url)).toBe(false);
 
-    await sandbox.sendWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })], { timestamp: Date.now() - 6 * 60_000 });
+    await sandbox.sendWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })],
+      { timestamp: Date.now() - 6 * 60_000 },
+    );
     const stale = received.at(-1)!;
     expect(() => isValid(stale, url)).toThrow(/Timestamp is invalid/);
 
-    await sandbox.sendWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })], { secret: 'forged' });
+    await sandbox.sendWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })],
+      { secret: 'forged' },
+    );
     expect(isValid(received.at(-1)!, url)).toBe(false);
 
-    await sandbox.sendWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })], { pretty: true });
+    await sandbox.sendWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 700 })],
+      { pretty: true },
+    );
     const pretty = received.at(-1)!;
     expect(pretty.body).toContain('\n');
     expect(isValid(pretty, url)).toBe(true);
@@ -286,12 +405,28 @@ describe('HubSpot webhook sender', () => {
     try {
       const client = new Client({ accessToken: 'pat-sandbox', basePath: sandbox.baseUrl });
       const before = received.length;
-      const created = await client.crm.contacts.basicApi.create({ properties: { email: 'echo@acme.test' }, associations: [] });
-      await client.crm.contacts.basicApi.update(created.id, { properties: { hs_lead_status: 'OPEN', email: 'echo@acme.test' } });
+      const created = await client.crm.contacts.basicApi.create({
+        properties: { email: 'echo@acme.test' },
+        associations: [],
+      });
+      await client.crm.contacts.basicApi.update(created.id, {
+        properties: { hs_lead_status: 'OPEN', email: 'echo@acme.test' },
+      });
       await sandbox.webhooksSettled();
-      const batches = received.slice(before).map((r) => ({ r, events: JSON.parse(r.body) as Record<string, unknown>[] }));
-      expect(batches.map((b) => b.events.map((e) => e.subscriptionType))).toEqual([['contact.creation'], ['contact.propertyChange']]);
-      expect(batches[1].events[0]).toMatchObject({ objectId: Number(created.id), propertyName: 'hs_lead_status', propertyValue: 'OPEN', changeSource: 'INTEGRATION', sourceId: '4242' });
+      const batches = received
+        .slice(before)
+        .map((r) => ({ r, events: JSON.parse(r.body) as Record<string, unknown>[] }));
+      expect(batches.map((b) => b.events.map((e) => e.subscriptionType))).toEqual([
+        ['contact.creation'],
+        ['contact.propertyChange'],
+      ]);
+      expect(batches[1].events[0]).toMatchObject({
+        objectId: Number(created.id),
+        propertyName: 'hs_lead_status',
+        propertyValue: 'OPEN',
+        changeSource: 'INTEGRATION',
+        sourceId: '4242',
+      });
       expect(batches.every((b) => isValid(b.r, url))).toBe(true);
     } finally {
       sandbox.setWebhookTarget(undefined);
@@ -310,7 +445,9 @@ describe('HubSpot contact writes', () => {
 
   it('moves the lifecycle stage forward only unless it is cleared first', async () => {
     const c = sandbox.createContact({ email: 'stage@acme.test', lifecyclestage: 'salesqualifiedlead' });
-    const back = await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead', hs_lead_status: 'OPEN' } });
+    const back = await client.crm.contacts.basicApi.update(c.id, {
+      properties: { lifecyclestage: 'lead', hs_lead_status: 'OPEN' },
+    });
     expect(back.properties).toMatchObject({ lifecyclestage: 'salesqualifiedlead', hs_lead_status: 'OPEN' });
     await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: '' } });
     const again = await client.crm.contacts.basicApi.update(c.id, { properties: { lifecyclestage: 'lead' } });
@@ -327,7 +464,9 @@ describe('HubSpot contact writes', () => {
       ],
     });
     expect(res.results.map((r) => r.properties.hs_lead_status).sort()).toEqual(['NEW', 'OPEN']);
-    const bad = await sdkError(client.crm.contacts.batchApi.update({ inputs: [{ id: a.id, properties: { hs_lead_status: 'DONE' } }] }));
+    const bad = await sdkError(
+      client.crm.contacts.batchApi.update({ inputs: [{ id: a.id, properties: { hs_lead_status: 'DONE' } }] }),
+    );
     expect(bad.code).toBe(400);
     expect(sandbox.contacts.get(a.id)!.properties.hs_lead_status).toBe('NEW');
   });
@@ -343,7 +482,11 @@ describe('HubSpot webhook delivery with retries', () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ attempt: (JSON.parse(body) as { attemptNumber: number }[])[0].attemptNumber, headers: req.headers, body });
+      seen.push({
+        attempt: (JSON.parse(body) as { attemptNumber: number }[])[0].attemptNumber,
+        headers: req.headers,
+        body,
+      });
       const answer = answers.shift() ?? { status: 200 };
       if (answer.hang) return;
       res.writeHead(answer.status, answer.retryAfter ? { 'Retry-After': answer.retryAfter } : {}).end();
@@ -363,9 +506,18 @@ describe('HubSpot webhook delivery with retries', () => {
 
   it('retries 5xx, 429 (after Retry-After) and timeouts with a new signature and attemptNumber each time', async () => {
     seen.length = 0;
-    answers.push({ status: 503 }, { status: 429, retryAfter: '1' }, { status: 200, hang: true }, { status: 200 });
+    answers.push(
+      { status: 503 },
+      { status: 429, retryAfter: '1' },
+      { status: 200, hang: true },
+      { status: 200 },
+    );
     const started = Date.now();
-    const result = await sandbox.deliverWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 42 })], { retryDelayMs: () => 20, timeoutMs: 300 });
+    const result = await sandbox.deliverWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 42 })],
+      { retryDelayMs: () => 20, timeoutMs: 300 },
+    );
     expect(result).toEqual({ delivered: true, attempts: 4, status: 200 });
     expect(seen.map((s) => s.attempt)).toEqual([0, 1, 2, 3]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
@@ -387,7 +539,11 @@ describe('HubSpot webhook delivery with retries', () => {
   it('does not retry other 4xx answers', async () => {
     seen.length = 0;
     answers.push({ status: 401 });
-    const result = await sandbox.deliverWebhook(url, [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 43 })], { retryDelayMs: () => 20 });
+    const result = await sandbox.deliverWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 43 })],
+      { retryDelayMs: () => 20 },
+    );
     expect(result).toEqual({ delivered: false, attempts: 1, status: 401 });
     expect(seen).toHaveLength(1);
   });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, toSandboxRequest, writeResponse, type RecordedRequest, type SandboxRequest, type SandboxResponse } from './http.js';
+import {
+  listen,
+  toSandboxRequest,
+  writeResponse,
+  type RecordedRequest,
+  type SandboxRequest,
+  type SandboxResponse,
+} from './http.js';
 import { signHubSpotV1, signHubSpotV3 } from './hubspot-signature.js';
 
 /*
@@ -156,9 +163,16 @@ export interface HubSpotSandbox {
   requests: RecordedRequest[];
   webhookDeliveries: HubSpotWebhookDelivery[];
   createContact(properties: Record<string, string>): HubSpotContact;
-  addEvent(event: { objectId: string | number; eventType: string; properties?: Record<string, string>; occurredAt?: number | string }): HubSpotBehaviouralEvent;
+  addEvent(event: {
+    objectId: string | number;
+    eventType: string;
+    properties?: Record<string, string>;
+    occurredAt?: number | string;
+  }): HubSpotBehaviouralEvent;
   failNext(status: HubSpotFailureStatus, opts?: { count?: number; retryAfterSeconds?: number }): void;
-  webhookEvent(partial: Partial<HubSpotWebhookEvent> & { subscriptionType: string; objectId: number }): HubSpotWebhookEvent;
+  webhookEvent(
+    partial: Partial<HubSpotWebhookEvent> & { subscriptionType: string; objectId: number },
+  ): HubSpotWebhookEvent;
   sendWebhook(
     targetUrl: string,
     events: HubSpotWebhookEvent[],
@@ -173,7 +187,13 @@ export interface HubSpotSandbox {
   deliverWebhook(
     targetUrl: string,
     events: HubSpotWebhookEvent[],
-    opts?: { maxAttempts?: number; retryDelayMs?: (attempt: number) => number; timeoutMs?: number; secret?: string; pretty?: boolean },
+    opts?: {
+      maxAttempts?: number;
+      retryDelayMs?: (attempt: number) => number;
+      timeoutMs?: number;
+      secret?: string;
+      pretty?: boolean;
+    },
   ): Promise<{ delivered: boolean; attempts: number; status: number | null }>;
   /** Clears the rolling rate-limit window (e.g. between test cases). */
   resetRateLimit(): void;
@@ -186,11 +206,36 @@ export interface HubSpotSandbox {
 // Association type ids HubSpot defines between engagements and contacts (associations v4 docs).
 export const HUBSPOT_ASSOCIATION = { noteToContact: 202, taskToContact: 204 } as const;
 
-const LIFECYCLE_STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'];
-const LEAD_STATUSES = ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'];
+const LIFECYCLE_STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+];
+const LEAD_STATUSES = [
+  'NEW',
+  'OPEN',
+  'IN_PROGRESS',
+  'OPEN_DEAL',
+  'UNQUALIFIED',
+  'ATTEMPTED_TO_CONTACT',
+  'CONNECTED',
+  'BAD_TIMING',
+];
 const READ_ONLY = new Set(['hs_object_id', 'createdate', 'lastmodifieddate']);
 // What GET /crm/v3/objects/contacts/{id} returns when no ?properties= is given.
-const DEFAULT_CONTACT_PROPERTIES = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+const DEFAULT_CONTACT_PROPERTIES = [
+  'createdate',
+  'email',
+  'firstname',
+  'hs_object_id',
+  'lastmodifieddate',
+  'lastname',
+];
 const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 const BATCH_LIMIT = 100;
 
@@ -244,10 +289,20 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   let nextObjectId = 51;
   let nextEventId = 100;
 
-  const defineProperty = (p: Partial<HubSpotProperty> & { name: string; type: HubSpotProperty['type'] }, hubspotDefined: boolean): HubSpotProperty => {
+  const defineProperty = (
+    p: Partial<HubSpotProperty> & { name: string; type: HubSpotProperty['type'] },
+    hubspotDefined: boolean,
+  ): HubSpotProperty => {
     const property: HubSpotProperty = {
       label: titleCase(p.name),
-      fieldType: p.type === 'enumeration' ? 'select' : p.type === 'number' ? 'number' : p.type === 'bool' ? 'booleancheckbox' : 'text',
+      fieldType:
+        p.type === 'enumeration'
+          ? 'select'
+          : p.type === 'number'
+            ? 'number'
+            : p.type === 'bool'
+              ? 'booleancheckbox'
+              : 'text',
       groupName: 'contactinformation',
       description: '',
       options: [],
@@ -259,7 +314,11 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       formField: false,
       createdAt: iso(),
       updatedAt: iso(),
-      modificationMetadata: { archivable: !hubspotDefined, readOnlyDefinition: hubspotDefined, readOnlyValue: READ_ONLY.has(p.name) },
+      modificationMetadata: {
+        archivable: !hubspotDefined,
+        readOnlyDefinition: hubspotDefined,
+        readOnlyValue: READ_ONLY.has(p.name),
+      },
       ...(hubspotDefined ? { hubspotDefined: true } : {}),
       ...p,
     };
@@ -267,38 +326,144 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return property;
   };
   const enumOptions = (values: string[]): HubSpotPropertyOption[] =>
-    values.map((value, i) => ({ label: titleCase(value.toLowerCase()), value, displayOrder: i, hidden: false }));
+    values.map((value, i) => ({
+      label: titleCase(value.toLowerCase()),
+      value,
+      displayOrder: i,
+      hidden: false,
+    }));
 
-  for (const name of ['email', 'firstname', 'lastname', 'company', 'jobtitle', 'country', 'state', 'city', 'zip', 'industry', 'phone', 'mobilephone', 'website', 'hs_email_domain']) {
+  for (const name of [
+    'email',
+    'firstname',
+    'lastname',
+    'company',
+    'jobtitle',
+    'country',
+    'state',
+    'city',
+    'zip',
+    'industry',
+    'phone',
+    'mobilephone',
+    'website',
+    'hs_email_domain',
+  ]) {
     defineProperty({ name, type: 'string' }, true);
   }
-  defineProperty({ name: 'hs_analytics_source', type: 'enumeration', label: 'Original Source', options: enumOptions(['ORGANIC_SEARCH', 'PAID_SEARCH', 'EMAIL_MARKETING', 'SOCIAL_MEDIA', 'REFERRALS', 'OTHER_CAMPAIGNS', 'DIRECT_TRAFFIC', 'OFFLINE', 'PAID_SOCIAL', 'AI_REFERRALS']) }, true);
-  defineProperty({ name: 'annualrevenue', type: 'string', label: 'Annual Revenue', fieldType: 'number' }, true);
+  defineProperty(
+    {
+      name: 'hs_analytics_source',
+      type: 'enumeration',
+      label: 'Original Source',
+      options: enumOptions([
+        'ORGANIC_SEARCH',
+        'PAID_SEARCH',
+        'EMAIL_MARKETING',
+        'SOCIAL_MEDIA',
+        'REFERRALS',
+        'OTHER_CAMPAIGNS',
+        'DIRECT_TRAFFIC',
+        'OFFLINE',
+        'PAID_SOCIAL',
+        'AI_REFERRALS',
+      ]),
+    },
+    true,
+  );
+  defineProperty(
+    { name: 'annualrevenue', type: 'string', label: 'Annual Revenue', fieldType: 'number' },
+    true,
+  );
   // Analytics roll-ups HubSpot maintains itself (read-only through the API).
   for (const name of ['hs_analytics_num_page_views', 'num_conversion_events', 'hs_analytics_num_visits']) {
-    defineProperty({ name, type: 'number', modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } }, true);
+    defineProperty(
+      {
+        name,
+        type: 'number',
+        modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
+      },
+      true,
+    );
   }
-  for (const name of ['hs_email_last_open_date', 'hs_email_last_click_date', 'hs_sales_email_last_clicked', 'hs_lifecyclestage_marketingqualifiedlead_date', 'hs_lifecyclestage_salesqualifiedlead_date']) {
-    defineProperty({ name, type: 'datetime', fieldType: 'date', modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true } }, true);
+  for (const name of [
+    'hs_email_last_open_date',
+    'hs_email_last_click_date',
+    'hs_sales_email_last_clicked',
+    'hs_lifecyclestage_marketingqualifiedlead_date',
+    'hs_lifecyclestage_salesqualifiedlead_date',
+  ]) {
+    defineProperty(
+      {
+        name,
+        type: 'datetime',
+        fieldType: 'date',
+        modificationMetadata: { archivable: false, readOnlyDefinition: true, readOnlyValue: true },
+      },
+      true,
+    );
   }
-  defineProperty({ name: 'numemployees', type: 'enumeration', options: enumOptions(['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+']) }, true);
-  defineProperty({ name: 'lifecyclestage', type: 'enumeration', label: 'Lifecycle Stage', options: enumOptions(LIFECYCLE_STAGES) }, true);
-  defineProperty({ name: 'hs_lead_status', type: 'enumeration', label: 'Lead Status', options: enumOptions(LEAD_STATUSES) }, true);
-  defineProperty({ name: 'hubspot_owner_id', type: 'enumeration', label: 'Contact owner', externalOptions: true }, true);
+  defineProperty(
+    {
+      name: 'numemployees',
+      type: 'enumeration',
+      options: enumOptions(['1-5', '5-25', '25-50', '50-100', '100-500', '500-1000', '1000+']),
+    },
+    true,
+  );
+  defineProperty(
+    {
+      name: 'lifecyclestage',
+      type: 'enumeration',
+      label: 'Lifecycle Stage',
+      options: enumOptions(LIFECYCLE_STAGES),
+    },
+    true,
+  );
+  defineProperty(
+    {
+      name: 'hs_lead_status',
+      type: 'enumeration',
+      label: 'Lead Status',
+      options: enumOptions(LEAD_STATUSES),
+    },
+    true,
+  );
+  defineProperty(
+    { name: 'hubspot_owner_id', type: 'enumeration', label: 'Contact owner', externalOptions: true },
+    true,
+  );
   defineProperty({ name: 'hs_object_id', type: 'number', label: 'Record ID' }, true);
   defineProperty({ name: 'createdate', type: 'datetime', label: 'Create Date', fieldType: 'date' }, true);
-  defineProperty({ name: 'lastmodifieddate', type: 'datetime', label: 'Last Modified Date', fieldType: 'date' }, true);
+  defineProperty(
+    { name: 'lastmodifieddate', type: 'datetime', label: 'Last Modified Date', fieldType: 'date' },
+    true,
+  );
 
   const correlationId = () => randomUUID();
-  const error = (status: number, category: string, message: string, extra: Record<string, unknown> = {}): SandboxResponse => ({
+  const error = (
+    status: number,
+    category: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): SandboxResponse => ({
     status,
     body: { status: 'error', message, correlationId: correlationId(), category, ...extra },
   });
-  const notFound = (id: string) => error(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } });
+  const notFound = (id: string) =>
+    error(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', {
+      context: { id: [id] },
+    });
 
   /** Validates property values like HubSpot does; returns the per-property errors HubSpot nests in its message. */
   const validateProperties = (values: Record<string, unknown>) => {
-    const problems: { isValid: false; message: string; error: string; name: string; localizedErrorMessage: string }[] = [];
+    const problems: {
+      isValid: false;
+      message: string;
+      error: string;
+      name: string;
+      localizedErrorMessage: string;
+    }[] = [];
     const problem = (name: string, code: string, message: string) =>
       problems.push({ isValid: false, message, error: code, name, localizedErrorMessage: message });
     for (const [name, value] of Object.entries(values)) {
@@ -314,9 +479,18 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       if (value === null || value === '') continue;
       const text = String(value);
       if (name === 'hubspot_owner_id') {
-        if (!owners.some((o) => o.id === text)) problem(name, 'INVALID_OWNER_ID', `${text} is not a valid owner id`);
-      } else if (property.type === 'enumeration' && !property.externalOptions && !property.options.some((o) => o.value === text)) {
-        problem(name, 'INVALID_OPTION', `${text} was not one of the allowed options: [${property.options.map((o) => o.value).join(', ')}]`);
+        if (!owners.some((o) => o.id === text))
+          problem(name, 'INVALID_OWNER_ID', `${text} is not a valid owner id`);
+      } else if (
+        property.type === 'enumeration' &&
+        !property.externalOptions &&
+        !property.options.some((o) => o.value === text)
+      ) {
+        problem(
+          name,
+          'INVALID_OPTION',
+          `${text} was not one of the allowed options: [${property.options.map((o) => o.value).join(', ')}]`,
+        );
       } else if (property.type === 'number' && Number.isNaN(Number(text))) {
         problem(name, 'INVALID_INTEGER', `${text} is not a valid number`);
       }
@@ -338,7 +512,10 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
 
   const forwardOnly = opts.lifecycleForwardOnly ?? true;
   /** Applies validated values; returns what actually changed (and echoes it as webhooks when a target is set). */
-  const applyUpdate = (contact: HubSpotContact, values: Record<string, unknown>): Record<string, string | null> => {
+  const applyUpdate = (
+    contact: HubSpotContact,
+    values: Record<string, unknown>,
+  ): Record<string, string | null> => {
     const changed: Record<string, string | null> = {};
     for (const [k, raw] of Object.entries(values)) {
       const value = raw === null || raw === '' ? null : String(raw);
@@ -358,7 +535,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   };
 
   const contactView = (contact: HubSpotContact, requested: string[]) => {
-    const names = requested.length > 0 ? [...new Set([...requested, ...ALWAYS_RETURNED])] : DEFAULT_CONTACT_PROPERTIES;
+    const names =
+      requested.length > 0 ? [...new Set([...requested, ...ALWAYS_RETURNED])] : DEFAULT_CONTACT_PROPERTIES;
     const props: Record<string, string | null> = {};
     for (const name of names) {
       // Unknown names are silently skipped, known ones without a value come back as null.
@@ -375,8 +553,12 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     };
   };
 
-  const findContact = (id: string, idProperty: string | null, includeArchived: boolean): HubSpotContact | undefined => {
-    const match = (c: HubSpotContact) => (includeArchived || !c.archived);
+  const findContact = (
+    id: string,
+    idProperty: string | null,
+    includeArchived: boolean,
+  ): HubSpotContact | undefined => {
+    const match = (c: HubSpotContact) => includeArchived || !c.archived;
     if (!idProperty || idProperty === 'hs_object_id') {
       const c = contacts.get(id);
       return c && match(c) ? c : undefined;
@@ -396,32 +578,65 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   });
 
   const createEngagement = (objectType: 'tasks' | 'notes', body: unknown): SandboxResponse => {
-    if (!isRecord(body) || !isRecord(body.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
+    if (!isRecord(body) || !isRecord(body.properties))
+      return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
     const values = body.properties;
     if (values.hs_timestamp === undefined || values.hs_timestamp === '') {
-      return error(400, 'VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify([{ isValid: false, message: 'hs_timestamp is required', error: 'REQUIRED_PROPERTY', name: 'hs_timestamp' }])}`);
+      return error(
+        400,
+        'VALIDATION_ERROR',
+        `Property values were not valid: ${JSON.stringify([{ isValid: false, message: 'hs_timestamp is required', error: 'REQUIRED_PROPERTY', name: 'hs_timestamp' }])}`,
+      );
     }
-    if (values.hubspot_owner_id !== undefined && !owners.some((o) => o.id === String(values.hubspot_owner_id))) {
-      return error(400, 'VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify([{ isValid: false, message: `${String(values.hubspot_owner_id)} is not a valid owner id`, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id' }])}`);
+    if (
+      values.hubspot_owner_id !== undefined &&
+      !owners.some((o) => o.id === String(values.hubspot_owner_id))
+    ) {
+      return error(
+        400,
+        'VALIDATION_ERROR',
+        `Property values were not valid: ${JSON.stringify([{ isValid: false, message: `${String(values.hubspot_owner_id)} is not a valid owner id`, error: 'INVALID_OWNER_ID', name: 'hubspot_owner_id' }])}`,
+      );
     }
     const associations: HubSpotEngagement['associations'] = [];
     for (const a of Array.isArray(body.associations) ? (body.associations as unknown[]) : []) {
-      if (!isRecord(a) || !isRecord(a.to) || !Array.isArray(a.types)) return error(400, 'VALIDATION_ERROR', 'Invalid association input');
+      if (!isRecord(a) || !isRecord(a.to) || !Array.isArray(a.types))
+        return error(400, 'VALIDATION_ERROR', 'Invalid association input');
       const toId = String(a.to.id);
       if (!findContact(toId, null, false)) {
-        return error(400, 'VALIDATION_ERROR', `One or more associations are invalid: contact ${toId} does not exist`);
+        return error(
+          400,
+          'VALIDATION_ERROR',
+          `One or more associations are invalid: contact ${toId} does not exist`,
+        );
       }
       for (const t of a.types as unknown[]) {
         if (!isRecord(t)) continue;
-        associations.push({ toObjectId: toId, associationCategory: String(t.associationCategory), associationTypeId: Number(t.associationTypeId) });
+        associations.push({
+          toObjectId: toId,
+          associationCategory: String(t.associationCategory),
+          associationTypeId: Number(t.associationTypeId),
+        });
       }
     }
     const at = iso();
     const id = String(nextObjectId++);
-    const props: Record<string, string | null> = { hs_object_id: id, hs_createdate: at, hs_lastmodifieddate: at };
+    const props: Record<string, string | null> = {
+      hs_object_id: id,
+      hs_createdate: at,
+      hs_lastmodifieddate: at,
+    };
     for (const [k, v] of Object.entries(values)) props[k] = v === null ? null : String(v);
     if (objectType === 'tasks') props.hs_task_status ??= 'NOT_STARTED';
-    const engagement: HubSpotEngagement = { id, objectType, properties: props, associations, createdAt: at, updatedAt: at, archived: false };
+    const engagement: HubSpotEngagement = {
+      id,
+      objectType,
+      properties: props,
+      associations,
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+    };
     (objectType === 'tasks' ? tasks : notes).set(id, engagement);
     return { status: 201, body: engagementView(engagement) };
   };
@@ -429,13 +644,22 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   let webhookTarget = opts.webhookTargetUrl;
   const inFlight = new Set<Promise<unknown>>();
   /** Echoes an API write as HubSpot would report it to a subscribed app (one event per changed property). */
-  const echo = (objectId: string, kind: 'contact.creation' | 'contact.propertyChange' | 'contact.deletion', changed: Record<string, unknown>) => {
+  const echo = (
+    objectId: string,
+    kind: 'contact.creation' | 'contact.propertyChange' | 'contact.deletion',
+    changed: Record<string, unknown>,
+  ) => {
     if (!webhookTarget) return;
     const common = { objectId: Number(objectId), changeSource: 'INTEGRATION', sourceId: String(appId) };
     const batch =
       kind === 'contact.propertyChange'
         ? Object.entries(changed).map(([propertyName, value]) =>
-            webhookEvent({ subscriptionType: kind, ...common, propertyName, propertyValue: value === null ? '' : String(value) }),
+            webhookEvent({
+              subscriptionType: kind,
+              ...common,
+              propertyName,
+              propertyValue: value === null ? '' : String(value),
+            }),
           )
         : [webhookEvent({ subscriptionType: kind, ...common })];
     if (batch.length === 0) return;
@@ -450,8 +674,14 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
 
     // Contacts
     if (path === '/crm/v3/objects/contacts/batch/read' && method === 'POST') {
-      if (!isRecord(body) || !Array.isArray(body.inputs)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
-      if (body.inputs.length > BATCH_LIMIT) return error(400, 'VALIDATION_ERROR', `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`);
+      if (!isRecord(body) || !Array.isArray(body.inputs))
+        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
+      if (body.inputs.length > BATCH_LIMIT)
+        return error(
+          400,
+          'VALIDATION_ERROR',
+          `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`,
+        );
       const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null;
       const requested = Array.isArray(body.properties) ? (body.properties as unknown[]).map(String) : [];
       const startedAt = iso();
@@ -475,7 +705,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
             {
               status: 'error',
               category: 'OBJECT_NOT_FOUND',
-              message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+              message:
+                'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
               context: { ids: missing },
             },
           ],
@@ -483,13 +714,24 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       };
     }
     if (path === '/crm/v3/objects/contacts/batch/update' && method === 'POST') {
-      if (!isRecord(body) || !Array.isArray(body.inputs)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
-      if (body.inputs.length > BATCH_LIMIT) return error(400, 'VALIDATION_ERROR', `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`);
+      if (!isRecord(body) || !Array.isArray(body.inputs))
+        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
+      if (body.inputs.length > BATCH_LIMIT)
+        return error(
+          400,
+          'VALIDATION_ERROR',
+          `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`,
+        );
       const inputs = body.inputs as unknown[];
       const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null;
       // Validation failures reject the whole batch, as HubSpot does.
       for (const input of inputs) {
-        if (!isRecord(input) || !isRecord(input.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: every input needs "id" and "properties"');
+        if (!isRecord(input) || !isRecord(input.properties))
+          return error(
+            400,
+            'VALIDATION_ERROR',
+            'Invalid input JSON: every input needs "id" and "properties"',
+          );
         const invalid = validateProperties(input.properties);
         if (invalid) return invalid;
       }
@@ -509,11 +751,24 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       if (missing.length === 0) return { status: 200, body: base };
       return {
         status: 207,
-        body: { ...base, numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', context: { ids: missing } }] },
+        body: {
+          ...base,
+          numErrors: 1,
+          errors: [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message:
+                'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+              context: { ids: missing },
+            },
+          ],
+        },
       };
     }
     if (path === '/crm/v3/objects/contacts' && method === 'POST') {
-      if (!isRecord(body) || !isRecord(body.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
+      if (!isRecord(body) || !isRecord(body.properties))
+        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
       const invalid = validateProperties(body.properties);
       if (invalid) return invalid;
       const email = body.properties.email;
@@ -536,7 +791,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       if (method === 'PATCH') {
         const contact = findContact(id, idProperty, false);
         if (!contact) return notFound(id);
-        if (!isRecord(body) || !isRecord(body.properties)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
+        if (!isRecord(body) || !isRecord(body.properties))
+          return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
         const invalid = validateProperties(body.properties);
         if (invalid) return invalid;
         applyUpdate(contact, body.properties);
@@ -560,27 +816,55 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       const archived = query.get('archived') === 'true';
       const limit = Math.min(Number(query.get('limit') ?? 100) || 100, 500);
       const after = Number(query.get('after') ?? 0) || 0;
-      const matching = owners.filter((o) => (o.archived ?? false) === archived && (!email || o.email.toLowerCase() === email.toLowerCase()));
+      const matching = owners.filter(
+        (o) =>
+          (o.archived ?? false) === archived && (!email || o.email.toLowerCase() === email.toLowerCase()),
+      );
       const page = matching.slice(after, after + limit);
-      const next = after + limit < matching.length ? { paging: { next: { after: String(after + limit), link: `?after=${after + limit}` } } } : {};
+      const next =
+        after + limit < matching.length
+          ? { paging: { next: { after: String(after + limit), link: `?after=${after + limit}` } } }
+          : {};
       return { status: 200, body: { results: page.map((o) => ({ ...o, teams: [] })), ...next } };
     }
     if ((m = path.match(/^\/crm\/v3\/owners\/([^/]+)$/)) && method === 'GET') {
-      const owner = owners.find((o) => o.id === m![1] || (query.get('idProperty') === 'userId' && String(o.userId) === m![1]));
-      return owner ? { status: 200, body: { ...owner, teams: [] } } : error(404, 'OBJECT_NOT_FOUND', `Owner ${m[1]} not found`);
+      const owner = owners.find(
+        (o) => o.id === m![1] || (query.get('idProperty') === 'userId' && String(o.userId) === m![1]),
+      );
+      return owner
+        ? { status: 200, body: { ...owner, teams: [] } }
+        : error(404, 'OBJECT_NOT_FOUND', `Owner ${m[1]} not found`);
     }
 
     // Contact properties
     if (path === '/crm/v3/properties/contacts') {
       if (method === 'GET') return { status: 200, body: { results: [...properties.values()] } };
       if (method === 'POST') {
-        if (!isRecord(body) || typeof body.name !== 'string' || typeof body.type !== 'string' || typeof body.fieldType !== 'string' || typeof body.label !== 'string' || typeof body.groupName !== 'string') {
-          return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: name, label, type, fieldType and groupName are required');
+        if (
+          !isRecord(body) ||
+          typeof body.name !== 'string' ||
+          typeof body.type !== 'string' ||
+          typeof body.fieldType !== 'string' ||
+          typeof body.label !== 'string' ||
+          typeof body.groupName !== 'string'
+        ) {
+          return error(
+            400,
+            'VALIDATION_ERROR',
+            'Invalid input JSON: name, label, type, fieldType and groupName are required',
+          );
         }
-        if (properties.has(body.name)) return error(409, 'OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`);
-        if (!/^[a-z][a-z0-9_]*$/.test(body.name)) return error(400, 'VALIDATION_ERROR', `Property name '${body.name}' is not valid: lowercase letters, digits and underscores only`);
+        if (properties.has(body.name))
+          return error(409, 'OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`);
+        if (!/^[a-z][a-z0-9_]*$/.test(body.name))
+          return error(
+            400,
+            'VALIDATION_ERROR',
+            `Property name '${body.name}' is not valid: lowercase letters, digits and underscores only`,
+          );
         const type = body.type as HubSpotProperty['type'];
-        if (!['string', 'number', 'date', 'datetime', 'enumeration', 'bool'].includes(type)) return error(400, 'VALIDATION_ERROR', `Unknown property type ${type}`);
+        if (!['string', 'number', 'date', 'datetime', 'enumeration', 'bool'].includes(type))
+          return error(400, 'VALIDATION_ERROR', `Unknown property type ${type}`);
         const options = Array.isArray(body.options)
           ? (body.options as unknown[]).filter(isRecord).map((o, i) => ({
               label: String(o.label),
@@ -611,7 +895,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     }
     if ((m = path.match(/^\/crm\/v3\/properties\/contacts\/([^/]+)$/)) && method === 'GET') {
       const property = properties.get(decodeURIComponent(m[1]));
-      return property ? { status: 200, body: property } : error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${m[1]} for object type contacts`);
+      return property
+        ? { status: 200, body: property }
+        : error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${m[1]} for object type contacts`);
     }
 
     // Engagements
@@ -624,7 +910,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
 
     // List memberships (lists v3)
     if ((m = path.match(/^\/crm\/v3\/lists\/([^/]+)\/memberships\/add$/)) && method === 'PUT') {
-      if (!Array.isArray(body)) return error(400, 'VALIDATION_ERROR', 'Request body must be an array of record ids');
+      if (!Array.isArray(body))
+        return error(400, 'VALIDATION_ERROR', 'Request body must be an array of record ids');
       const listId = m[1];
       const members = lists.get(listId) ?? new Set<string>();
       lists.set(listId, members);
@@ -639,17 +926,27 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         }
       }
       // Field names as in the lists v3 OpenAPI spec (MembershipsUpdateResponse), typo included.
-      return { status: 200, body: { recordsIdsAdded: added, recordIdsMissing: missing, recordIdsRemoved: [] } };
+      return {
+        status: 200,
+        body: { recordsIdsAdded: added, recordIdsMissing: missing, recordIdsRemoved: [] },
+      };
     }
     if ((m = path.match(/^\/crm\/v3\/lists\/([^/]+)\/memberships$/)) && method === 'GET') {
       const members = [...(lists.get(m[1]) ?? [])];
-      return { status: 200, body: { results: members.map((recordId) => ({ recordId, membershipTimestamp: iso() })), total: members.length } };
+      return {
+        status: 200,
+        body: {
+          results: members.map((recordId) => ({ recordId, membershipTimestamp: iso() })),
+          total: members.length,
+        },
+      };
     }
 
     // Events API (web analytics / behavioural events)
     if (path === '/events/v3/events' && method === 'GET') {
       const objectType = (query.get('objectType') ?? '').toLowerCase();
-      if (objectType && objectType !== 'contact' && objectType !== '0-1') return { status: 200, body: { results: [] } };
+      if (objectType && objectType !== 'contact' && objectType !== '0-1')
+        return { status: 200, body: { results: [] } };
       const objectId = query.get('objectId');
       const eventType = query.get('eventType');
       const after = query.get('occurredAfter');
@@ -667,11 +964,21 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         )
         .sort((a, b) => (ascending ? 1 : -1) * (Date.parse(a.occurredAt) - Date.parse(b.occurredAt)));
       const page = matching.slice(cursor, cursor + limit);
-      const paging = cursor + limit < matching.length ? { paging: { next: { after: String(cursor + limit), link: `?after=${cursor + limit}` } } } : {};
+      const paging =
+        cursor + limit < matching.length
+          ? { paging: { next: { after: String(cursor + limit), link: `?after=${cursor + limit}` } } }
+          : {};
       return { status: 200, body: { results: page, ...paging } };
     }
     if (path === '/events/v3/events/event-types' && method === 'GET') {
-      return { status: 200, body: { eventTypes: [...new Set(['e_visited_page', 'e_submitted_form', ...events.map((e) => e.eventType)])].sort() } };
+      return {
+        status: 200,
+        body: {
+          eventTypes: [
+            ...new Set(['e_visited_page', 'e_submitted_form', ...events.map((e) => e.eventType)]),
+          ].sort(),
+        },
+      };
     }
 
     return error(404, 'OBJECT_NOT_FOUND', `No route for ${method} ${path}`);
@@ -719,13 +1026,26 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       const res =
         failure.status === 429
           ? rateLimited()
-          : error(failure.status, 'INTERNAL_ERROR', failure.status === 500 ? 'internal error' : 'Service temporarily unavailable');
+          : error(
+              failure.status,
+              'INTERNAL_ERROR',
+              failure.status === 500 ? 'internal error' : 'Service temporarily unavailable',
+            );
       return {
         ...res,
-        headers: { ...headers, ...(failure.retryAfterSeconds !== undefined ? { 'Retry-After': String(failure.retryAfterSeconds) } : {}) },
+        headers: {
+          ...headers,
+          ...(failure.retryAfterSeconds !== undefined
+            ? { 'Retry-After': String(failure.retryAfterSeconds) }
+            : {}),
+        },
       };
     }
-    if (req.jsonError) return { ...error(400, 'VALIDATION_ERROR', 'Invalid input JSON: unable to parse request body'), headers };
+    if (req.jsonError)
+      return {
+        ...error(400, 'VALIDATION_ERROR', 'Invalid input JSON: unable to parse request body'),
+        headers,
+      };
     const res = route(req);
     return { ...res, headers: { ...headers, ...res.headers } };
   };
@@ -754,7 +1074,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   const webhookEvent: HubSpotSandbox['webhookEvent'] = (partial) => {
     const event: HubSpotWebhookEvent = {
       eventId: nextEventId++,
-      subscriptionId: 1000 + Math.abs([...partial.subscriptionType].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7) % 9000),
+      subscriptionId:
+        1000 +
+        Math.abs([...partial.subscriptionType].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7) % 9000),
       portalId,
       appId,
       occurredAt: now(),
@@ -769,7 +1091,13 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   const sendWebhook = async (
     targetUrl: string,
     batch: HubSpotWebhookEvent[],
-    options: { secret?: string; timestamp?: number; tamper?: boolean; pretty?: boolean; signal?: AbortSignal } = {},
+    options: {
+      secret?: string;
+      timestamp?: number;
+      tamper?: boolean;
+      pretty?: boolean;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Response> => {
     const timestamp = options.timestamp ?? now();
     const secret = options.secret ?? clientSecret;
@@ -808,7 +1136,11 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       const events = batch.map((e) => ({ ...e, attemptNumber: (e.attemptNumber ?? 0) + attempt }));
       let waitMs = retryDelayMs(attempt);
       try {
-        const response = await sendWebhook(targetUrl, events, { secret: options.secret, pretty: options.pretty, signal: AbortSignal.timeout(timeoutMs) });
+        const response = await sendWebhook(targetUrl, events, {
+          secret: options.secret,
+          pretty: options.pretty,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         status = response.status;
         await response.arrayBuffer();
         if (status < 300) return { delivered: true, attempts: attempt + 1, status };
@@ -843,7 +1175,12 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     webhookDeliveries,
     createContact: (values) => storeContact(values),
     addEvent: ({ objectId, eventType, properties: eventProps = {}, occurredAt }) => {
-      const at = occurredAt === undefined ? now() : typeof occurredAt === 'number' ? occurredAt : Date.parse(occurredAt);
+      const at =
+        occurredAt === undefined
+          ? now()
+          : typeof occurredAt === 'number'
+            ? occurredAt
+            : Date.parse(occurredAt);
       const event: HubSpotBehaviouralEvent = {
         id: `sandbox-${randomUUID()}`,
         objectType: 'CONTACT',
@@ -856,7 +1193,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       return event;
     },
     failNext: (status, options = {}) => {
-      for (let i = 0; i < (options.count ?? 1); i++) failures.push({ status, retryAfterSeconds: options.retryAfterSeconds });
+      for (let i = 0; i < (options.count ?? 1); i++)
+        failures.push({ status, retryAfterSeconds: options.retryAfterSeconds });
     },
     webhookEvent,
     sendWebhook: (targetUrl, batch, options) => sendWebhook(targetUrl, batch, options),

@@ -50,7 +50,11 @@ export interface SalesforceCustomField {
   restrictedPicklist?: boolean;
 }
 
-const f = (name: string, type: SalesforceFieldType, extra: Partial<SalesforceField> = {}): SalesforceField => ({
+const f = (
+  name: string,
+  type: SalesforceFieldType,
+  extra: Partial<SalesforceField> = {},
+): SalesforceField => ({
   name,
   label: name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/Id$/, 'ID'),
   type,
@@ -70,7 +74,12 @@ const audit = [
   f('IsDeleted', 'boolean', { ...readOnly, nillable: false }),
 ];
 
-export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
+export const LEAD_STATUSES = [
+  'Open - Not Contacted',
+  'Working - Contacted',
+  'Closed - Converted',
+  'Closed - Not Converted',
+];
 
 export const STANDARD_FIELDS: Record<SalesforceObjectName, SalesforceField[]> = {
   Lead: [
@@ -90,10 +99,28 @@ export const STANDARD_FIELDS: Record<SalesforceObjectName, SalesforceField[]> = 
     f('Phone', 'phone'),
     f('Website', 'url'),
     f('Description', 'textarea'),
-    f('LeadSource', 'picklist', { picklistValues: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'] }),
-    f('Status', 'picklist', { nillable: false, picklistValues: LEAD_STATUSES, restrictedPicklist: true, defaultValue: 'Open - Not Contacted' }),
+    f('LeadSource', 'picklist', {
+      picklistValues: ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'],
+    }),
+    f('Status', 'picklist', {
+      nillable: false,
+      picklistValues: LEAD_STATUSES,
+      restrictedPicklist: true,
+      defaultValue: 'Open - Not Contacted',
+    }),
     f('Industry', 'picklist', {
-      picklistValues: ['Agriculture', 'Banking', 'Consulting', 'Education', 'Finance', 'Healthcare', 'Manufacturing', 'Retail', 'Technology', 'Other'],
+      picklistValues: [
+        'Agriculture',
+        'Banking',
+        'Consulting',
+        'Education',
+        'Finance',
+        'Healthcare',
+        'Manufacturing',
+        'Retail',
+        'Technology',
+        'Other',
+      ],
     }),
     f('Rating', 'picklist', { picklistValues: ['Hot', 'Warm', 'Cold'] }),
     f('NumberOfEmployees', 'int'),
@@ -115,11 +142,19 @@ export const STANDARD_FIELDS: Record<SalesforceObjectName, SalesforceField[]> = 
       restrictedPicklist: true,
       defaultValue: 'Not Started',
     }),
-    f('Priority', 'picklist', { nillable: false, picklistValues: ['High', 'Normal', 'Low'], restrictedPicklist: true, defaultValue: 'Normal' }),
+    f('Priority', 'picklist', {
+      nillable: false,
+      picklistValues: ['High', 'Normal', 'Low'],
+      restrictedPicklist: true,
+      defaultValue: 'Normal',
+    }),
     f('OwnerId', 'reference', { nillable: false, referenceTo: ['Group', 'User'] }),
     f('Description', 'textarea'),
     f('Type', 'picklist', { picklistValues: ['Call', 'Email', 'Meeting', 'Other'] }),
-    f('TaskSubtype', 'picklist', { updateable: false, picklistValues: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'] }),
+    f('TaskSubtype', 'picklist', {
+      updateable: false,
+      picklistValues: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'],
+    }),
     f('IsClosed', 'boolean', { ...readOnly, nillable: false, defaultValue: false }),
     f('CallType', 'picklist', { picklistValues: ['Internal', 'Inbound', 'Outbound'] }),
     f('CallDurationInSeconds', 'int'),
@@ -128,10 +163,18 @@ export const STANDARD_FIELDS: Record<SalesforceObjectName, SalesforceField[]> = 
   ],
   CampaignMember: [
     f('Id', 'id', { ...readOnly, nillable: false }),
-    f('CampaignId', 'reference', { updateable: false, nillable: false, required: true, referenceTo: ['Campaign'] }),
+    f('CampaignId', 'reference', {
+      updateable: false,
+      nillable: false,
+      required: true,
+      referenceTo: ['Campaign'],
+    }),
     f('LeadId', 'reference', { updateable: false, referenceTo: ['Lead'] }),
     f('ContactId', 'reference', { updateable: false, referenceTo: ['Contact'] }),
-    f('Status', 'picklist', { picklistValues: ['Planned', 'Sent', 'Received', 'Responded'], defaultValue: 'Sent' }),
+    f('Status', 'picklist', {
+      picklistValues: ['Planned', 'Sent', 'Received', 'Responded'],
+      defaultValue: 'Sent',
+    }),
     f('HasResponded', 'boolean', { ...readOnly, nillable: false, defaultValue: false }),
     ...audit,
   ],
@@ -201,9 +244,23 @@ export function describeField(field: SalesforceField) {
     createable: field.createable,
     updateable: field.updateable,
     nillable: field.nillable,
-    defaultedOnCreate: field.defaultValue !== undefined || ['CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'CreatedById', 'LastModifiedById', 'OwnerId', 'Id'].includes(field.name),
+    defaultedOnCreate:
+      field.defaultValue !== undefined ||
+      [
+        'CreatedDate',
+        'LastModifiedDate',
+        'SystemModstamp',
+        'CreatedById',
+        'LastModifiedById',
+        'OwnerId',
+        'Id',
+      ].includes(field.name),
     defaultValue: field.defaultValue ?? null,
-    length: field.length ?? (['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox'].includes(field.type) ? 255 : 0),
+    length:
+      field.length ??
+      (['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'combobox'].includes(field.type)
+        ? 255
+        : 0),
     referenceTo: field.referenceTo ?? [],
     relationshipName: field.type === 'reference' ? field.name.replace(/Id$/, '') : null,
     restrictedPicklist: field.restrictedPicklist ?? false,

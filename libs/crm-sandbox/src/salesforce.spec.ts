@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceSandbox, type SalesforceSandbox } from './index.js';
 
 /** jsforce's HttpApiError carries the Salesforce errorCode. */
-async function sfError(promise: PromiseLike<unknown>): Promise<{ errorCode: string; message: string; data: unknown }> {
+async function sfError(
+  promise: PromiseLike<unknown>,
+): Promise<{ errorCode: string; message: string; data: unknown }> {
   try {
     await promise;
   } catch (err) {
@@ -22,16 +24,33 @@ describe('Salesforce sandbox REST through jsforce', () => {
       customFields: [
         { object: 'Lead', name: 'Baton_Score__c', type: 'double' },
         { object: 'Lead', name: 'Baton_Handoff_Summary__c', type: 'textarea' },
-        { object: 'Lead', name: 'Disqualification_Reason__c', type: 'picklist', picklistValues: ['No budget', 'Bad timing'], restrictedPicklist: true },
+        {
+          object: 'Lead',
+          name: 'Disqualification_Reason__c',
+          type: 'picklist',
+          picklistValues: ['No budget', 'Bad timing'],
+          restrictedPicklist: true,
+        },
       ],
       assignmentRuleOwnerId: queue,
     });
-    conn = new jsforce.Connection({ instanceUrl: sandbox.instanceUrl, accessToken: sandbox.accessToken, version: sandbox.apiVersion, callOptions: { client: 'baton' } });
+    conn = new jsforce.Connection({
+      instanceUrl: sandbox.instanceUrl,
+      accessToken: sandbox.accessToken,
+      version: sandbox.apiVersion,
+      callOptions: { client: 'baton' },
+    });
   });
   afterAll(() => sandbox.close());
 
   it('creates and retrieves a lead with Salesforce ids, attributes and datetimes', async () => {
-    const created = await conn.sobject('Lead').create({ FirstName: 'Lena', LastName: 'Meyer', Company: 'Acme', Email: 'lena@acme.test', NumberOfEmployees: 120 });
+    const created = await conn.sobject('Lead').create({
+      FirstName: 'Lena',
+      LastName: 'Meyer',
+      Company: 'Acme',
+      Email: 'lena@acme.test',
+      NumberOfEmployees: 120,
+    });
     expect(created).toMatchObject({ success: true, errors: [] });
     const id = (created as { id: string }).id;
     expect(id).toMatch(/^00Q[a-zA-Z0-9]{15}$/);
@@ -51,12 +70,22 @@ describe('Salesforce sandbox REST through jsforce', () => {
   });
 
   it('rejects missing required fields and unknown or read-only fields with Salesforce error codes', async () => {
-    expect((await sfError(conn.sobject('Lead').create({ FirstName: 'No', Email: 'x@y.test' }))).errorCode).toBe('REQUIRED_FIELD_MISSING');
+    expect(
+      (await sfError(conn.sobject('Lead').create({ FirstName: 'No', Email: 'x@y.test' }))).errorCode,
+    ).toBe('REQUIRED_FIELD_MISSING');
     const lead = sandbox.createLead({ LastName: 'Roe', Company: 'Beta' });
-    expect((await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), Nope__c: 1 }))).errorCode).toBe('INVALID_FIELD');
-    expect((await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), IsConverted: true }))).errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
-    expect((await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), Status: 'Hot' }))).errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
-    expect((await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), OwnerId: 'nope' }))).errorCode).toBe('MALFORMED_ID');
+    expect((await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), Nope__c: 1 }))).errorCode).toBe(
+      'INVALID_FIELD',
+    );
+    expect(
+      (await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), IsConverted: true }))).errorCode,
+    ).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    expect(
+      (await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), Status: 'Hot' }))).errorCode,
+    ).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    expect(
+      (await sfError(conn.sobject('Lead').update({ Id: String(lead.Id), OwnerId: 'nope' }))).errorCode,
+    ).toBe('MALFORMED_ID');
     expect((await sfError(conn.sobject('Lead').retrieve('00Q000000000000AAA'))).errorCode).toBe('NOT_FOUND');
   });
 
@@ -66,7 +95,12 @@ describe('Salesforce sandbox REST through jsforce', () => {
     await conn.sobject('Lead').update({ Id: String(lead.Id), OwnerId: rep });
     expect(sandbox.leads.get(String(lead.Id))!.OwnerId).toBe(queue);
 
-    const result = await conn.sobject('Lead').update({ Id: String(lead.Id), OwnerId: rep, Baton_Score__c: 87 }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
+    const result = await conn
+      .sobject('Lead')
+      .update(
+        { Id: String(lead.Id), OwnerId: rep, Baton_Score__c: 87 },
+        { headers: { 'Sforce-Auto-Assign': 'FALSE' } },
+      );
     expect(result).toMatchObject({ id: lead.Id, success: true });
     expect(sandbox.leads.get(String(lead.Id))).toMatchObject({ OwnerId: rep, Baton_Score__c: 87 });
     const patch = sandbox.requests.filter((r) => r.method === 'PATCH').at(-1)!;
@@ -76,7 +110,12 @@ describe('Salesforce sandbox REST through jsforce', () => {
 
   it('publishes a change event for REST writes whose changeOrigin names the client', async () => {
     const lead = sandbox.createLead({ LastName: 'Echo', Company: 'Delta' });
-    await conn.sobject('Lead').update({ Id: String(lead.Id), Status: 'Working - Contacted' }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
+    await conn
+      .sobject('Lead')
+      .update(
+        { Id: String(lead.Id), Status: 'Working - Contacted' },
+        { headers: { 'Sforce-Auto-Assign': 'FALSE' } },
+      );
     const event = sandbox.retained.at(-1)!;
     expect(event.channel).toBe('/data/LeadChangeEvent');
     expect(event.payload.ChangeEventHeader).toMatchObject({
@@ -95,13 +134,24 @@ describe('Salesforce sandbox REST through jsforce', () => {
     let t = Date.parse('2026-01-10T08:00:00Z');
     const clocked = await startSalesforceSandbox({ now: () => t });
     try {
-      const c = new jsforce.Connection({ instanceUrl: clocked.instanceUrl, accessToken: clocked.accessToken, version: clocked.apiVersion });
+      const c = new jsforce.Connection({
+        instanceUrl: clocked.instanceUrl,
+        accessToken: clocked.accessToken,
+        version: clocked.apiVersion,
+      });
       const ids: string[] = [];
       for (const name of ['One', 'Two', 'Three']) {
-        ids.push(String(clocked.createLead({ LastName: name, Company: 'Epsilon', Email: `${name.toLowerCase()}@e.test` }).Id));
+        ids.push(
+          String(
+            clocked.createLead({ LastName: name, Company: 'Epsilon', Email: `${name.toLowerCase()}@e.test` })
+              .Id,
+          ),
+        );
         t += 60_000;
       }
-      const byId = await c.query<{ Id: string; Email: string }>(`SELECT Id, Email FROM Lead WHERE Id IN ('${ids[0]}', '${ids[2].slice(0, 15)}')`);
+      const byId = await c.query<{ Id: string; Email: string }>(
+        `SELECT Id, Email FROM Lead WHERE Id IN ('${ids[0]}', '${ids[2].slice(0, 15)}')`,
+      );
       expect(byId.totalSize).toBe(2);
       expect(byId.done).toBe(true);
       expect(byId.records.map((r) => r.Email).sort()).toEqual(['one@e.test', 'three@e.test']);
@@ -140,27 +190,45 @@ describe('Salesforce sandbox REST through jsforce', () => {
     expect(sandbox.requests.length - before).toBe(1);
     expect(sandbox.requests.at(-1)!.path).toBe(`/services/data/v${sandbox.apiVersion}/composite/sobjects`);
     expect(results[0]).toMatchObject({ id: a.Id, success: true });
-    expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }] });
+    expect(results[1]).toMatchObject({
+      success: false,
+      errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }],
+    });
   });
 
   it('creates tasks and campaign members', async () => {
     const lead = sandbox.createLead({ LastName: 'Nurture', Company: 'Eta' });
-    const task = await conn.sobject('Task').create({ WhoId: lead.Id, Subject: 'Call within 5 minutes', OwnerId: sandbox.users[0].Id, ActivityDate: '2026-11-24' });
+    const task = await conn.sobject('Task').create({
+      WhoId: lead.Id,
+      Subject: 'Call within 5 minutes',
+      OwnerId: sandbox.users[0].Id,
+      ActivityDate: '2026-11-24',
+    });
     expect(task).toMatchObject({ success: true });
     const stored = sandbox.tasks.get((task as { id: string }).id)!;
     expect(stored).toMatchObject({ Status: 'Not Started', Priority: 'Normal', WhoId: lead.Id });
     expect(sandbox.retained.at(-1)!.channel).toBe('/data/TaskChangeEvent');
 
-    const member = await conn.sobject('CampaignMember').create({ CampaignId: '701000000000001AAA', LeadId: lead.Id, Status: 'Sent' });
+    const member = await conn
+      .sobject('CampaignMember')
+      .create({ CampaignId: '701000000000001AAA', LeadId: lead.Id, Status: 'Sent' });
     expect(member).toMatchObject({ success: true });
-    expect(sandbox.campaignMembers.at(-1)).toMatchObject({ CampaignId: '701000000000001AAA', LeadId: lead.Id });
-    const duplicate = await sfError(conn.sobject('CampaignMember').create({ CampaignId: '701000000000001AAA', LeadId: lead.Id }));
+    expect(sandbox.campaignMembers.at(-1)).toMatchObject({
+      CampaignId: '701000000000001AAA',
+      LeadId: lead.Id,
+    });
+    const duplicate = await sfError(
+      conn.sobject('CampaignMember').create({ CampaignId: '701000000000001AAA', LeadId: lead.Id }),
+    );
     expect(duplicate.errorCode).toBe('DUPLICATE_VALUE');
   });
 
   it('reports api usage in Sforce-Limit-Info and injects failures', async () => {
     const lead = sandbox.createLead({ LastName: 'Flaky', Company: 'Theta' });
-    const touch = () => conn.sobject('Lead').update({ Id: String(lead.Id), Title: 'CTO' }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
+    const touch = () =>
+      conn
+        .sobject('Lead')
+        .update({ Id: String(lead.Id), Title: 'CTO' }, { headers: { 'Sforce-Auto-Assign': 'FALSE' } });
     await touch();
     expect(conn.limitInfo.apiUsage).toEqual({ used: sandbox.apiUsage().used, limit: 15_000 });
 
@@ -178,13 +246,21 @@ describe('Salesforce sandbox REST through jsforce', () => {
   it('enforces the daily allocation and the session token', async () => {
     const small = await startSalesforceSandbox({ dailyLimit: 2 });
     try {
-      const c = new jsforce.Connection({ instanceUrl: small.instanceUrl, accessToken: small.accessToken, version: small.apiVersion });
+      const c = new jsforce.Connection({
+        instanceUrl: small.instanceUrl,
+        accessToken: small.accessToken,
+        version: small.apiVersion,
+      });
       await c.query('SELECT Id FROM Lead');
       await c.query('SELECT Id FROM Lead');
       expect((await sfError(c.query('SELECT Id FROM Lead'))).errorCode).toBe('REQUEST_LIMIT_EXCEEDED');
       expect(small.requests.at(-1)!.status).toBe(403);
 
-      const stranger = new jsforce.Connection({ instanceUrl: small.instanceUrl, accessToken: 'wrong', version: small.apiVersion });
+      const stranger = new jsforce.Connection({
+        instanceUrl: small.instanceUrl,
+        accessToken: 'wrong',
+        version: small.apiVersion,
+      });
       expect((await sfError(stranger.query('SELECT Id FROM Lead'))).errorCode).toBe('INVALID_SESSION_ID');
     } finally {
       await small.close();

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, toSandboxRequest, writeResponse, randomId, type RecordedRequest, type SandboxRequest, type SandboxResponse } from './http.js';
+import {
+  listen,
+  toSandboxRequest,
+  writeResponse,
+  randomId,
+  type RecordedRequest,
+  type SandboxRequest,
+  type SandboxResponse,
+} from './http.js';
 import {
   describeField,
   isSalesforceId,
@@ -26,7 +34,16 @@ import { CometdEndpoint } from './cometd.js';
 
 export type SalesforceRecord = Record<string, unknown>;
 
-export type ChangeType = 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE' | 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' | 'GAP_OVERFLOW';
+export type ChangeType =
+  | 'CREATE'
+  | 'UPDATE'
+  | 'DELETE'
+  | 'UNDELETE'
+  | 'GAP_CREATE'
+  | 'GAP_UPDATE'
+  | 'GAP_DELETE'
+  | 'GAP_UNDELETE'
+  | 'GAP_OVERFLOW';
 
 export interface ChangeEventHeader {
   entityName: string;
@@ -99,11 +116,22 @@ export interface SalesforceSandbox {
   requests: RecordedRequest[];
   /** 3-day retention buffer of change events (oldest first). */
   retained: RetainedEvent[];
-  createLead(fields: SalesforceRecord, opts?: { changeOrigin?: string; commitUser?: string }): SalesforceRecord;
-  updateLead(id: string, fields: SalesforceRecord, opts?: { changeOrigin?: string; commitUser?: string }): void;
+  createLead(
+    fields: SalesforceRecord,
+    opts?: { changeOrigin?: string; commitUser?: string },
+  ): SalesforceRecord;
+  updateLead(
+    id: string,
+    fields: SalesforceRecord,
+    opts?: { changeOrigin?: string; commitUser?: string },
+  ): void;
   deleteLead(id: string, opts?: { changeOrigin?: string; commitUser?: string }): void;
   logTask(fields: SalesforceRecord, opts?: { changeOrigin?: string; commitUser?: string }): SalesforceRecord;
-  emitGap(entityName: 'Lead' | 'Task', recordIds: string[], changeType?: Extract<ChangeType, `GAP_${string}`>): void;
+  emitGap(
+    entityName: 'Lead' | 'Task',
+    recordIds: string[],
+    changeType?: Extract<ChangeType, `GAP_${string}`>,
+  ): void;
   failNext(status: SalesforceFailureStatus, opts?: { count?: number; errorCode?: string }): void;
   addCustomField(field: SalesforceCustomField): void;
   /** API requests counted in the rolling 24 h window. */
@@ -130,11 +158,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
+export async function startSalesforceSandbox(
+  opts: SalesforceSandboxOptions = {},
+): Promise<SalesforceSandbox> {
   const now = opts.now ?? Date.now;
   const apiVersion = opts.apiVersion ?? '62.0';
   const dailyLimit = opts.dailyLimit ?? 15_000;
-  const accessToken = opts.accessToken ?? `00Dsandbox!${randomId(40, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
+  const accessToken =
+    opts.accessToken ??
+    `00Dsandbox!${randomId(40, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
   let counter = 1;
   const nextId = (prefix: string) => makeId(prefix, counter++);
 
@@ -145,7 +177,12 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     { Id: nextId(KEY_PREFIX.User), Name: 'Cleo Rep', Email: 'cleo.rep@example.com', IsActive: true },
   ];
   if (!users.some((u) => u.Id === integrationUserId)) {
-    users.push({ Id: integrationUserId, Name: 'Integration User', Email: 'integration@example.com', IsActive: true });
+    users.push({
+      Id: integrationUserId,
+      Name: 'Integration User',
+      Email: 'integration@example.com',
+      IsActive: true,
+    });
   }
 
   const fields: Record<SalesforceObjectName, Map<string, SalesforceField>> = {
@@ -170,7 +207,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   for (const c of opts.customFields ?? []) addCustomField(c);
   if (opts.leadStatuses && opts.leadStatuses.length > 0) {
     const status = fields.Lead.get('Status')!;
-    fields.Lead.set('Status', { ...status, picklistValues: [...opts.leadStatuses], defaultValue: opts.leadStatuses[0] });
+    fields.Lead.set('Status', {
+      ...status,
+      picklistValues: [...opts.leadStatuses],
+      defaultValue: opts.leadStatuses[0],
+    });
   }
 
   const leads = new Map<string, SalesforceRecord>();
@@ -189,7 +230,20 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
 
   // ---------- change events ----------
 
-  const publishChange = (entityName: 'Lead' | 'Task', header: Omit<ChangeEventHeader, 'entityName' | 'transactionKey' | 'sequenceNumber' | 'commitTimestamp' | 'commitNumber' | 'diffFields' | 'nulledFields'> & { nulledFields?: string[] }, body: SalesforceRecord) => {
+  const publishChange = (
+    entityName: 'Lead' | 'Task',
+    header: Omit<
+      ChangeEventHeader,
+      | 'entityName'
+      | 'transactionKey'
+      | 'sequenceNumber'
+      | 'commitTimestamp'
+      | 'commitNumber'
+      | 'diffFields'
+      | 'nulledFields'
+    > & { nulledFields?: string[] },
+    body: SalesforceRecord,
+  ) => {
     cometd.prune();
     const channel = `/data/${entityName}ChangeEvent`;
     schemas[channel] ??= randomId(22, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-');
@@ -210,7 +264,13 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         nulledFields: header.nulledFields ?? [],
       },
     };
-    const event: RetainedEvent = { channel, replayId: ++replayCounter, payload, schema: schemas[channel], createdAt: now() };
+    const event: RetainedEvent = {
+      channel,
+      replayId: ++replayCounter,
+      payload,
+      schema: schemas[channel],
+      createdAt: now(),
+    };
     retained.push(event);
     cometd.publish(event);
   };
@@ -221,9 +281,13 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const changedFields: string[] = [];
     for (const name of names) {
       const field = fields[object].get(name);
-      if (!field || name === 'Id' || name === 'Name' || name === 'IsDeleted' || name === 'SystemModstamp') continue;
+      if (!field || name === 'Id' || name === 'Name' || name === 'IsDeleted' || name === 'SystemModstamp')
+        continue;
       const value = record[name] === undefined ? null : record[name];
-      const cdcValue = field.type === 'datetime' && typeof value === 'string' ? new Date(Date.parse(value.replace('+0000', 'Z'))).toISOString() : value;
+      const cdcValue =
+        field.type === 'datetime' && typeof value === 'string'
+          ? new Date(Date.parse(value.replace('+0000', 'Z'))).toISOString()
+          : value;
       if (field.compound) {
         const group = (body[field.compound] ??= {}) as SalesforceRecord;
         group[name] = cdcValue;
@@ -258,47 +322,81 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
   };
 
   /** Validates a create/update body; returns the values to store. Throws SalesforceApiError like the API. */
-  const validate = (object: SalesforceObjectName, values: SalesforceRecord, mode: 'create' | 'update'): SalesforceRecord => {
+  const validate = (
+    object: SalesforceObjectName,
+    values: SalesforceRecord,
+    mode: 'create' | 'update',
+  ): SalesforceRecord => {
     const clean: SalesforceRecord = {};
     const notWritable: string[] = [];
     for (const [name, value] of Object.entries(values)) {
       if (name === 'attributes' || (mode === 'update' && (name === 'Id' || name === 'id'))) continue;
       const field = fields[object].get(name);
-      if (!field) throw errorsFor(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`);
+      if (!field)
+        throw errorsFor(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`);
       if (mode === 'create' ? !field.createable : !field.updateable) {
         notWritable.push(name);
         continue;
       }
       if (value === null || value === '') {
-        if (!field.nillable) throw errorsFor(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${name}]`, [name]);
+        if (!field.nillable)
+          throw errorsFor(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${name}]`, [name]);
         clean[name] = null;
         continue;
       }
       if (field.type === 'reference' || field.type === 'id') {
         if (typeof value !== 'string' || !isSalesforceId(value)) {
-          throw errorsFor(400, 'MALFORMED_ID', `${field.label}: id value of incorrect type: ${String(value)}`, [name]);
+          throw errorsFor(
+            400,
+            'MALFORMED_ID',
+            `${field.label}: id value of incorrect type: ${String(value)}`,
+            [name],
+          );
         }
         const id = normalizeId(value);
-        if (name === 'OwnerId' && !users.some((u) => u.Id === id && u.IsActive) && !id.startsWith(KEY_PREFIX.Group)) {
+        if (
+          name === 'OwnerId' &&
+          !users.some((u) => u.Id === id && u.IsActive) &&
+          !id.startsWith(KEY_PREFIX.Group)
+        ) {
           throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [name]);
         }
-        if (name === 'WhoId' && id.startsWith(KEY_PREFIX.Lead) && !leads.has(id)) throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [name]);
-        if (name === 'LeadId' && !leads.has(id)) throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [name]);
+        if (name === 'WhoId' && id.startsWith(KEY_PREFIX.Lead) && !leads.has(id))
+          throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [name]);
+        if (name === 'LeadId' && !leads.has(id))
+          throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', [name]);
         clean[name] = id;
         continue;
       }
-      if (field.type === 'picklist' && field.restrictedPicklist && !(field.picklistValues ?? []).includes(String(value))) {
-        throw errorsFor(400, 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${field.label}: bad value for restricted picklist field: ${String(value)}`, [name]);
+      if (
+        field.type === 'picklist' &&
+        field.restrictedPicklist &&
+        !(field.picklistValues ?? []).includes(String(value))
+      ) {
+        throw errorsFor(
+          400,
+          'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+          `${field.label}: bad value for restricted picklist field: ${String(value)}`,
+          [name],
+        );
       }
       if ((field.type === 'int' || field.type === 'double') && typeof value !== 'number') {
         if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) {
           clean[name] = Number(value);
           continue;
         }
-        throw errorsFor(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${field.type} from VALUE_STRING value ${String(value)}`);
+        throw errorsFor(
+          400,
+          'JSON_PARSER_ERROR',
+          `Cannot deserialize instance of ${field.type} from VALUE_STRING value ${String(value)}`,
+        );
       }
       if (field.type === 'boolean' && typeof value !== 'boolean') {
-        throw errorsFor(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of boolean from VALUE_STRING value ${String(value)}`);
+        throw errorsFor(
+          400,
+          'JSON_PARSER_ERROR',
+          `Cannot deserialize instance of boolean from VALUE_STRING value ${String(value)}`,
+        );
       }
       clean[name] = value;
     }
@@ -311,13 +409,25 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       );
     }
     if (mode === 'create') {
-      const missing = [...fields[object].values()].filter((x) => x.required && (clean[x.name] === undefined || clean[x.name] === null)).map((x) => x.name);
-      if (missing.length > 0) throw errorsFor(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+      const missing = [...fields[object].values()]
+        .filter((x) => x.required && (clean[x.name] === undefined || clean[x.name] === null))
+        .map((x) => x.name);
+      if (missing.length > 0)
+        throw errorsFor(
+          400,
+          'REQUIRED_FIELD_MISSING',
+          `Required fields are missing: [${missing.join(', ')}]`,
+          missing,
+        );
     }
     return clean;
   };
 
-  const newRecord = (object: SalesforceObjectName, values: SalesforceRecord, userId: string): SalesforceRecord => {
+  const newRecord = (
+    object: SalesforceObjectName,
+    values: SalesforceRecord,
+    userId: string,
+  ): SalesforceRecord => {
     const at = sfDateTime(now());
     const record: SalesforceRecord = {};
     for (const field of fields[object].values()) {
@@ -339,12 +449,18 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     return record;
   };
 
-  const createRecord = (object: SalesforceObjectName, raw: SalesforceRecord, origin: { changeOrigin: string; commitUser: string; autoAssign: boolean }): SalesforceRecord => {
+  const createRecord = (
+    object: SalesforceObjectName,
+    raw: SalesforceRecord,
+    origin: { changeOrigin: string; commitUser: string; autoAssign: boolean },
+  ): SalesforceRecord => {
     const values = validate(object, raw, 'create');
     if (object === 'CampaignMember') {
       const campaignId = String(values.CampaignId);
-      if (!campaignId.startsWith(KEY_PREFIX.Campaign)) throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['CampaignId']);
-      if (!values.LeadId && !values.ContactId) throw errorsFor(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [LeadId]', ['LeadId']);
+      if (!campaignId.startsWith(KEY_PREFIX.Campaign))
+        throw errorsFor(400, 'INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['CampaignId']);
+      if (!values.LeadId && !values.ContactId)
+        throw errorsFor(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [LeadId]', ['LeadId']);
       if (campaignMembers.some((m) => m.CampaignId === campaignId && m.LeadId === values.LeadId)) {
         throw errorsFor(400, 'DUPLICATE_VALUE', 'Already a campaign member.');
       }
@@ -353,19 +469,40 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       campaignMembers.push(member);
       return member;
     }
-    if (object === 'Lead' && origin.autoAssign && opts.assignmentRuleOwnerId) values.OwnerId = normalizeId(opts.assignmentRuleOwnerId);
+    if (object === 'Lead' && origin.autoAssign && opts.assignmentRuleOwnerId)
+      values.OwnerId = normalizeId(opts.assignmentRuleOwnerId);
     const record = newRecord(object, values, origin.commitUser);
     store(object)!.set(String(record.Id), record);
-    const { body } = changeBody(object, record, Object.keys(record).filter((k) => record[k] !== null));
-    publishChange(object, { recordIds: [String(record.Id)], changeType: 'CREATE', changeOrigin: origin.changeOrigin, commitUser: origin.commitUser, changedFields: [] }, body);
+    const { body } = changeBody(
+      object,
+      record,
+      Object.keys(record).filter((k) => record[k] !== null),
+    );
+    publishChange(
+      object,
+      {
+        recordIds: [String(record.Id)],
+        changeType: 'CREATE',
+        changeOrigin: origin.changeOrigin,
+        commitUser: origin.commitUser,
+        changedFields: [],
+      },
+      body,
+    );
     return record;
   };
 
-  const updateRecord = (object: 'Lead' | 'Task', id: string, raw: SalesforceRecord, origin: { changeOrigin: string; commitUser: string; autoAssign: boolean }) => {
+  const updateRecord = (
+    object: 'Lead' | 'Task',
+    id: string,
+    raw: SalesforceRecord,
+    origin: { changeOrigin: string; commitUser: string; autoAssign: boolean },
+  ) => {
     const record = findRecord(object, id);
     if (!record) throw errorsFor(404, 'NOT_FOUND', 'The requested resource does not exist');
     const values = validate(object, raw, 'update');
-    if (object === 'Lead' && origin.autoAssign && opts.assignmentRuleOwnerId) values.OwnerId = normalizeId(opts.assignmentRuleOwnerId);
+    if (object === 'Lead' && origin.autoAssign && opts.assignmentRuleOwnerId)
+      values.OwnerId = normalizeId(opts.assignmentRuleOwnerId);
     const changed = Object.keys(values).filter((k) => record[k] !== values[k]);
     Object.assign(record, values);
     const at = sfDateTime(now());
@@ -377,15 +514,30 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     // A save that changes nothing still commits and publishes an UPDATE carrying LastModifiedDate.
     const { body, changedFields } = changeBody(object, record, [...changed, 'LastModifiedDate']);
     const nulledFields = changed.filter((k) => values[k] === null);
-    publishChange(object, { recordIds: [String(record.Id)], changeType: 'UPDATE', changeOrigin: origin.changeOrigin, commitUser: origin.commitUser, changedFields, nulledFields }, body);
+    publishChange(
+      object,
+      {
+        recordIds: [String(record.Id)],
+        changeType: 'UPDATE',
+        changeOrigin: origin.changeOrigin,
+        commitUser: origin.commitUser,
+        changedFields,
+        nulledFields,
+      },
+      body,
+    );
   };
 
   // ---------- REST ----------
 
-  const attributes = (object: string, id: unknown) => ({ type: object, url: `/services/data/v${apiVersion}/sobjects/${object}/${String(id)}` });
+  const attributes = (object: string, id: unknown) => ({
+    type: object,
+    url: `/services/data/v${apiVersion}/sobjects/${object}/${String(id)}`,
+  });
   const view = (object: SalesforceObjectName, record: SalesforceRecord, only?: string[]) => {
     const out: SalesforceRecord = { attributes: attributes(object, record.Id) };
-    for (const name of only ?? [...fields[object].keys()]) out[name] = record[name] === undefined ? null : record[name];
+    for (const name of only ?? [...fields[object].keys()])
+      out[name] = record[name] === undefined ? null : record[name];
     return out;
   };
   const objectName = (raw: string): SalesforceObjectName => {
@@ -407,8 +559,17 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
     const object = parsed.object;
     const known = fields[object];
-    for (const name of [...parsed.fields, ...parsed.where.map((w) => w.field), ...(parsed.orderBy ? [parsed.orderBy.field] : [])]) {
-      if (!known.has(name)) throw errorsFor(400, 'INVALID_FIELD', `No such column '${name}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`);
+    for (const name of [
+      ...parsed.fields,
+      ...parsed.where.map((w) => w.field),
+      ...(parsed.orderBy ? [parsed.orderBy.field] : []),
+    ]) {
+      if (!known.has(name))
+        throw errorsFor(
+          400,
+          'INVALID_FIELD',
+          `No such column '${name}' on entity '${object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`,
+        );
     }
     const isDate = (name: string) => ['datetime', 'date'].includes(known.get(name)?.type ?? '');
     const isId = (name: string) => ['id', 'reference'].includes(known.get(name)?.type ?? '');
@@ -416,7 +577,10 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     let rows = source.filter((r) => matches(r, parsed.where, isDate, isId));
     if (parsed.orderBy) {
       const { field, direction } = parsed.orderBy;
-      const key = (r: SalesforceRecord) => (isDate(field) && typeof r[field] === 'string' ? Date.parse(String(r[field]).replace('+0000', 'Z')) : (r[field] as number | string | null));
+      const key = (r: SalesforceRecord) =>
+        isDate(field) && typeof r[field] === 'string'
+          ? Date.parse(String(r[field]).replace('+0000', 'Z'))
+          : (r[field] as number | string | null);
       rows = [...rows].sort((a, b) => {
         const x = key(a);
         const y = key(b);
@@ -428,7 +592,11 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       });
     }
     if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
-    return page(rows.map((r) => view(object, r, parsed.fields)), 0, randomId(15));
+    return page(
+      rows.map((r) => view(object, r, parsed.fields)),
+      0,
+      randomId(15),
+    );
   };
 
   const page = (records: SalesforceRecord[], offset: number, locator: string) => {
@@ -438,7 +606,9 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     return {
       totalSize: records.length,
       done,
-      ...(done ? {} : { nextRecordsUrl: `/services/data/v${apiVersion}/query/01g${locator}-${offset + QUERY_BATCH}` }),
+      ...(done
+        ? {}
+        : { nextRecordsUrl: `/services/data/v${apiVersion}/query/01g${locator}-${offset + QUERY_BATCH}` }),
       records: batch,
     };
   };
@@ -463,14 +633,21 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
     if ((m = /^\/query\/01g([a-z0-9]+)-(\d+)$/.exec(rest)) && method === 'GET') {
       const cursor = queries.get(m[1]);
-      if (!cursor || cursor.offset !== Number(m[2])) throw errorsFor(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+      if (!cursor || cursor.offset !== Number(m[2]))
+        throw errorsFor(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
       queries.delete(m[1]);
       return { status: 200, body: page(cursor.records, cursor.offset, m[1]) };
     }
     if (rest === '/composite/sobjects' && (method === 'PATCH' || method === 'POST')) {
-      if (!isRecord(body) || !Array.isArray(body.records)) throw errorsFor(400, 'JSON_PARSER_ERROR', 'records is required');
+      if (!isRecord(body) || !Array.isArray(body.records))
+        throw errorsFor(400, 'JSON_PARSER_ERROR', 'records is required');
       const records = body.records as unknown[];
-      if (records.length > COMPOSITE_LIMIT) throw errorsFor(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${COMPOSITE_LIMIT} records into this call`);
+      if (records.length > COMPOSITE_LIMIT)
+        throw errorsFor(
+          400,
+          'EXCEEDED_ID_LIMIT',
+          `record limit reached. cannot submit more than ${COMPOSITE_LIMIT} records into this call`,
+        );
       const allOrNone = body.allOrNone === true;
       const results = records.map((raw) => {
         try {
@@ -483,14 +660,23 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
             return { id: record.Id, success: true, errors: [] };
           }
           const id = String(raw.id ?? raw.Id ?? '');
-          if (!isSalesforceId(id)) throw errorsFor(400, 'MALFORMED_ID', `${object} ID: id value of incorrect type: ${id}`, ['Id']);
-          if (object === 'CampaignMember') throw errorsFor(400, 'INVALID_TYPE', 'CampaignMember updates are not supported by the sandbox');
+          if (!isSalesforceId(id))
+            throw errorsFor(400, 'MALFORMED_ID', `${object} ID: id value of incorrect type: ${id}`, ['Id']);
+          if (object === 'CampaignMember')
+            throw errorsFor(400, 'INVALID_TYPE', 'CampaignMember updates are not supported by the sandbox');
           updateRecord(object, id, raw, origin);
           return { id: normalizeId(id), success: true, errors: [] };
         } catch (err) {
           if (!(err instanceof SalesforceApiError)) throw err;
           // Collection results use statusCode (not errorCode) per the Composite sObject Collections docs.
-          return { success: false, errors: err.errors.map((e) => ({ statusCode: e.errorCode, message: e.message, fields: e.fields ?? [] })) };
+          return {
+            success: false,
+            errors: err.errors.map((e) => ({
+              statusCode: e.errorCode,
+              message: e.message,
+              fields: e.fields ?? [],
+            })),
+          };
         }
       });
       if (allOrNone && results.some((r) => !r.success)) {
@@ -498,7 +684,19 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         return {
           status: 200,
           body: results.map((r) =>
-            r.success ? { success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }] } : r,
+            r.success
+              ? {
+                  success: false,
+                  errors: [
+                    {
+                      statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                      message:
+                        'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                      fields: [],
+                    },
+                  ],
+                }
+              : r,
           ),
         };
       }
@@ -530,7 +728,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     }
     if ((m = /^\/sobjects\/(\w+)$/.exec(rest)) && method === 'POST') {
       const object = objectName(m[1]);
-      if (!isRecord(body)) throw errorsFor(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+      if (!isRecord(body))
+        throw errorsFor(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
       const record = createRecord(object, body, origin);
       return { status: 201, body: { id: record.Id, success: true, errors: [] } };
     }
@@ -540,15 +739,22 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
       if (method === 'GET') {
         const record = findRecord(object, id);
         if (!record) throw errorsFor(404, 'NOT_FOUND', 'The requested resource does not exist');
-        const only = req.query.get('fields')?.split(',').map((x) => x.trim()).filter((x) => x);
+        const only = req.query
+          .get('fields')
+          ?.split(',')
+          .map((x) => x.trim())
+          .filter((x) => x);
         for (const name of only ?? []) {
-          if (!fields[object].has(name)) throw errorsFor(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`);
+          if (!fields[object].has(name))
+            throw errorsFor(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object}`);
         }
         return { status: 200, body: view(object, record, only) };
       }
       if (method === 'PATCH') {
-        if (!isRecord(body)) throw errorsFor(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
-        if (object === 'CampaignMember') throw errorsFor(400, 'INVALID_TYPE', 'CampaignMember updates are not supported by the sandbox');
+        if (!isRecord(body))
+          throw errorsFor(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+        if (object === 'CampaignMember')
+          throw errorsFor(400, 'INVALID_TYPE', 'CampaignMember updates are not supported by the sandbox');
         updateRecord(object, id, body, origin);
         return { status: 204 };
       }
@@ -556,7 +762,17 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         const record = findRecord('Lead', id);
         if (!record) throw errorsFor(404, 'ENTITY_IS_DELETED', 'entity is deleted');
         leads.delete(String(record.Id));
-        publishChange('Lead', { recordIds: [String(record.Id)], changeType: 'DELETE', changeOrigin: origin.changeOrigin, commitUser: origin.commitUser, changedFields: [] }, {});
+        publishChange(
+          'Lead',
+          {
+            recordIds: [String(record.Id)],
+            changeType: 'DELETE',
+            changeOrigin: origin.changeOrigin,
+            commitUser: origin.commitUser,
+            changedFields: [],
+          },
+          {},
+        );
         return { status: 204 };
       }
     }
@@ -582,15 +798,29 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     const auth = req.headers.authorization ?? '';
     const token = /^(?:Bearer|OAuth) (.+)$/.exec(auth)?.[1];
     if (token !== accessToken) {
-      return { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }], headers: { 'WWW-Authenticate': 'Token' } };
+      return {
+        status: 401,
+        body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+        headers: { 'WWW-Authenticate': 'Token' },
+      };
     }
     if (apiUsage().used >= dailyLimit) {
-      return { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }], headers: limitHeader() };
+      return {
+        status: 403,
+        body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }],
+        headers: limitHeader(),
+      };
     }
     usage.push(now());
     const failure = failures.shift();
     if (failure) {
-      const errorCode = failure.errorCode ?? (failure.status === 403 ? 'REQUEST_LIMIT_EXCEEDED' : failure.status === 503 ? 'SERVER_UNAVAILABLE' : 'UNKNOWN_EXCEPTION');
+      const errorCode =
+        failure.errorCode ??
+        (failure.status === 403
+          ? 'REQUEST_LIMIT_EXCEEDED'
+          : failure.status === 503
+            ? 'SERVER_UNAVAILABLE'
+            : 'UNKNOWN_EXCEPTION');
       const message =
         errorCode === 'REQUEST_LIMIT_EXCEEDED'
           ? 'TotalRequests Limit exceeded.'
@@ -599,12 +829,18 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
             : `An unexpected error occurred. Please include this ErrorId if you contact support: ${randomId(10, '0123456789')}-${randomId(5, '0123456789')} (-${randomId(9, '0123456789')})`;
       return { status: failure.status, body: [{ message, errorCode }], headers: limitHeader() };
     }
-    if (req.jsonError) return { status: 400, body: [{ message: 'Unexpected character in request body', errorCode: 'JSON_PARSER_ERROR' }], headers: limitHeader() };
+    if (req.jsonError)
+      return {
+        status: 400,
+        body: [{ message: 'Unexpected character in request body', errorCode: 'JSON_PARSER_ERROR' }],
+        headers: limitHeader(),
+      };
     try {
       const res = route(req);
       return { ...res, headers: { ...limitHeader(), ...res.headers } };
     } catch (err) {
-      if (err instanceof SalesforceApiError) return { status: err.status, body: err.errors, headers: limitHeader() };
+      if (err instanceof SalesforceApiError)
+        return { status: err.status, body: err.errors, headers: limitHeader() };
       throw err;
     }
   };
@@ -617,10 +853,23 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     void toSandboxRequest(req)
       .then((request) => {
         const response = dispatch(request);
-        requests.push({ method: request.method, path: request.path, query: request.rawQuery, body: request.body, headers: request.headers, at: now(), status: response.status });
+        requests.push({
+          method: request.method,
+          path: request.path,
+          query: request.rawQuery,
+          body: request.body,
+          headers: request.headers,
+          at: now(),
+          status: response.status,
+        });
         writeResponse(res, response);
       })
-      .catch((err: unknown) => writeResponse(res, { status: 500, body: [{ message: (err as Error).message, errorCode: 'UNKNOWN_EXCEPTION' }] }));
+      .catch((err: unknown) =>
+        writeResponse(res, {
+          status: 500,
+          body: [{ message: (err as Error).message, errorCode: 'UNKNOWN_EXCEPTION' }],
+        }),
+      );
   };
 
   const server = await listen(handler, opts.port);
@@ -637,7 +886,8 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
     try {
       return fn();
     } catch (err) {
-      if (err instanceof SalesforceApiError) throw new Error(`${err.errors[0].errorCode}: ${err.errors[0].message}`);
+      if (err instanceof SalesforceApiError)
+        throw new Error(`${err.errors[0].errorCode}: ${err.errors[0].message}`);
       throw err;
     }
   };
@@ -665,11 +915,34 @@ export async function startSalesforceSandbox(opts: SalesforceSandboxOptions = {}
         if (!record) throw errorsFor(404, 'NOT_FOUND', `no lead ${id}`);
         leads.delete(String(record.Id));
         const { changeOrigin, commitUser } = uiOrigin(o);
-        publishChange('Lead', { recordIds: [String(record.Id)], changeType: 'DELETE', changeOrigin, commitUser, changedFields: [] }, {});
+        publishChange(
+          'Lead',
+          {
+            recordIds: [String(record.Id)],
+            changeType: 'DELETE',
+            changeOrigin,
+            commitUser,
+            changedFields: [],
+          },
+          {},
+        );
       }),
-    logTask: (values, o) => direct(() => createRecord('Task', { TaskSubtype: 'Call', Status: 'Completed', ...values }, uiOrigin(o))),
+    logTask: (values, o) =>
+      direct(() =>
+        createRecord('Task', { TaskSubtype: 'Call', Status: 'Completed', ...values }, uiOrigin(o)),
+      ),
     emitGap: (entityName, recordIds, changeType = 'GAP_UPDATE') =>
-      publishChange(entityName, { recordIds: recordIds.map(normalizeId), changeType, changeOrigin: '', commitUser: integrationUserId, changedFields: [] }, {}),
+      publishChange(
+        entityName,
+        {
+          recordIds: recordIds.map(normalizeId),
+          changeType,
+          changeOrigin: '',
+          commitUser: integrationUserId,
+          changedFields: [],
+        },
+        {},
+      ),
     failNext: (status, o = {}) => {
       for (let i = 0; i < (o.count ?? 1); i++) failures.push({ status, errorCode: o.errorCode });
     },

@@ -82,16 +82,22 @@ export function parseSoql(soql: string): SoqlQuery {
   const peek = () => tokens[pos];
   const keyword = (word: string) => peek()?.kind === 'word' && peek().text.toUpperCase() === word;
   const expectKeyword = (word: string) => {
-    if (!keyword(word)) throw new SoqlError(`unexpected token: '${peek()?.text ?? '<end>'}', expected ${word}`, 'MALFORMED_QUERY');
+    if (!keyword(word))
+      throw new SoqlError(
+        `unexpected token: '${peek()?.text ?? '<end>'}', expected ${word}`,
+        'MALFORMED_QUERY',
+      );
     pos++;
   };
   const expectSymbol = (symbol: string) => {
-    if (peek()?.kind !== 'symbol' || peek().text !== symbol) throw new SoqlError(`unexpected token: '${peek()?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
+    if (peek()?.kind !== 'symbol' || peek().text !== symbol)
+      throw new SoqlError(`unexpected token: '${peek()?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
     pos++;
   };
   const word = () => {
     const t = peek();
-    if (t?.kind !== 'word') throw new SoqlError(`unexpected token: '${t?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
+    if (t?.kind !== 'word')
+      throw new SoqlError(`unexpected token: '${t?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
     pos++;
     return t.text;
   };
@@ -106,7 +112,8 @@ export function parseSoql(soql: string): SoqlQuery {
       if (upper === 'TRUE') return true;
       if (upper === 'FALSE') return false;
       if (upper === 'NULL') return null;
-      if (DATE_LITERAL.test(t.text)) return { datetime: parseSalesforceDate(t.text.length === 10 ? `${t.text}T00:00:00Z` : t.text) };
+      if (DATE_LITERAL.test(t.text))
+        return { datetime: parseSalesforceDate(t.text.length === 10 ? `${t.text}T00:00:00Z` : t.text) };
     }
     throw new SoqlError(`unexpected token: '${t.text}'`, 'MALFORMED_QUERY');
   };
@@ -169,7 +176,8 @@ export function parseSoql(soql: string): SoqlQuery {
   if (keyword('LIMIT')) {
     pos++;
     const t = peek();
-    if (t?.kind !== 'number') throw new SoqlError(`unexpected token: '${t?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
+    if (t?.kind !== 'number')
+      throw new SoqlError(`unexpected token: '${t?.text ?? '<end>'}'`, 'MALFORMED_QUERY');
     pos++;
     limit = Number(t.text);
   }
@@ -188,7 +196,12 @@ function literalValue(literal: SoqlLiteral): number | string | boolean | null {
 }
 
 /** True when the record satisfies every condition; datetime fields compare as instants, ids case-insensitively by 15-char prefix. */
-export function matches(record: Record<string, unknown>, where: SoqlCondition[], isDateField: (field: string) => boolean, isIdField: (field: string) => boolean): boolean {
+export function matches(
+  record: Record<string, unknown>,
+  where: SoqlCondition[],
+  isDateField: (field: string) => boolean,
+  isIdField: (field: string) => boolean,
+): boolean {
   return where.every((condition) => {
     const raw = record[condition.field];
     const norm = (v: number | string | boolean | null): number | string | boolean | null => {

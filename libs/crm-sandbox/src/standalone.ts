@@ -11,7 +11,16 @@ export const BATON_SALESFORCE_FIELDS: SalesforceCustomField[] = [
     name: 'Baton_Disqualification_Reason__c',
     type: 'picklist',
     label: 'Disqualification Reason',
-    picklistValues: ['Timing', 'Budget', 'Authority', 'No Need', 'Competitor Chosen', 'Unresponsive', 'Not a Fit', 'Other'],
+    picklistValues: [
+      'Timing',
+      'Budget',
+      'Authority',
+      'No Need',
+      'Competitor Chosen',
+      'Unresponsive',
+      'Not a Fit',
+      'Other',
+    ],
     restrictedPicklist: true,
   },
   {
@@ -77,16 +86,75 @@ export async function startStandaloneSandboxes(opts: StandaloneOptions = {}): Pr
     hubspotDefined: undefined,
     modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
   });
-  const lena = hubspot.createContact({ email: 'lena.meyer@acme.test', firstname: 'Lena', lastname: 'Meyer', company: 'Acme GmbH', jobtitle: 'Head of Sales Ops', country: 'Germany', numemployees: '100-500', industry: 'Software' });
-  const omar = hubspot.createContact({ email: 'omar.haddad@globex.test', firstname: 'Omar', lastname: 'Haddad', company: 'Globex', jobtitle: 'VP Revenue', country: 'United Kingdom', numemployees: '1000+' });
-  hubspot.createContact({ email: 'student@example.test', firstname: 'Sam', lastname: 'Student', lifecyclestage: 'subscriber' });
-  hubspot.addEvent({ objectId: lena.id, eventType: 'e_visited_page', properties: { hs_url: 'https://www.example.com/pricing', hs_title: 'Pricing' } });
-  hubspot.addEvent({ objectId: lena.id, eventType: 'e_submitted_form', properties: { hs_form_id: 'demo-request', hs_form_title: 'Request a demo' } });
-  hubspot.addEvent({ objectId: omar.id, eventType: 'e_visited_page', properties: { hs_url: 'https://www.example.com/blog/lead-routing', hs_title: 'Lead routing' } });
+  const lena = hubspot.createContact({
+    email: 'lena.meyer@acme.test',
+    firstname: 'Lena',
+    lastname: 'Meyer',
+    company: 'Acme GmbH',
+    jobtitle: 'Head of Sales Ops',
+    country: 'Germany',
+    numemployees: '100-500',
+    industry: 'Software',
+  });
+  const omar = hubspot.createContact({
+    email: 'omar.haddad@globex.test',
+    firstname: 'Omar',
+    lastname: 'Haddad',
+    company: 'Globex',
+    jobtitle: 'VP Revenue',
+    country: 'United Kingdom',
+    numemployees: '1000+',
+  });
+  hubspot.createContact({
+    email: 'student@example.test',
+    firstname: 'Sam',
+    lastname: 'Student',
+    lifecyclestage: 'subscriber',
+  });
+  hubspot.addEvent({
+    objectId: lena.id,
+    eventType: 'e_visited_page',
+    properties: { hs_url: 'https://www.example.com/pricing', hs_title: 'Pricing' },
+  });
+  hubspot.addEvent({
+    objectId: lena.id,
+    eventType: 'e_submitted_form',
+    properties: { hs_form_id: 'demo-request', hs_form_title: 'Request a demo' },
+  });
+  hubspot.addEvent({
+    objectId: omar.id,
+    eventType: 'e_visited_page',
+    properties: { hs_url: 'https://www.example.com/blog/lead-routing', hs_title: 'Lead routing' },
+  });
 
-  salesforce.createLead({ FirstName: 'Lena', LastName: 'Meyer', Company: 'Acme GmbH', Email: 'lena.meyer@acme.test', Title: 'Head of Sales Ops', Country: 'Germany', NumberOfEmployees: 250, Industry: 'Technology', LeadSource: 'Web' });
-  salesforce.createLead({ FirstName: 'Omar', LastName: 'Haddad', Company: 'Globex', Email: 'omar.haddad@globex.test', Title: 'VP Revenue', Country: 'United Kingdom', NumberOfEmployees: 4000, LeadSource: 'Partner Referral' });
-  salesforce.createLead({ FirstName: 'Sam', LastName: 'Student', Company: 'Self', Email: 'student@example.test', LeadSource: 'Other' });
+  salesforce.createLead({
+    FirstName: 'Lena',
+    LastName: 'Meyer',
+    Company: 'Acme GmbH',
+    Email: 'lena.meyer@acme.test',
+    Title: 'Head of Sales Ops',
+    Country: 'Germany',
+    NumberOfEmployees: 250,
+    Industry: 'Technology',
+    LeadSource: 'Web',
+  });
+  salesforce.createLead({
+    FirstName: 'Omar',
+    LastName: 'Haddad',
+    Company: 'Globex',
+    Email: 'omar.haddad@globex.test',
+    Title: 'VP Revenue',
+    Country: 'United Kingdom',
+    NumberOfEmployees: 4000,
+    LeadSource: 'Partner Referral',
+  });
+  salesforce.createLead({
+    FirstName: 'Sam',
+    LastName: 'Student',
+    Company: 'Self',
+    Email: 'student@example.test',
+    LeadSource: 'Other',
+  });
 
   const env = {
     HUBSPOT_API_BASE_URL: hubspot.baseUrl,

@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Topics, makeEvent, type CrmCommand, type LeadAssigned, type LeadReassignmentRequested } from '@baton/domain';
+import {
+  Topics,
+  makeEvent,
+  type CrmCommand,
+  type LeadAssigned,
+  type LeadReassignmentRequested,
+} from '@baton/domain';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
 import { ManualClock } from '../clock.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
@@ -28,9 +34,13 @@ describe('routing on the real broker and Postgres', () => {
     cleanups.push(routing.stop);
     const { kafka, publisher } = await publisherFor(env);
 
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:1', data: qualified(1) }]));
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:1', data: qualified(1) }]),
+    );
 
-    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }));
+    const assigned = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }),
+    );
     const a = assigned[0].json<Envelope<LeadAssigned>>();
     expect(assigned[0].key).toBe('hubspot:contact:1');
     expect(a.data).toMatchObject({
@@ -39,20 +49,46 @@ describe('routing on the real broker and Postgres', () => {
       ruleId: 'us',
       pool: 'us',
       strategy: 'weighted_rotation',
-      rep: { repId: 'alice', crmOwnerId: '101', email: 'alice@example.com', slackUserId: 'UALICE', teamsUserId: '29:alice', manager: { repId: 'mgr', name: 'Mia Manager' } },
+      rep: {
+        repId: 'alice',
+        crmOwnerId: '101',
+        email: 'alice@example.com',
+        slackUserId: 'UALICE',
+        teamsUserId: '29:alice',
+        manager: { repId: 'mgr', name: 'Mia Manager' },
+      },
       lead: { score: 72, identity: { company: 'Company 1' } },
     });
     expect(a.data.reason).toContain('Alice via rule us, pool us');
 
-    const commands = await withKafkaRetry(() => readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 }));
+    const commands = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 }),
+    );
     const c = commands[0].json<Envelope<CrmCommand>>();
-    expect(c.data).toMatchObject({ action: 'update_lead', leadId: 'hubspot:contact:1', changes: { ownerId: '101' }, issuedBy: 'baton/routing' });
+    expect(c.data).toMatchObject({
+      action: 'update_lead',
+      leadId: 'hubspot:contact:1',
+      changes: { ownerId: '101' },
+      issuedBy: 'baton/routing',
+    });
 
-    const rows = await query(`SELECT rep_id, rule_id, policy_version, audit FROM ${env.DATABASE_SCHEMA}.assignment`);
+    const rows = await query(
+      `SELECT rep_id, rule_id, policy_version, audit FROM ${env.DATABASE_SCHEMA}.assignment`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].policy_version).toBe(testPolicy().version);
-    expect(rows[0].audit.pools[0]).toMatchObject({ poolId: 'us', chosenRepId: 'alice', rotationBefore: {}, rotationAfter: { alice: -50, bob: 25, carol: 25 } });
-    expect(rows[0].audit.pools[0].candidates.map((x: { repId: string; eligible: boolean }) => [x.repId, x.eligible])).toEqual([
+    expect(rows[0].audit.pools[0]).toMatchObject({
+      poolId: 'us',
+      chosenRepId: 'alice',
+      rotationBefore: {},
+      rotationAfter: { alice: -50, bob: 25, carol: 25 },
+    });
+    expect(
+      rows[0].audit.pools[0].candidates.map((x: { repId: string; eligible: boolean }) => [
+        x.repId,
+        x.eligible,
+      ]),
+    ).toEqual([
       ['alice', true],
       ['bob', true],
       ['carol', true],
@@ -67,45 +103,99 @@ describe('routing on the real broker and Postgres', () => {
     const { kafka, publisher } = await publisherFor(env);
     const lead = 'hubspot:contact:7';
     // The same CloudEvent twice (a redelivery), plus a copy under a new event id (a producer retry upstream).
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]));
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]));
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7-copy' }]));
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]),
+    );
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7' }]),
+    );
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: lead, data: qualified(7), id: 'evt-7-copy' },
+      ]),
+    );
     // A marker behind them on the same partition: once it is assigned, all three were handled.
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(7, { qualificationId: 'q-marker' }) }]));
-    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-marker'`)).length === 1, 30_000, 'marker');
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: lead, data: qualified(7, { qualificationId: 'q-marker' }) },
+      ]),
+    );
+    await waitFor(
+      async () =>
+        (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-marker'`))
+          .length === 1,
+      30_000,
+      'marker',
+    );
     await routing.runtime.flushOutbox();
 
-    const rows = await query(`SELECT qualification_id, current FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
+    const rows = await query(
+      `SELECT qualification_id, current FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`,
+    );
     // The later qualification of the same lead supersedes the first: one current assignment, one open lead.
     expect(rows).toEqual([
       { qualification_id: 'q-hubspot:contact:7', current: false },
       { qualification_id: 'q-marker', current: true },
     ]);
     expect((await query(`SELECT sum(open_leads)::int AS n FROM ${env.DATABASE_SCHEMA}.rep`))[0].n).toBe(1);
-    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
+    const assigned = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }),
+    );
     await new Promise((r) => setTimeout(r, 500));
-    const again = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
+    const again = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }),
+    );
     expect(again).toHaveLength(2);
-    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId).sort()).toEqual(['q-hubspot:contact:7', 'q-marker']);
+    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId).sort()).toEqual([
+      'q-hubspot:contact:7',
+      'q-marker',
+    ]);
   });
 
   it('gives a lead qualified twice in one batch one current assignment, and a repeated batch nothing new', async () => {
     const env = isolatedEnv('route-samebatch');
     cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
-    const routing = await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')), { consume: false, relay: false });
+    const routing = await startRouting(env, testPolicy(), new ManualClock(new Date('2026-11-23T15:00:00Z')), {
+      consume: false,
+      relay: false,
+    });
     cleanups.push(routing.stop);
     const batch = [
-      makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: 'hubspot:contact:8', data: qualified(8, { qualificationId: 'q-8-a' }) }),
-      makeEvent('baton/scoring', { topic: Topics.LeadQualified, subject: 'hubspot:contact:8', data: qualified(8, { qualificationId: 'q-8-b' }) }),
+      makeEvent('baton/scoring', {
+        topic: Topics.LeadQualified,
+        subject: 'hubspot:contact:8',
+        data: qualified(8, { qualificationId: 'q-8-a' }),
+      }),
+      makeEvent('baton/scoring', {
+        topic: Topics.LeadQualified,
+        subject: 'hubspot:contact:8',
+        data: qualified(8, { qualificationId: 'q-8-b' }),
+      }),
     ];
     expect(await routing.service.assignQualified(batch)).toHaveLength(2);
     expect(await routing.service.assignQualified(batch)).toEqual([]);
-    const rows = await query(`SELECT qualification_id, current, rep_id, strategy, released_at IS NOT NULL AS released FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`);
+    const rows = await query(
+      `SELECT qualification_id, current, rep_id, strategy, released_at IS NOT NULL AS released FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY qualification_id`,
+    );
     expect(rows).toEqual([
-      { qualification_id: 'q-8-a', current: false, rep_id: 'alice', strategy: 'weighted_rotation', released: true },
-      { qualification_id: 'q-8-b', current: true, rep_id: 'alice', strategy: 'existing_owner', released: false },
+      {
+        qualification_id: 'q-8-a',
+        current: false,
+        rep_id: 'alice',
+        strategy: 'weighted_rotation',
+        released: true,
+      },
+      {
+        qualification_id: 'q-8-b',
+        current: true,
+        rep_id: 'alice',
+        strategy: 'existing_owner',
+        released: false,
+      },
     ]);
-    expect((await query(`SELECT id, open_leads FROM ${env.DATABASE_SCHEMA}.rep WHERE open_leads > 0`))).toEqual([{ id: 'alice', open_leads: 1 }]);
+    expect(await query(`SELECT id, open_leads FROM ${env.DATABASE_SCHEMA}.rep WHERE open_leads > 0`)).toEqual(
+      [{ id: 'alice', open_leads: 1 }],
+    );
   });
 
   it('keeps the rotation exact and each qualification single when two replicas race for the same pool', async () => {
@@ -120,13 +210,26 @@ describe('routing on the real broker and Postgres', () => {
     const { publisher } = await publisherFor(env);
 
     // 400 leads over 3 partitions, every one of them into pool "us"; a third of them sent twice.
-    const events = Array.from({ length: 400 }, (_, i) => ({ topic: Topics.LeadQualified, subject: `hubspot:contact:${i}`, data: qualified(i) }));
+    const events = Array.from({ length: 400 }, (_, i) => ({
+      topic: Topics.LeadQualified,
+      subject: `hubspot:contact:${i}`,
+      data: qualified(i),
+    }));
     await withKafkaRetry(() => publisher.publish(events));
-    await withKafkaRetry(() => publisher.publish(events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e }))));
+    await withKafkaRetry(() =>
+      publisher.publish(events.filter((_, i) => i % 3 === 0).map((e) => ({ ...e }))),
+    );
 
-    await waitFor(async () => Number((await query(`SELECT count(*) AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n) >= 400, 60_000, '400 assignments');
+    await waitFor(
+      async () =>
+        Number((await query(`SELECT count(*) AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n) >= 400,
+      60_000,
+      '400 assignments',
+    );
     await new Promise((r) => setTimeout(r, 1000));
-    const perRep = await query(`SELECT rep_id, count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment GROUP BY rep_id ORDER BY rep_id`);
+    const perRep = await query(
+      `SELECT rep_id, count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment GROUP BY rep_id ORDER BY rep_id`,
+    );
     // Smooth weighted round-robin is exact at every multiple of the weight total: a lost update
     // (two replicas reading the same credits) would show here as a skewed count.
     expect(perRep).toEqual([
@@ -134,7 +237,9 @@ describe('routing on the real broker and Postgres', () => {
       { rep_id: 'bob', n: 100 },
       { rep_id: 'carol', n: 100 },
     ]);
-    const distinct = await query(`SELECT count(DISTINCT qualification_id)::int AS n, count(*)::int AS total FROM ${env.DATABASE_SCHEMA}.assignment`);
+    const distinct = await query(
+      `SELECT count(DISTINCT qualification_id)::int AS n, count(*)::int AS total FROM ${env.DATABASE_SCHEMA}.assignment`,
+    );
     expect(distinct[0]).toEqual({ n: 400, total: 400 });
     const load = await query(`SELECT id, open_leads FROM ${env.DATABASE_SCHEMA}.rep ORDER BY id`);
     expect(load.filter((r) => r.open_leads > 0).map((r) => [r.id, r.open_leads])).toEqual([
@@ -151,10 +256,14 @@ describe('routing on the real broker and Postgres', () => {
 
     // First life, in its own process: decides and commits, but dies before anything is published
     // (its relay is off) and before its consumer offsets are committed.
-    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/routing/test/crash-child.ts'], {
-      env: { ...process.env, ROUTING_TEST_ENV: JSON.stringify(env) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', 'apps/routing/test/crash-child.ts'],
+      {
+        env: { ...process.env, ROUTING_TEST_ENV: JSON.stringify(env) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     cleanups.push(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
@@ -163,8 +272,16 @@ describe('routing on the real broker and Postgres', () => {
       child.on('exit', (code) => reject(new Error(`routing child exited early (${code})`)));
     });
     const { kafka, publisher } = await publisherFor(env);
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]));
-    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment`)).length === 1, 30_000, 'the decision');
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' },
+      ]),
+    );
+    await waitFor(
+      async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment`)).length === 1,
+      30_000,
+      'the decision',
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
@@ -175,14 +292,39 @@ describe('routing on the real broker and Postgres', () => {
     const second = await startRouting(env, policy, new ManualClock(new Date('2026-11-23T15:00:00Z')));
     cleanups.push(second.stop);
     // Whether or not the killed consumer committed its offset, the same event may come again.
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' }]));
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42, { qualificationId: 'q-after' }) }]));
-    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`)).length === 1, 60_000, 'later lead');
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: 'hubspot:contact:42', data: qualified(42), id: 'evt-42' },
+      ]),
+    );
+    await withKafkaRetry(() =>
+      publisher.publish([
+        {
+          topic: Topics.LeadQualified,
+          subject: 'hubspot:contact:42',
+          data: qualified(42, { qualificationId: 'q-after' }),
+        },
+      ]),
+    );
+    await waitFor(
+      async () =>
+        (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.assignment WHERE qualification_id = 'q-after'`))
+          .length === 1,
+      60_000,
+      'later lead',
+    );
     await second.runtime.flushOutbox();
 
-    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
-    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId)).toEqual(['q-hubspot:contact:42', 'q-after']);
-    const commands = await withKafkaRetry(() => readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 2 }));
+    const assigned = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }),
+    );
+    expect(assigned.map((m) => m.json<Envelope<LeadAssigned>>().data.qualificationId)).toEqual([
+      'q-hubspot:contact:42',
+      'q-after',
+    ]);
+    const commands = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 2 }),
+    );
     expect(commands).toHaveLength(2);
     expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.assignment`))[0].n).toBe(2);
     expect((await query(`SELECT count(*)::int AS n FROM ${env.DATABASE_SCHEMA}.outbox`))[0].n).toBe(0);
@@ -195,8 +337,12 @@ describe('routing on the real broker and Postgres', () => {
     cleanups.push(routing.stop);
     const { kafka, publisher } = await publisherFor(env);
     const lead = 'hubspot:contact:5';
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(5) }]));
-    const first = (await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 })))[0].json<Envelope<LeadAssigned>>().data;
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadQualified, subject: lead, data: qualified(5) }]),
+    );
+    const first = (
+      await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 1 }))
+    )[0].json<Envelope<LeadAssigned>>().data;
     expect(first.rep.repId).toBe('alice');
 
     const request: LeadReassignmentRequested = {
@@ -207,22 +353,39 @@ describe('routing on the real broker and Postgres', () => {
       excludeRepIds: ['bob'],
       requestedAt: '2026-11-23T15:16:00.000Z',
     };
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]));
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]));
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]),
+    );
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadReassignmentRequested, subject: lead, data: request }]),
+    );
 
-    const assigned = await withKafkaRetry(() => readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }));
+    const assigned = await withKafkaRetry(() =>
+      readTopic(kafka, Topics.LeadAssigned, { until: (s) => s.length >= 2 }),
+    );
     const second = assigned[1].json<Envelope<LeadAssigned>>().data;
     expect(second.rep.repId).toBe('carol');
-    expect(second.reassignment).toEqual({ previousRepId: 'alice', cause: 'sla: first touch missed (15 min)' });
+    expect(second.reassignment).toEqual({
+      previousRepId: 'alice',
+      cause: 'sla: first touch missed (15 min)',
+    });
     expect(second.reason).toMatch(/^Reassigned from Alice \(sla: first touch missed/);
     await new Promise((r) => setTimeout(r, 1500));
-    const rows = await query(`SELECT rep_id, current, generation FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY generation`);
+    const rows = await query(
+      `SELECT rep_id, current, generation FROM ${env.DATABASE_SCHEMA}.assignment ORDER BY generation`,
+    );
     expect(rows).toEqual([
       { rep_id: 'alice', current: false, generation: 0 },
       { rep_id: 'carol', current: true, generation: 1 },
     ]);
-    const audit = (await query(`SELECT audit FROM ${env.DATABASE_SCHEMA}.assignment WHERE generation = 1`))[0].audit;
-    expect(audit.pools[0].candidates.map((x: { repId: string; skipped?: string }) => [x.repId, x.skipped ?? 'eligible'])).toEqual([
+    const audit = (await query(`SELECT audit FROM ${env.DATABASE_SCHEMA}.assignment WHERE generation = 1`))[0]
+      .audit;
+    expect(
+      audit.pools[0].candidates.map((x: { repId: string; skipped?: string }) => [
+        x.repId,
+        x.skipped ?? 'eligible',
+      ]),
+    ).toEqual([
       ['alice', 'excluded'],
       ['bob', 'excluded'],
       ['carol', 'eligible'],

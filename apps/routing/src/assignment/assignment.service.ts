@@ -49,10 +49,25 @@ interface PendingRoute {
   cause?: string;
 }
 
-const decisions = counter('baton_routing_decisions_total', 'Routing decisions persisted', ['strategy', 'kind']);
-const managerQueue = counter('baton_routing_manager_queue_total', 'Leads sent to a manager queue because nobody was eligible', ['pool']);
-const duplicates = counter('baton_routing_duplicates_total', 'Deliveries skipped because the qualification was already assigned');
-const decideSeconds = histogram('baton_routing_batch_seconds', 'Time to decide and persist one batch', [], [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2]);
+const decisions = counter('baton_routing_decisions_total', 'Routing decisions persisted', [
+  'strategy',
+  'kind',
+]);
+const managerQueue = counter(
+  'baton_routing_manager_queue_total',
+  'Leads sent to a manager queue because nobody was eligible',
+  ['pool'],
+);
+const duplicates = counter(
+  'baton_routing_duplicates_total',
+  'Deliveries skipped because the qualification was already assigned',
+);
+const decideSeconds = histogram(
+  'baton_routing_batch_seconds',
+  'Time to decide and persist one batch',
+  [],
+  [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2],
+);
 
 /** Deterministic ids: a retried decision for the same qualification writes the same ids. */
 export function assignmentIdOf(qualificationId: string, generation: number): string {
@@ -84,10 +99,17 @@ export class AssignmentService {
         // Dedupe on the natural key (checked under the locks in decideAndStore): a qualification
         // already assigned, by this or another replica, from any copy of the event, is skipped.
         const byQualification = new Map<string, CloudEvent<LeadQualified>>();
-        for (const e of events) if (!byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
+        for (const e of events)
+          if (!byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
         const items = [...byQualification.values()];
-        const profiles = await this.profilesOf(em, items.map((e) => e.data.leadId));
-        const current = await this.currentAssignments(em, items.map((e) => e.data.leadId));
+        const profiles = await this.profilesOf(
+          em,
+          items.map((e) => e.data.leadId),
+        );
+        const current = await this.currentAssignments(
+          em,
+          items.map((e) => e.data.leadId),
+        );
         const pending: PendingRoute[] = items.map((e) => {
           const q = e.data;
           const profile = profiles.get(q.leadId);
@@ -126,13 +148,27 @@ export class AssignmentService {
     const req = event.data;
     return this.runtime.transaction(async (em) => {
       if (!(await this.processedReassignment.claim(em, event.id))) return undefined;
-      const rows: { id: string; lead_id: string; qualification_id: string; generation: number; rep_id: string; assignee_kind: string; current: boolean; lead: LeadSnapshot }[] =
-        await em.query(`SELECT id, lead_id, qualification_id, generation, rep_id, assignee_kind, current, lead FROM assignment WHERE id = $1 FOR UPDATE`, [req.assignmentId]);
+      const rows: {
+        id: string;
+        lead_id: string;
+        qualification_id: string;
+        generation: number;
+        rep_id: string;
+        assignee_kind: string;
+        current: boolean;
+        lead: LeadSnapshot;
+      }[] = await em.query(
+        `SELECT id, lead_id, qualification_id, generation, rep_id, assignee_kind, current, lead FROM assignment WHERE id = $1 FOR UPDATE`,
+        [req.assignmentId],
+      );
       const old = rows[0];
-      if (!old || old.lead_id !== req.leadId) throw new PermanentError(`no assignment ${req.assignmentId} for lead ${req.leadId}`);
+      if (!old || old.lead_id !== req.leadId)
+        throw new PermanentError(`no assignment ${req.assignmentId} for lead ${req.leadId}`);
       if (!old.current) {
         // Already replaced (a second request for the same assignment): one reassignment per assignment.
-        this.log.info('reassignment request for an assignment already replaced; ignored', { assignmentId: req.assignmentId });
+        this.log.info('reassignment request for an assignment already replaced; ignored', {
+          assignmentId: req.assignmentId,
+        });
         return undefined;
       }
       const ids = await this.decideAndStore(em, [
@@ -154,7 +190,13 @@ export class AssignmentService {
 
   private factsOf(leadId: string, lead: LeadSnapshot): LeadFacts {
     return leadFacts(
-      { leadId, provider: lead.crm.provider, identity: lead.identity, firmographics: lead.firmographics, currentOwnerId: lead.currentOwnerId },
+      {
+        leadId,
+        provider: lead.crm.provider,
+        identity: lead.identity,
+        firmographics: lead.firmographics,
+        currentOwnerId: lead.currentOwnerId,
+      },
       this.policy.routing,
     );
   }
@@ -167,7 +209,11 @@ export class AssignmentService {
     const poolIds = new Set<string>();
     for (const p of candidates) {
       for (const rule of matchingRules(policy.routing.rules, p.facts)) {
-        for (let pool = rule.pool ? policy.pools.get(rule.pool) : undefined; pool && !poolIds.has(pool.id); pool = pool.fallbackPool ? policy.pools.get(pool.fallbackPool) : undefined) {
+        for (
+          let pool = rule.pool ? policy.pools.get(rule.pool) : undefined;
+          pool && !poolIds.has(pool.id);
+          pool = pool.fallbackPool ? policy.pools.get(pool.fallbackPool) : undefined
+        ) {
           poolIds.add(pool.id);
         }
       }
@@ -181,7 +227,10 @@ export class AssignmentService {
     // (possible only around a rebalance) has committed by now, and we skip instead of failing.
     const firsts = candidates.filter((p) => p.generation === 0).map((p) => p.qualificationId);
     const decided: { qualification_id: string }[] = firsts.length
-      ? await em.query(`SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`, [firsts])
+      ? await em.query(
+          `SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`,
+          [firsts],
+        )
       : [];
     const already = new Set(decided.map((d) => d.qualification_id));
     if (already.size) duplicates.inc(already.size);
@@ -198,9 +247,18 @@ export class AssignmentService {
       : [];
     const book = new RoutingBook(
       reps,
-      new Map(rotationRows.map((r) => [r.pool_id, pruneRotation(r.credits, policy.pools.get(r.pool_id)?.members ?? [])])),
+      new Map(
+        rotationRows.map((r) => [
+          r.pool_id,
+          pruneRotation(r.credits, policy.pools.get(r.pool_id)?.members ?? []),
+        ]),
+      ),
       new Map(loads.map((l) => [`${l.rep_id}|${l.day}`, l.assigned])),
-      new Map(pending.filter((p) => p.replaces && p.replaces.kind === 'rep').map((p) => [p.leadId, p.replaces!.repId])),
+      new Map(
+        pending
+          .filter((p) => p.replaces && p.replaces.kind === 'rep')
+          .map((p) => [p.leadId, p.replaces!.repId]),
+      ),
       new Map(companyRows.map((r) => [r.domain, r.rep_id])),
     );
 
@@ -208,7 +266,10 @@ export class AssignmentService {
     const events: NewEvent<TopicName>[] = [];
     const released: string[] = [];
     // A lead qualified twice within one batch: the later assignment supersedes the earlier one.
-    const latestByLead = new Map<string, { id: string; repId: string; kind: string; row?: Record<string, unknown> }>();
+    const latestByLead = new Map<
+      string,
+      { id: string; repId: string; kind: string; row?: Record<string, unknown> }
+    >();
     for (const p of pending) {
       const previous = latestByLead.get(p.leadId) ?? p.replaces;
       if (previous) {
@@ -219,7 +280,9 @@ export class AssignmentService {
       }
       const decision = decide(p.facts, policy, book, now, { exclude: p.exclude });
       const assignmentId = assignmentIdOf(p.qualificationId, p.generation);
-      const reason = p.replaces?.isReassignment ? `Reassigned from ${reps.get(p.replaces.repId)?.name ?? p.replaces.repId} (${p.cause}). ${decision.reason}` : decision.reason;
+      const reason = p.replaces?.isReassignment
+        ? `Reassigned from ${reps.get(p.replaces.repId)?.name ?? p.replaces.repId} (${p.cause}). ${decision.reason}`
+        : decision.reason;
       const row: Record<string, unknown> = {
         id: assignmentId,
         current: true,
@@ -242,17 +305,32 @@ export class AssignmentService {
         assigned_at: now.toISOString(),
       };
       rows.push(row);
-      latestByLead.set(p.leadId, { id: assignmentId, repId: decision.assignee.id, kind: decision.assignee.kind, row });
+      latestByLead.set(p.leadId, {
+        id: assignmentId,
+        repId: decision.assignee.id,
+        kind: decision.assignee.kind,
+        row,
+      });
       events.push(...this.eventsFor(p, decision, assignmentId, reason, book, now));
-      decisions.inc({ strategy: decision.strategy, kind: p.replaces?.isReassignment ? 'reassignment' : 'qualification' });
+      decisions.inc({
+        strategy: decision.strategy,
+        kind: p.replaces?.isReassignment ? 'reassignment' : 'qualification',
+      });
       if (decision.strategy === 'manager_queue') {
         managerQueue.inc({ pool: decision.poolId });
-        this.log.warn('nobody eligible: lead sent to the manager queue', { leadId: p.leadId, pool: decision.poolId, manager: decision.assignee.id });
+        this.log.warn('nobody eligible: lead sent to the manager queue', {
+          leadId: p.leadId,
+          pool: decision.poolId,
+          manager: decision.assignee.id,
+        });
       }
     }
 
     if (released.length) {
-      await em.query(`UPDATE assignment SET current = false, released_at = $2 WHERE id = ANY($1::text[]) AND current`, [released, now]);
+      await em.query(
+        `UPDATE assignment SET current = false, released_at = $2 WHERE id = ANY($1::text[]) AND current`,
+        [released, now],
+      );
     }
     await em.query(
       `INSERT INTO assignment (id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
@@ -271,7 +349,9 @@ export class AssignmentService {
 
   private async saveBook(em: EntityManager, book: RoutingBook, now: Date): Promise<void> {
     if (book.touchedPools.size) {
-      const pools = [...book.touchedPools].sort().map((id) => ({ pool_id: id, credits: book.rotation.get(id) ?? {} }));
+      const pools = [...book.touchedPools]
+        .sort()
+        .map((id) => ({ pool_id: id, credits: book.rotation.get(id) ?? {} }));
       await em.query(
         `UPDATE pool_rotation p SET credits = x.credits, decisions = p.decisions + 1, updated_at = $2
          FROM jsonb_to_recordset($1::jsonb) AS x(pool_id text, credits jsonb) WHERE p.pool_id = x.pool_id`,
@@ -290,7 +370,9 @@ export class AssignmentService {
         [JSON.stringify(loads)],
       );
     }
-    const deltas = [...book.openLeadDelta].filter(([, d]) => d !== 0).map(([rep_id, delta]) => ({ rep_id, delta }));
+    const deltas = [...book.openLeadDelta]
+      .filter(([, d]) => d !== 0)
+      .map(([rep_id, delta]) => ({ rep_id, delta }));
     if (deltas.length) {
       await em.query(
         `UPDATE rep r SET open_leads = GREATEST(0, r.open_leads + x.delta) FROM jsonb_to_recordset($1::jsonb) AS x(rep_id text, delta int) WHERE r.id = x.rep_id`,
@@ -310,7 +392,14 @@ export class AssignmentService {
     }
   }
 
-  private eventsFor(p: PendingRoute, d: Decision, assignmentId: string, reason: string, book: RoutingBook, now: Date): NewEvent<TopicName>[] {
+  private eventsFor(
+    p: PendingRoute,
+    d: Decision,
+    assignmentId: string,
+    reason: string,
+    book: RoutingBook,
+    now: Date,
+  ): NewEvent<TopicName>[] {
     const provider = p.lead.crm.provider;
     const rep: RepRef = {
       repId: d.assignee.id,
@@ -339,10 +428,20 @@ export class AssignmentService {
         summary: p.lead.summary,
         openingLine: p.lead.openingLine,
       },
-      reassignment: p.replaces?.isReassignment ? { previousRepId: p.replaces.repId, cause: p.cause ?? 'reassigned' } : undefined,
+      reassignment: p.replaces?.isReassignment
+        ? { previousRepId: p.replaces.repId, cause: p.cause ?? 'reassigned' }
+        : undefined,
       assignedAt: now.toISOString(),
     };
-    const out: NewEvent<TopicName>[] = [{ topic: Topics.LeadAssigned, subject: p.leadId, data: assigned, id: `${assignmentId}:assigned`, time: now }];
+    const out: NewEvent<TopicName>[] = [
+      {
+        topic: Topics.LeadAssigned,
+        subject: p.leadId,
+        data: assigned,
+        id: `${assignmentId}:assigned`,
+        time: now,
+      },
+    ];
     if (rep.crmOwnerId) {
       out.push({
         topic: Topics.CrmCommand,
@@ -366,18 +465,40 @@ export class AssignmentService {
   private managerRef(assignee: Assignee, book: RoutingBook): RepRef['manager'] {
     if (!assignee.managerId) return undefined;
     const m = managerOf(assignee.managerId, this.policy, book);
-    return { repId: m.id, name: m.name, email: m.email, slackUserId: m.slackUserId, teamsUserId: m.teamsUserId };
+    return {
+      repId: m.id,
+      name: m.name,
+      email: m.email,
+      slackUserId: m.slackUserId,
+      teamsUserId: m.teamsUserId,
+    };
   }
 
-  private async profilesOf(em: EntityManager, leadIds: string[]): Promise<Map<string, { identity: Identity; firmographics: Firmographics; ownerId?: string }>> {
-    const rows: { lead_id: string; identity: Identity; firmographics: Firmographics; owner_id: string | null }[] = await em.query(
+  private async profilesOf(
+    em: EntityManager,
+    leadIds: string[],
+  ): Promise<Map<string, { identity: Identity; firmographics: Firmographics; ownerId?: string }>> {
+    const rows: {
+      lead_id: string;
+      identity: Identity;
+      firmographics: Firmographics;
+      owner_id: string | null;
+    }[] = await em.query(
       `SELECT lead_id, identity, firmographics, owner_id FROM lead_profile WHERE lead_id = ANY($1::text[]) AND NOT deleted`,
       [leadIds],
     );
-    return new Map(rows.map((r) => [r.lead_id, { identity: r.identity, firmographics: r.firmographics, ownerId: r.owner_id ?? undefined }]));
+    return new Map(
+      rows.map((r) => [
+        r.lead_id,
+        { identity: r.identity, firmographics: r.firmographics, ownerId: r.owner_id ?? undefined },
+      ]),
+    );
   }
 
-  private async currentAssignments(em: EntityManager, leadIds: string[]): Promise<Map<string, { id: string; repId: string; kind: string }>> {
+  private async currentAssignments(
+    em: EntityManager,
+    leadIds: string[],
+  ): Promise<Map<string, { id: string; repId: string; kind: string }>> {
     const rows: { id: string; lead_id: string; rep_id: string; assignee_kind: string }[] = await em.query(
       `SELECT id, lead_id, rep_id, assignee_kind FROM assignment WHERE lead_id = ANY($1::text[]) AND current ORDER BY id FOR UPDATE`,
       [leadIds],

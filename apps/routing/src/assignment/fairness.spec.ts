@@ -11,7 +11,12 @@ const HOUR = 3_600_000;
 /** A US lead with its own company, so only the rotation decides. */
 function lead(n: number) {
   return leadFacts(
-    { leadId: `hubspot:contact:${n}`, provider: 'hubspot', identity: { country: 'US', email: `p${n}@c${n}.com` }, firmographics: {} },
+    {
+      leadId: `hubspot:contact:${n}`,
+      provider: 'hubspot',
+      identity: { country: 'US', email: `p${n}@c${n}.com` },
+      firmographics: {},
+    },
     policy.routing,
   );
 }
@@ -86,7 +91,7 @@ describe('fairness of the weighted rotation (router, 10,000 leads)', () => {
     expect(counts).toEqual({ alice: 2000, bob: 0, carol: 1000 });
   });
 
-  it('stops at daily capacity on the rep\'s own calendar and starts again the next local day', () => {
+  it("stops at daily capacity on the rep's own calendar and starts again the next local day", () => {
     const book = bookFor(policy, { alice: { dailyCapacity: 10 } });
     // 15:00Z on Monday is 10:00 in New York; 300 leads within the same New York day.
     const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));

@@ -39,21 +39,28 @@ describe('router: rules, strategies and the audit', () => {
     expect(second.audit.existingOwner[0].found).toEqual({ repId: first.assignee.id, via: 'company' });
     // Free-mail addresses are not companies.
     decide(usLead(3, { email: 'someone@gmail.com' }), policy, book, at);
-    expect(decide(usLead(4, { email: 'other@gmail.com' }), policy, book, at).strategy).toBe('weighted_rotation');
+    expect(decide(usLead(4, { email: 'other@gmail.com' }), policy, book, at).strategy).toBe(
+      'weighted_rotation',
+    );
   });
 
   it('does not keep a lead with an owner who is away: it rotates, and the audit says why', () => {
     const policy = testPolicy();
-    const book = bookFor(policy, { bob: { awayFrom: new Date('2026-11-20T00:00:00Z'), awayUntil: new Date('2026-11-30T00:00:00Z') } });
+    const book = bookFor(policy, {
+      bob: { awayFrom: new Date('2026-11-20T00:00:00Z'), awayUntil: new Date('2026-11-30T00:00:00Z') },
+    });
     const d = decide(usLead(1, { currentOwnerId: '102' }), policy, book, at);
     expect(d.strategy).toBe('weighted_rotation');
     expect(d.assignee.id).not.toBe('bob');
     expect(d.audit.existingOwner[0]).toMatchObject({ found: { repId: 'bob' }, skipped: 'away' });
-    expect(d.audit.pools[0].candidates.find((c) => c.repId === 'bob')).toMatchObject({ eligible: false, skipped: 'away' });
+    expect(d.audit.pools[0].candidates.find((c) => c.repId === 'bob')).toMatchObject({
+      eligible: false,
+      skipped: 'away',
+    });
     expect(d.reason).toContain('skipped Bob (away)');
   });
 
-  it('skips reps outside the lead\'s territory and routes by the first matching rule', () => {
+  it("skips reps outside the lead's territory and routes by the first matching rule", () => {
     const policy = testPolicy();
     const d = decide(usLead(1, { country: 'GB' }), policy, bookFor(policy), at);
     expect(d).toMatchObject({ ruleId: 'uk', poolId: 'uk', assignee: { id: 'dan' } });
@@ -78,9 +85,15 @@ pools:
     expect(viaFallback.reason).toContain('fell back from first');
 
     const nobody = decide(usLead(2), policy, bookFor(policy, { a: away, b: { active: false } }), at);
-    expect(nobody).toMatchObject({ strategy: 'manager_queue', poolId: 'first', assignee: { id: 'mgr', kind: 'manager', crmOwnerIds: { hubspot: '900' } } });
+    expect(nobody).toMatchObject({
+      strategy: 'manager_queue',
+      poolId: 'first',
+      assignee: { id: 'mgr', kind: 'manager', crmOwnerIds: { hubspot: '900' } },
+    });
     expect(nobody.audit.managerQueue).toEqual({ managerId: 'mgr', why: 'nobody eligible in first → second' });
-    expect(nobody.reason).toBe("Sent to Mia's queue: nobody eligible in first → second (Ann (away), Bea (inactive)).");
+    expect(nobody.reason).toBe(
+      "Sent to Mia's queue: nobody eligible in first → second (Ann (away), Bea (inactive)).",
+    );
   });
 
   it('in next_available mode hands an after-hours lead to whoever starts first; strict mode falls through', () => {
@@ -136,7 +149,9 @@ pools: [{ id: p, members: [a, b], managerId: mgr }]
     const book = bookFor(policy, { carol: { active: false } });
     const d = decide(usLead(1), policy, book, at, { exclude: new Set(['alice', 'bob']) });
     expect(d).toMatchObject({ strategy: 'manager_queue', assignee: { id: 'mgr', kind: 'manager' } });
-    expect(d.reason).toBe("Sent to Mia Manager's queue: nobody eligible in us (Alice (excluded), Bob (excluded), Carol (inactive)).");
+    expect(d.reason).toBe(
+      "Sent to Mia Manager's queue: nobody eligible in us (Alice (excluded), Bob (excluded), Carol (inactive)).",
+    );
     // A manager-queue decision books nobody's capacity or rotation.
     expect(book.touchedPools.size).toBe(0);
     expect(book.openLeadDelta.size).toBe(0);

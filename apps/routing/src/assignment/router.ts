@@ -153,10 +153,22 @@ const SKIP_WORDS: Record<SkipReason, string> = {
  * pool rule owns the lead: its pool, then the pool's fallback chain, then the pool manager's
  * queue.
  */
-export function decide(lead: LeadFacts, policy: RoutingPolicy, book: RoutingBook, at: Date, opts: DecideOptions = {}): Decision {
+export function decide(
+  lead: LeadFacts,
+  policy: RoutingPolicy,
+  book: RoutingBook,
+  at: Date,
+  opts: DecideOptions = {},
+): Decision {
   const exclude = opts.exclude ?? new Set<string>();
   const rules = matchingRules(policy.routing.rules, lead);
-  const audit: DecisionAudit = { leadFacts: lead, matchedRules: rules.map((r) => r.id), existingOwner: [], pools: [], excludedRepIds: [...exclude] };
+  const audit: DecisionAudit = {
+    leadFacts: lead,
+    matchedRules: rules.map((r) => r.id),
+    existingOwner: [],
+    pools: [],
+    excludedRepIds: [...exclude],
+  };
 
   for (const rule of rules) {
     if (rule.strategy === 'existing_owner') {
@@ -187,7 +199,10 @@ function existingOwner(
   exclude: ReadonlySet<string>,
   audit: DecisionAudit,
 ): { rep: RepState; via: 'crm_owner' | 'previous_assignment' | 'company' } | undefined {
-  const entry: ExistingOwnerAudit = { ruleId: rule.id, lookedFor: { currentOwnerId: lead.currentOwnerId, companyDomain: lead.companyDomain } };
+  const entry: ExistingOwnerAudit = {
+    ruleId: rule.id,
+    lookedFor: { currentOwnerId: lead.currentOwnerId, companyDomain: lead.companyDomain },
+  };
   audit.existingOwner.push(entry);
   let found: { rep: RepState; via: 'crm_owner' | 'previous_assignment' | 'company' } | undefined;
   if (lead.currentOwnerId) {
@@ -195,13 +210,20 @@ function existingOwner(
     if (rep) found = { rep, via: 'crm_owner' };
   }
   const previous = book.leadOwners.get(lead.leadId);
-  if (!found && previous && book.reps.has(previous)) found = { rep: book.reps.get(previous)!, via: 'previous_assignment' };
+  if (!found && previous && book.reps.has(previous))
+    found = { rep: book.reps.get(previous)!, via: 'previous_assignment' };
   const company = lead.companyDomain ? book.companyOwners.get(lead.companyDomain) : undefined;
   if (!found && company && book.reps.has(company)) found = { rep: book.reps.get(company)!, via: 'company' };
   if (!found) return undefined;
   entry.found = { repId: found.rep.id, via: found.via };
   // Account continuity outranks capacity and hours: only absence, inactivity or exclusion break it.
-  const check = checkEligibility({ rep: found.rep, lead: { ...lead, country: undefined, segment: undefined, productInterest: [] }, at, assignedToday: 0, excluded: exclude.has(found.rep.id) });
+  const check = checkEligibility({
+    rep: found.rep,
+    lead: { ...lead, country: undefined, segment: undefined, productInterest: [] },
+    at,
+    assignedToday: 0,
+    excluded: exclude.has(found.rep.id),
+  });
   if (!check.eligible && check.reason !== 'out_of_hours') {
     entry.skipped = check.reason;
     entry.detail = check.detail;
@@ -222,7 +244,11 @@ function routeThroughPools(
   const strategy = rule.strategy === 'least_loaded' ? 'least_loaded' : 'weighted_rotation';
   const first = policy.pools.get(rule.pool!)!;
   const tried: string[] = [];
-  for (let pool: PoolPolicy | undefined = first; pool; pool = pool.fallbackPool ? policy.pools.get(pool.fallbackPool) : undefined) {
+  for (
+    let pool: PoolPolicy | undefined = first;
+    pool;
+    pool = pool.fallbackPool ? policy.pools.get(pool.fallbackPool) : undefined
+  ) {
     tried.push(pool.id);
     const poolAudit = pickInPool(pool, strategy, lead, book, at, exclude);
     audit.pools.push(poolAudit);
@@ -265,7 +291,17 @@ function pickInPool(
   for (const repId of pool.members) {
     const rep = book.reps.get(repId);
     if (!rep) {
-      candidates.push({ repId, name: repId, weight: 0, openLeads: 0, assignedToday: 0, dailyCapacity: 0, eligible: false, skipped: 'inactive', detail: 'not in the roster table' });
+      candidates.push({
+        repId,
+        name: repId,
+        weight: 0,
+        openLeads: 0,
+        assignedToday: 0,
+        dailyCapacity: 0,
+        eligible: false,
+        skipped: 'inactive',
+        detail: 'not in the roster table',
+      });
       continue;
     }
     const assignedToday = book.assignedToday(rep, at);
@@ -292,7 +328,10 @@ function pickInPool(
   let pickFrom = eligible;
   if (pickFrom.length === 0 && pool.hoursMode === 'next_available' && onlyOutOfHours.length > 0) {
     // Nobody is working now: the lead goes to whoever starts first (ties by the pool's strategy).
-    const starts = onlyOutOfHours.map((rep) => ({ rep, start: nextWorkingStart(rep.workingHours, rep.timeZone, at)?.getTime() }));
+    const starts = onlyOutOfHours.map((rep) => ({
+      rep,
+      start: nextWorkingStart(rep.workingHours, rep.timeZone, at)?.getTime(),
+    }));
     const earliest = Math.min(...starts.map((s) => s.start ?? Number.POSITIVE_INFINITY));
     if (Number.isFinite(earliest)) {
       pickFrom = starts.filter((s) => s.start === earliest).map((s) => s.rep);
@@ -304,7 +343,10 @@ function pickInPool(
   switch (strategy) {
     case 'weighted_rotation': {
       const state = book.rotation.get(pool.id) ?? {};
-      const pick = pickWeighted(state, pickFrom.map((r) => ({ repId: r.id, weight: r.weight })));
+      const pick = pickWeighted(
+        state,
+        pickFrom.map((r) => ({ repId: r.id, weight: r.weight })),
+      );
       book.rotation.set(pool.id, pick.after);
       book.touchedPools.add(pool.id);
       result.chosenRepId = pick.repId;
@@ -314,7 +356,10 @@ function pickInPool(
     }
     case 'least_loaded': {
       const [best] = [...pickFrom].sort(
-        (a, b) => a.openLeads - b.openLeads || book.assignedToday(a, at) - book.assignedToday(b, at) || (a.id < b.id ? -1 : 1),
+        (a, b) =>
+          a.openLeads - b.openLeads ||
+          book.assignedToday(a, at) - book.assignedToday(b, at) ||
+          (a.id < b.id ? -1 : 1),
       );
       result.chosenRepId = best.id;
       break;
@@ -323,7 +368,14 @@ function pickInPool(
   return result;
 }
 
-function poolReason(rule: RulePolicy, pool: PoolPolicy, strategy: 'weighted_rotation' | 'least_loaded', rep: RepState, audit: PoolAudit, tried: string[]): string {
+function poolReason(
+  rule: RulePolicy,
+  pool: PoolPolicy,
+  strategy: 'weighted_rotation' | 'least_loaded',
+  rep: RepState,
+  audit: PoolAudit,
+  tried: string[],
+): string {
   const eligible = audit.candidates.filter((c) => c.eligible);
   const how =
     strategy === 'weighted_rotation'

@@ -85,7 +85,15 @@ export class RoutingTables1763900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const s = schemaOf(q);
-    for (const t of ['lead_profile', 'company_owner', 'assignment', 'pool_rotation', 'rep_daily_load', 'roster_change', 'rep']) {
+    for (const t of [
+      'lead_profile',
+      'company_owner',
+      'assignment',
+      'pool_rotation',
+      'rep_daily_load',
+      'roster_change',
+      'rep',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${s}.${t}`);
     }
   }

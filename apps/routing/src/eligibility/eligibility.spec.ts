@@ -20,10 +20,27 @@ const rep: RepState = {
   inRoster: true,
   openLeads: 0,
 };
-const lead: LeadFacts = { leadId: 'hubspot:contact:1', provider: 'hubspot', country: 'US', state: 'CA', segment: 'enterprise', productInterest: ['analytics'] };
+const lead: LeadFacts = {
+  leadId: 'hubspot:contact:1',
+  provider: 'hubspot',
+  country: 'US',
+  state: 'CA',
+  segment: 'enterprise',
+  productInterest: ['analytics'],
+};
 const monday10am = new Date('2026-11-23T15:00:00Z');
-const check = (r: Partial<RepState> = {}, l: Partial<LeadFacts> = {}, extra: { at?: Date; assignedToday?: number; excluded?: boolean } = {}) =>
-  checkEligibility({ rep: { ...rep, ...r }, lead: { ...lead, ...l }, at: extra.at ?? monday10am, assignedToday: extra.assignedToday ?? 0, excluded: extra.excluded ?? false });
+const check = (
+  r: Partial<RepState> = {},
+  l: Partial<LeadFacts> = {},
+  extra: { at?: Date; assignedToday?: number; excluded?: boolean } = {},
+) =>
+  checkEligibility({
+    rep: { ...rep, ...r },
+    lead: { ...lead, ...l },
+    at: extra.at ?? monday10am,
+    assignedToday: extra.assignedToday ?? 0,
+    excluded: extra.excluded ?? false,
+  });
 
 describe('eligibility', () => {
   it('accepts an active rep in hours, in territory, under capacity', () => {
@@ -34,23 +51,32 @@ describe('eligibility', () => {
     expect(check({}, {}, { excluded: true })).toMatchObject({ reason: 'excluded' });
     expect(check({ active: false })).toMatchObject({ reason: 'inactive' });
     expect(check({ inRoster: false })).toMatchObject({ reason: 'inactive' });
-    expect(check({ awayFrom: new Date('2026-11-20T00:00:00Z'), awayUntil: new Date('2026-11-27T00:00:00Z') })).toMatchObject({
+    expect(
+      check({ awayFrom: new Date('2026-11-20T00:00:00Z'), awayUntil: new Date('2026-11-27T00:00:00Z') }),
+    ).toMatchObject({
       reason: 'away',
       detail: 'out of office until 2026-11-27T00:00:00.000Z',
     });
     expect(check({}, { state: 'NY' })).toMatchObject({ reason: 'not_in_territory' });
     expect(check({}, { segment: 'smb' })).toMatchObject({ reason: 'not_in_segment' });
     expect(check({}, { productInterest: ['crm'] })).toMatchObject({ reason: 'no_product_match' });
-    expect(check({}, {}, { assignedToday: 10 })).toMatchObject({ reason: 'at_capacity', detail: '10 of 10 leads today' });
+    expect(check({}, {}, { assignedToday: 10 })).toMatchObject({
+      reason: 'at_capacity',
+      detail: '10 of 10 leads today',
+    });
     expect(check({}, {}, { at: new Date('2026-11-23T23:00:00Z') })).toMatchObject({ reason: 'out_of_hours' });
   });
 
   it('reports the most lasting reason first (inactive beats out of hours)', () => {
-    expect(check({ active: false }, {}, { at: new Date('2026-11-23T23:00:00Z') })).toMatchObject({ reason: 'inactive' });
+    expect(check({ active: false }, {}, { at: new Date('2026-11-23T23:00:00Z') })).toMatchObject({
+      reason: 'inactive',
+    });
   });
 
   it('lets a lead with no known place or segment through to any rep', () => {
-    expect(check({}, { country: undefined, state: undefined, segment: undefined, productInterest: [] })).toEqual({ eligible: true });
+    expect(
+      check({}, { country: undefined, state: undefined, segment: undefined, productInterest: [] }),
+    ).toEqual({ eligible: true });
   });
 
   it('matches territories by country or country-state', () => {

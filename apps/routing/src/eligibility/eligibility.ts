@@ -41,23 +41,51 @@ export function checkEligibility({ rep, lead, at, assignedToday, excluded }: Eli
   if (!rep.inRoster) return { eligible: false, reason: 'inactive', detail: 'no longer in roster.yaml' };
   if (!rep.active) return { eligible: false, reason: 'inactive', detail: 'marked inactive' };
   if (isAway(rep, at)) {
-    return { eligible: false, reason: 'away', detail: rep.awayUntil ? `out of office until ${rep.awayUntil.toISOString()}` : 'out of office' };
+    return {
+      eligible: false,
+      reason: 'away',
+      detail: rep.awayUntil ? `out of office until ${rep.awayUntil.toISOString()}` : 'out of office',
+    };
   }
   if (!coversTerritory(rep.territories, lead.country, lead.state)) {
-    return { eligible: false, reason: 'not_in_territory', detail: `covers ${rep.territories.join(', ')}; lead is ${[lead.country, lead.state].filter(Boolean).join('-')}` };
+    return {
+      eligible: false,
+      reason: 'not_in_territory',
+      detail: `covers ${rep.territories.join(', ')}; lead is ${[lead.country, lead.state].filter(Boolean).join('-')}`,
+    };
   }
   if (rep.segments.length > 0 && lead.segment && !rep.segments.includes(lead.segment)) {
-    return { eligible: false, reason: 'not_in_segment', detail: `works ${rep.segments.join(', ')}; lead is ${lead.segment}` };
+    return {
+      eligible: false,
+      reason: 'not_in_segment',
+      detail: `works ${rep.segments.join(', ')}; lead is ${lead.segment}`,
+    };
   }
-  if (rep.products.length > 0 && lead.productInterest.length > 0 && !lead.productInterest.some((p) => rep.products.includes(p))) {
-    return { eligible: false, reason: 'no_product_match', detail: `sells ${rep.products.join(', ')}; lead wants ${lead.productInterest.join(', ')}` };
+  if (
+    rep.products.length > 0 &&
+    lead.productInterest.length > 0 &&
+    !lead.productInterest.some((p) => rep.products.includes(p))
+  ) {
+    return {
+      eligible: false,
+      reason: 'no_product_match',
+      detail: `sells ${rep.products.join(', ')}; lead wants ${lead.productInterest.join(', ')}`,
+    };
   }
   if (assignedToday >= rep.dailyCapacity) {
-    return { eligible: false, reason: 'at_capacity', detail: `${assignedToday} of ${rep.dailyCapacity} leads today` };
+    return {
+      eligible: false,
+      reason: 'at_capacity',
+      detail: `${assignedToday} of ${rep.dailyCapacity} leads today`,
+    };
   }
   if (!isWithinWorkingHours(rep.workingHours, rep.timeZone, at)) {
     const next = nextWorkingStart(rep.workingHours, rep.timeZone, at);
-    return { eligible: false, reason: 'out_of_hours', detail: next ? `next working at ${next.toISOString()} (${rep.timeZone})` : 'no working hours set' };
+    return {
+      eligible: false,
+      reason: 'out_of_hours',
+      detail: next ? `next working at ${next.toISOString()} (${rep.timeZone})` : 'no working hours set',
+    };
   }
   return { eligible: true };
 }

@@ -7,12 +7,10 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const ClockTime = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 /** "09:00-17:30": one working stretch in the rep's own time zone; overnight stretches are split in two. */
-export const HoursRangeSchema = z
-  .string()
-  .refine((s) => {
-    const [from, to] = s.split('-');
-    return ClockTime.test(from ?? '') && ClockTime.test(to ?? '') && minutesOf(from) < minutesOf(to);
-  }, 'expected "HH:MM-HH:MM" with the end after the start');
+export const HoursRangeSchema = z.string().refine((s) => {
+  const [from, to] = s.split('-');
+  return ClockTime.test(from ?? '') && ClockTime.test(to ?? '') && minutesOf(from) < minutesOf(to);
+}, 'expected "HH:MM-HH:MM" with the end after the start');
 
 export function minutesOf(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
@@ -20,11 +18,18 @@ export function minutesOf(hhmm: string): number {
 }
 
 export const WorkingHoursSchema = z
-  .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(HoursRangeSchema).optional()])) as Record<Weekday, z.ZodOptional<z.ZodArray<typeof HoursRangeSchema>>>)
+  .object(
+    Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(HoursRangeSchema).optional()])) as Record<
+      Weekday,
+      z.ZodOptional<z.ZodArray<typeof HoursRangeSchema>>
+    >,
+  )
   .strict();
 export type WorkingHours = z.infer<typeof WorkingHoursSchema>;
 
-export const TimeZoneSchema = z.string().refine((tz) => IANAZone.isValidZone(tz), 'not an IANA time zone (e.g. Europe/Berlin)');
+export const TimeZoneSchema = z
+  .string()
+  .refine((tz) => IANAZone.isValidZone(tz), 'not an IANA time zone (e.g. Europe/Berlin)');
 
 /** "US" (whole country) or "US-CA" (country + state/region). */
 export const TerritorySchema = z
@@ -39,7 +44,10 @@ export const RepSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ -'),
     name: z.string().min(1),
     email: z.email(),
-    crmOwnerIds: z.object({ hubspot: z.string().min(1).optional(), salesforce: z.string().min(1).optional() }).strict().default({}),
+    crmOwnerIds: z
+      .object({ hubspot: z.string().min(1).optional(), salesforce: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     slackUserId: z.string().optional(),
     teamsUserId: z.string().optional(),
     managerId: z.string().optional(),
@@ -60,7 +68,10 @@ export const ManagerSchema = z
     id: z.string().min(1),
     name: z.string().min(1),
     email: z.email(),
-    crmOwnerIds: z.object({ hubspot: z.string().optional(), salesforce: z.string().optional() }).strict().default({}),
+    crmOwnerIds: z
+      .object({ hubspot: z.string().optional(), salesforce: z.string().optional() })
+      .strict()
+      .default({}),
     slackUserId: z.string().optional(),
     teamsUserId: z.string().optional(),
     timeZone: TimeZoneSchema.default('UTC'),
@@ -104,8 +115,17 @@ export const ConditionsSchema = z
   .object({
     country: z.array(upper).optional(),
     state: z.array(upper).optional(),
-    productInterest: z.array(lower).optional().describe('Matches when the lead is interested in any of these'),
-    employees: z.object({ min: z.number().int().nonnegative().optional(), max: z.number().int().nonnegative().optional() }).strict().optional(),
+    productInterest: z
+      .array(lower)
+      .optional()
+      .describe('Matches when the lead is interested in any of these'),
+    employees: z
+      .object({
+        min: z.number().int().nonnegative().optional(),
+        max: z.number().int().nonnegative().optional(),
+      })
+      .strict()
+      .optional(),
     segment: z.array(lower).optional(),
     industry: z.array(lower).optional(),
     source: z.array(lower).optional(),
@@ -122,18 +142,30 @@ export const RuleSchema = z
     pool: z.string().optional().describe('Required except for existing_owner'),
   })
   .strict()
-  .refine((r) => r.strategy === 'existing_owner' || r.pool !== undefined, { message: 'pool is required for this strategy', path: ['pool'] });
+  .refine((r) => r.strategy === 'existing_owner' || r.pool !== undefined, {
+    message: 'pool is required for this strategy',
+    path: ['pool'],
+  });
 export type RulePolicy = z.infer<typeof RuleSchema>;
 
 export const SegmentBandSchema = z
-  .object({ id: lower, minEmployees: z.number().int().nonnegative().default(0), maxEmployees: z.number().int().nonnegative().optional() })
+  .object({
+    id: lower,
+    minEmployees: z.number().int().nonnegative().default(0),
+    maxEmployees: z.number().int().nonnegative().optional(),
+  })
   .strict();
 
 export const RoutingRulesSchema = z
   .object({
     version: z.string().optional(),
-    segments: z.array(SegmentBandSchema).default([]).describe('Derives a segment from employees when the CRM gave none'),
-    freeMailDomains: z.array(lower).default(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'icloud.com', 'gmx.de', 'web.de']),
+    segments: z
+      .array(SegmentBandSchema)
+      .default([])
+      .describe('Derives a segment from employees when the CRM gave none'),
+    freeMailDomains: z
+      .array(lower)
+      .default(['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'icloud.com', 'gmx.de', 'web.de']),
     rules: z.array(RuleSchema).min(1),
   })
   .strict();

@@ -23,7 +23,9 @@ describe('routing policy files', () => {
     const policy = loadRoutingPolicy(sampleDir);
     expect(policy.pools.get('na-enterprise')?.members).toEqual(['ana.silva', 'ben.okafor', 'chloe.martin']);
     expect(policy.version).toMatch(/^2026-11-23\+[0-9a-f]{12}\/2026-11-23\+[0-9a-f]{12}$/);
-    expect(parseRoutingPolicy(roster, routing.replace('weighted_rotation', 'least_loaded')).version).not.toBe(policy.version);
+    expect(parseRoutingPolicy(roster, routing.replace('weighted_rotation', 'least_loaded')).version).not.toBe(
+      policy.version,
+    );
   });
 
   it('names the file and key path of a bad time zone, territory and working hours', () => {
@@ -46,7 +48,10 @@ describe('routing policy files', () => {
     const bad = roster
       .replace('members: [sam.patel, tara.nguyen]', 'members: [sam.patel, tara.ngyuen]')
       .replace('managerId: mgr-emea\n    hoursMode', 'managerId: nobody\n    hoursMode')
-      .replace('hoursMode: next_available\n  - id: na-smb', 'hoursMode: next_available\n    fallbackPool: na-enterprise\n  - id: na-smb');
+      .replace(
+        'hoursMode: next_available\n  - id: na-smb',
+        'hoursMode: next_available\n    fallbackPool: na-enterprise\n  - id: na-smb',
+      );
     const { problems } = problemsOf(() => parseRoutingPolicy(bad, routing));
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -68,7 +73,12 @@ describe('routing policy files', () => {
   });
 
   it('rejects unknown keys (a typo is an error, not a silent default)', () => {
-    const { problems } = problemsOf(() => parseRoutingPolicy(roster.replace('dailyCapacity: 40\n  - id: ben', 'dailyCapcity: 40\n  - id: ben'), routing));
+    const { problems } = problemsOf(() =>
+      parseRoutingPolicy(
+        roster.replace('dailyCapacity: 40\n  - id: ben', 'dailyCapcity: 40\n  - id: ben'),
+        routing,
+      ),
+    );
     expect(problems[0]).toMatch(/^reps\.0: Unrecognized key: "dailyCapcity"/);
   });
 });

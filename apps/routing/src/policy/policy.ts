@@ -26,12 +26,18 @@ export interface RoutingPolicy {
 }
 
 export function loadRoutingPolicy(dir: string): RoutingPolicy {
-  return assemble(loadPolicy(dir, ROSTER_FILE, RosterPolicySchema), loadPolicy(dir, ROUTING_FILE, RoutingRulesSchema));
+  return assemble(
+    loadPolicy(dir, ROSTER_FILE, RosterPolicySchema),
+    loadPolicy(dir, ROUTING_FILE, RoutingRulesSchema),
+  );
 }
 
 /** Same checks from texts (tests, tools). */
 export function parseRoutingPolicy(rosterYaml: string, routingYaml: string): RoutingPolicy {
-  return assemble(parsePolicy(ROSTER_FILE, rosterYaml, RosterPolicySchema), parsePolicy(ROUTING_FILE, routingYaml, RoutingRulesSchema));
+  return assemble(
+    parsePolicy(ROSTER_FILE, rosterYaml, RosterPolicySchema),
+    parsePolicy(ROUTING_FILE, routingYaml, RoutingRulesSchema),
+  );
 }
 
 /** Cross-file checks: every reference points at something that exists, and fallback chains end. */
@@ -42,12 +48,14 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
   r.reps.forEach((rep, i) => {
     if (repIds.has(rep.id)) rosterProblems.push(`reps.${i}.id: duplicate rep id "${rep.id}"`);
     repIds.add(rep.id);
-    if (!rep.workingHours && !r.defaults?.workingHours) rosterProblems.push(`reps.${i}.workingHours: required when defaults.workingHours is not set`);
+    if (!rep.workingHours && !r.defaults?.workingHours)
+      rosterProblems.push(`reps.${i}.workingHours: required when defaults.workingHours is not set`);
   });
   const managerIds = new Set(r.managers.map((m) => m.id));
   const isManager = (id: string) => managerIds.has(id) || repIds.has(id);
   r.reps.forEach((rep, i) => {
-    if (rep.managerId && !isManager(rep.managerId)) rosterProblems.push(`reps.${i}.managerId: unknown manager "${rep.managerId}"`);
+    if (rep.managerId && !isManager(rep.managerId))
+      rosterProblems.push(`reps.${i}.managerId: unknown manager "${rep.managerId}"`);
   });
   const pools = new Map<string, PoolPolicy>();
   r.pools.forEach((pool, i) => {
@@ -56,7 +64,8 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
     pool.members.forEach((m, j) => {
       if (!repIds.has(m)) rosterProblems.push(`pools.${i}.members.${j}: unknown rep "${m}"`);
     });
-    if (!isManager(pool.managerId)) rosterProblems.push(`pools.${i}.managerId: unknown manager "${pool.managerId}"`);
+    if (!isManager(pool.managerId))
+      rosterProblems.push(`pools.${i}.managerId: unknown manager "${pool.managerId}"`);
   });
   r.pools.forEach((pool, i) => {
     if (pool.fallbackPool === undefined) return;
@@ -65,7 +74,11 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
       return;
     }
     const seen = new Set([pool.id]);
-    for (let next = pools.get(pool.fallbackPool); next; next = next.fallbackPool ? pools.get(next.fallbackPool) : undefined) {
+    for (
+      let next = pools.get(pool.fallbackPool);
+      next;
+      next = next.fallbackPool ? pools.get(next.fallbackPool) : undefined
+    ) {
       if (seen.has(next.id)) {
         rosterProblems.push(`pools.${i}.fallbackPool: fallback chain loops back to "${next.id}"`);
         break;
@@ -80,13 +93,16 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
   routing.policy.rules.forEach((rule, i) => {
     if (ruleIds.has(rule.id)) routingProblems.push(`rules.${i}.id: duplicate rule id "${rule.id}"`);
     ruleIds.add(rule.id);
-    if (rule.pool !== undefined && !pools.has(rule.pool)) routingProblems.push(`rules.${i}.pool: unknown pool "${rule.pool}" (pools live in ${ROSTER_FILE})`);
+    if (rule.pool !== undefined && !pools.has(rule.pool))
+      routingProblems.push(`rules.${i}.pool: unknown pool "${rule.pool}" (pools live in ${ROSTER_FILE})`);
   });
   const rules = routing.policy.rules;
   const last = rules[rules.length - 1];
   if (last && (last.strategy === 'existing_owner' || Object.keys(last.when).length > 0)) {
     // Every lead must land somewhere: the last rule catches whatever the others did not.
-    routingProblems.push(`rules.${rules.length - 1}: the last rule must be a catch-all (no "when") with a pool`);
+    routingProblems.push(
+      `rules.${rules.length - 1}: the last rule must be a catch-all (no "when") with a pool`,
+    );
   }
   if (routingProblems.length) throw new PolicyError(routing.file, routingProblems);
 

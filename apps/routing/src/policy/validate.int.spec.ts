@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 const sampleDir = fileURLToPath(new URL('../../config/policy', import.meta.url));
 
 function validate(dir: string) {
-  return spawnSync(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/routing/src/policy/validate.ts', dir], { encoding: 'utf8' });
+  return spawnSync(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'apps/routing/src/policy/validate.ts', dir],
+    { encoding: 'utf8' },
+  );
 }
 
 describe('the validate command (CI gate for sales-ops edits)', () => {
@@ -20,7 +24,10 @@ describe('the validate command (CI gate for sales-ops edits)', () => {
 
   it('exits non-zero naming the file and the key path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'routing-policy-'));
-    writeFileSync(join(dir, 'roster.yaml'), readFileSync(join(sampleDir, 'roster.yaml'), 'utf8').replace('weight: 25', 'weight: -3'));
+    writeFileSync(
+      join(dir, 'roster.yaml'),
+      readFileSync(join(sampleDir, 'roster.yaml'), 'utf8').replace('weight: 25', 'weight: -3'),
+    );
     writeFileSync(join(dir, 'routing.yaml'), readFileSync(join(sampleDir, 'routing.yaml'), 'utf8'));
     const run = validate(dir);
     expect(run.status).toBe(1);

@@ -6,7 +6,10 @@ import { loadRoutingPolicy } from './policy.js';
  * `nx run routing:validate [dir]`: checks roster.yaml and routing.yaml (schema and cross-references).
  * Exits 1 with the file and key path of every problem; prints a summary otherwise.
  */
-const dir = process.argv[2] ?? process.env.BATON_POLICY_DIR ?? fileURLToPath(new URL('../../config/policy', import.meta.url));
+const dir =
+  process.argv[2] ??
+  process.env.BATON_POLICY_DIR ??
+  fileURLToPath(new URL('../../config/policy', import.meta.url));
 try {
   const policy = loadRoutingPolicy(dir);
   console.log(

@@ -12,7 +12,13 @@ import { RoutingTables1763900000000 } from '../database/routing.migration.js';
 import { ROUTING_TOPICS } from '../routing.topics.js';
 import { seedRoster } from './roster.store.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import { serviceEnv, testGroupOf, topicsVisible, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
+import {
+  serviceEnv,
+  testGroupOf,
+  topicsVisible,
+  upstreamPublisher,
+  withKafkaRetry,
+} from '../../test/harness.js';
 
 const TOKEN = 'sales-ops-token-0123456789';
 const env = isolatedEnv('route-admin');
@@ -23,10 +29,23 @@ let publisher: EventPublisher;
 
 beforeAll(async () => {
   const policy = testPolicy();
-  const runtime = await ServiceRuntime.start({ service: 'routing', env: serviceEnv(env), topics: ROUTING_TOPICS, migrations: [RoutingTables1763900000000] });
+  const runtime = await ServiceRuntime.start({
+    service: 'routing',
+    env: serviceEnv(env),
+    topics: ROUTING_TOPICS,
+    migrations: [RoutingTables1763900000000],
+  });
   await runtime.transaction((em) => seedRoster(em, policy));
   await topicsVisible(runtime);
-  app = await NestFactory.create(AppModule.forRuntime(runtime, policy, clock, { adminToken: TOKEN, maxBatch: 100, concurrency: 1, consumerGroup: testGroupOf(env) }), { logger: false });
+  app = await NestFactory.create(
+    AppModule.forRuntime(runtime, policy, clock, {
+      adminToken: TOKEN,
+      maxBatch: 100,
+      concurrency: 1,
+      consumerGroup: testGroupOf(env),
+    }),
+    { logger: false },
+  );
   await app.listen(0, '127.0.0.1');
   base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   publisher = (await upstreamPublisher(env, 'scoring')).publisher;
@@ -48,17 +67,26 @@ async function call(method: string, path: string, body?: unknown, token: string 
 }
 
 async function assignedRep(leadId: string): Promise<string> {
-  const rows = await waitFor(async () => {
-    const r = await query(`SELECT rep_id FROM ${env.DATABASE_SCHEMA}.assignment WHERE lead_id = $1 AND current`, [leadId]);
-    return r.length ? r : undefined;
-  }, 30_000, `assignment of ${leadId}`);
+  const rows = await waitFor(
+    async () => {
+      const r = await query(
+        `SELECT rep_id FROM ${env.DATABASE_SCHEMA}.assignment WHERE lead_id = $1 AND current`,
+        [leadId],
+      );
+      return r.length ? r : undefined;
+    },
+    30_000,
+    `assignment of ${leadId}`,
+  );
   return rows[0].rep_id as string;
 }
 
 describe('roster admin API and "why did I get this lead?"', () => {
   it('refuses changes without the admin token and explains a bad body', async () => {
     expect((await call('PATCH', '/roster/reps/alice', { active: false }, null)).status).toBe(401);
-    expect((await call('PATCH', '/roster/reps/alice', { active: false }, 'wrong-token-0123456789abc')).status).toBe(401);
+    expect(
+      (await call('PATCH', '/roster/reps/alice', { active: false }, 'wrong-token-0123456789abc')).status,
+    ).toBe(401);
     const bad = await call('PATCH', '/roster/reps/alice', { weight: 0 });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('weight');
@@ -66,34 +94,73 @@ describe('roster admin API and "why did I get this lead?"', () => {
   });
 
   it('applies out of office at once, and back early at once', async () => {
-    const away = await call('PUT', '/roster/reps/alice/availability', { awayUntil: '2026-11-30T00:00:00Z', note: 'vacation', changedBy: 'ops@example.com' });
+    const away = await call('PUT', '/roster/reps/alice/availability', {
+      awayUntil: '2026-11-30T00:00:00Z',
+      note: 'vacation',
+      changedBy: 'ops@example.com',
+    });
     expect(away.status).toBe(200);
-    expect(away.body).toMatchObject({ id: 'alice', awayFrom: '2026-11-23T15:00:00.000Z', awayUntil: '2026-11-30T00:00:00.000Z', now: { away: true } });
+    expect(away.body).toMatchObject({
+      id: 'alice',
+      awayFrom: '2026-11-23T15:00:00.000Z',
+      awayUntil: '2026-11-30T00:00:00.000Z',
+      now: { away: true },
+    });
 
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:11', data: qualified(11) }]));
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: 'hubspot:contact:11', data: qualified(11) },
+      ]),
+    );
     expect(await assignedRep('hubspot:contact:11')).not.toBe('alice');
 
     const why = await call('GET', `/leads/${encodeURIComponent('hubspot:contact:11')}/assignment`);
     expect(why.status).toBe(200);
-    const current = why.body.current as unknown as { repId: string; reason: string; audit: { pools: { candidates: { repId: string; skipped?: string; detail?: string }[] }[] } };
+    const current = why.body.current as unknown as {
+      repId: string;
+      reason: string;
+      audit: { pools: { candidates: { repId: string; skipped?: string; detail?: string }[] }[] };
+    };
     expect(current.reason).toContain('skipped Alice (away)');
-    expect(current.audit.pools[0].candidates[0]).toMatchObject({ repId: 'alice', skipped: 'away', detail: 'out of office until 2026-11-30T00:00:00.000Z' });
+    expect(current.audit.pools[0].candidates[0]).toMatchObject({
+      repId: 'alice',
+      skipped: 'away',
+      detail: 'out of office until 2026-11-30T00:00:00.000Z',
+    });
 
     const back = await call('POST', '/roster/reps/alice/back', {});
     expect(back.body).toMatchObject({ id: 'alice', now: { away: false } });
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: 'hubspot:contact:12', data: qualified(12) }]));
+    await withKafkaRetry(() =>
+      publisher.publish([
+        { topic: Topics.LeadQualified, subject: 'hubspot:contact:12', data: qualified(12) },
+      ]),
+    );
     await assignedRep('hubspot:contact:12');
     const after = await call('GET', `/leads/hubspot:contact:12/assignment`);
-    const candidates = (after.body.current as unknown as { audit: { pools: { candidates: { repId: string; eligible: boolean }[] }[] } }).audit.pools[0].candidates;
+    const candidates = (
+      after.body.current as unknown as {
+        audit: { pools: { candidates: { repId: string; eligible: boolean }[] }[] };
+      }
+    ).audit.pools[0].candidates;
     expect(candidates.find((c) => c.repId === 'alice')?.eligible).toBe(true);
 
     const history = await call('GET', '/roster/reps/alice');
-    expect((history.body.changes as unknown as { changedBy: string }[]).map((c) => c.changedBy)).toEqual(['admin-api', 'ops@example.com']);
+    expect((history.body.changes as unknown as { changedBy: string }[]).map((c) => c.changedBy)).toEqual([
+      'admin-api',
+      'ops@example.com',
+    ]);
   });
 
   it('routes nothing to a rep switched off, and shows the pools with their rotation credits', async () => {
-    expect((await call('PATCH', '/roster/reps/bob', { active: false })).body).toMatchObject({ active: false });
-    for (const n of [21, 22, 23, 24]) await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: `hubspot:contact:${n}`, data: qualified(n) }]));
+    expect((await call('PATCH', '/roster/reps/bob', { active: false })).body).toMatchObject({
+      active: false,
+    });
+    for (const n of [21, 22, 23, 24])
+      await withKafkaRetry(() =>
+        publisher.publish([
+          { topic: Topics.LeadQualified, subject: `hubspot:contact:${n}`, data: qualified(n) },
+        ]),
+      );
     const reps = await Promise.all([21, 22, 23, 24].map((n) => assignedRep(`hubspot:contact:${n}`)));
     expect(reps).not.toContain('bob');
     const pools = await call('GET', '/roster/pools');
@@ -112,11 +179,26 @@ describe('roster admin API and "why did I get this lead?"', () => {
       firmographics: { industry: 'software' },
       ownerId: '103',
     };
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadProfile, subject: profile.leadId, data: profile }]));
-    await waitFor(async () => (await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.lead_profile WHERE lead_id = $1`, [profile.leadId])).length === 1, 30_000, 'profile');
-    await withKafkaRetry(() => publisher.publish([{ topic: Topics.LeadQualified, subject: profile.leadId, data: qualified(31) }]));
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadProfile, subject: profile.leadId, data: profile }]),
+    );
+    await waitFor(
+      async () =>
+        (
+          await query(`SELECT 1 FROM ${env.DATABASE_SCHEMA}.lead_profile WHERE lead_id = $1`, [
+            profile.leadId,
+          ])
+        ).length === 1,
+      30_000,
+      'profile',
+    );
+    await withKafkaRetry(() =>
+      publisher.publish([{ topic: Topics.LeadQualified, subject: profile.leadId, data: qualified(31) }]),
+    );
     expect(await assignedRep(profile.leadId)).toBe('carol');
     const why = await call('GET', `/leads/hubspot:contact:31/assignment`);
-    expect((why.body.current as unknown as { strategy: string; reason: string }).reason).toBe('Kept with Carol, who already owns this lead (rule keep-owner).');
+    expect((why.body.current as unknown as { strategy: string; reason: string }).reason).toBe(
+      'Kept with Carol, who already owns this lead (rule keep-owner).',
+    );
   });
 });

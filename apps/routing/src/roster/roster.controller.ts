@@ -25,25 +25,43 @@ import { CLOCK, ROUTING_POLICY, ROUTING_SETTINGS } from '../tokens.js';
 import { changeRep, loadRep, loadReps, rosterChanges, type RepChange, type RepView } from './roster.store.js';
 
 const RepPatchSchema = z
-  .object({ active: z.boolean().optional(), weight: z.number().int().min(1).max(1000).optional(), changedBy: z.string().min(1).optional() })
+  .object({
+    active: z.boolean().optional(),
+    weight: z.number().int().min(1).max(1000).optional(),
+    changedBy: z.string().min(1).optional(),
+  })
   .strict()
-  .refine((p) => p.active !== undefined || p.weight !== undefined, 'nothing to change: send active and/or weight');
+  .refine(
+    (p) => p.active !== undefined || p.weight !== undefined,
+    'nothing to change: send active and/or weight',
+  );
 
 const AvailabilitySchema = z
   .object({
     awayFrom: z.iso.datetime({ offset: true }).optional().describe('Defaults to now'),
-    awayUntil: z.iso.datetime({ offset: true }).nullable().optional().describe('null or absent: until further notice'),
+    awayUntil: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .describe('null or absent: until further notice'),
     note: z.string().max(200).optional(),
     changedBy: z.string().min(1).optional(),
   })
   .strict()
-  .refine((a) => !a.awayFrom || !a.awayUntil || Date.parse(a.awayUntil) > Date.parse(a.awayFrom), { message: 'awayUntil must be after awayFrom', path: ['awayUntil'] });
+  .refine((a) => !a.awayFrom || !a.awayUntil || Date.parse(a.awayUntil) > Date.parse(a.awayFrom), {
+    message: 'awayUntil must be after awayFrom',
+    path: ['awayUntil'],
+  });
 
 const BackSchema = z.object({ changedBy: z.string().min(1).optional() }).strict();
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new BadRequestException({ message: 'invalid body', issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`) });
+  if (!r.success)
+    throw new BadRequestException({
+      message: 'invalid body',
+      issues: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`),
+    });
   return r.data;
 }
 
@@ -71,7 +89,10 @@ export class RosterController {
   async rep(@Param('repId') repId: string) {
     const rep = await loadRep(this.runtime.db.manager, repId, { lock: false });
     if (!rep) throw new NotFoundException(`no rep ${repId}`);
-    return { ...this.present(rep, this.clock.now()), changes: await rosterChanges(this.runtime.db.manager, repId) };
+    return {
+      ...this.present(rep, this.clock.now()),
+      changes: await rosterChanges(this.runtime.db.manager, repId),
+    };
   }
 
   @Patch('reps/:repId')
@@ -89,7 +110,11 @@ export class RosterController {
     const now = this.clock.now();
     return this.apply(
       repId,
-      { awayFrom: a.awayFrom ? new Date(a.awayFrom) : now, awayUntil: a.awayUntil ? new Date(a.awayUntil) : null, awayNote: a.note ?? null },
+      {
+        awayFrom: a.awayFrom ? new Date(a.awayFrom) : now,
+        awayUntil: a.awayUntil ? new Date(a.awayUntil) : null,
+        awayNote: a.note ?? null,
+      },
       a.changedBy,
     );
   }
@@ -105,13 +130,18 @@ export class RosterController {
 
   @Get('pools')
   async pools() {
-    const rows: { pool_id: string; credits: Record<string, number>; decisions: string; updated_at: Date }[] = await this.runtime.db.query(
-      `SELECT pool_id, credits, decisions, updated_at FROM pool_rotation ORDER BY pool_id`,
-    );
+    const rows: { pool_id: string; credits: Record<string, number>; decisions: string; updated_at: Date }[] =
+      await this.runtime.db.query(
+        `SELECT pool_id, credits, decisions, updated_at FROM pool_rotation ORDER BY pool_id`,
+      );
     const state = new Map(rows.map((r) => [r.pool_id, r]));
     return [...this.policy.pools.values()].map((p) => ({
       ...p,
-      rotation: { credits: state.get(p.id)?.credits ?? {}, rounds: Number(state.get(p.id)?.decisions ?? 0), updatedAt: state.get(p.id)?.updated_at },
+      rotation: {
+        credits: state.get(p.id)?.credits ?? {},
+        rounds: Number(state.get(p.id)?.decisions ?? 0),
+        updatedAt: state.get(p.id)?.updated_at,
+      },
     }));
   }
 
@@ -127,7 +157,10 @@ export class RosterController {
       ...rep,
       awayFrom: rep.awayFrom?.toISOString(),
       awayUntil: rep.awayUntil?.toISOString(),
-      now: { away: isAway(rep, now), inWorkingHours: isWithinWorkingHours(rep.workingHours, rep.timeZone, now) },
+      now: {
+        away: isAway(rep, now),
+        inWorkingHours: isWithinWorkingHours(rep.workingHours, rep.timeZone, now),
+      },
     };
   }
 
@@ -136,6 +169,7 @@ export class RosterController {
     if (!token) return;
     const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
     const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new UnauthorizedException('roster changes need the admin bearer token');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new UnauthorizedException('roster changes need the admin bearer token');
   }
 }

@@ -4,7 +4,10 @@ import { workingHoursOf } from '../policy/policy.js';
 import type { RepState } from './rep.js';
 
 /** The YAML-owned part of a rep, refreshed from roster.yaml at every start. */
-export type RepProfile = Omit<RepState, 'weight' | 'active' | 'inRoster' | 'awayFrom' | 'awayUntil' | 'openLeads'>;
+export type RepProfile = Omit<
+  RepState,
+  'weight' | 'active' | 'inRoster' | 'awayFrom' | 'awayUntil' | 'openLeads'
+>;
 
 interface RepRow {
   id: string;
@@ -74,8 +77,13 @@ export async function seedRoster(em: EntityManager, policy: RoutingPolicy): Prom
      WHERE rep.profile IS DISTINCT FROM EXCLUDED.profile OR NOT rep.in_roster`,
     [JSON.stringify(rows)],
   );
-  await em.query(`UPDATE rep SET in_roster = false, updated_at = now() WHERE in_roster AND NOT (id = ANY($1::text[]))`, [rows.map((r) => r.id)]);
-  await em.query(`INSERT INTO pool_rotation (pool_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [[...policy.pools.keys()]]);
+  await em.query(
+    `UPDATE rep SET in_roster = false, updated_at = now() WHERE in_roster AND NOT (id = ANY($1::text[]))`,
+    [rows.map((r) => r.id)],
+  );
+  await em.query(`INSERT INTO pool_rotation (pool_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+    [...policy.pools.keys()],
+  ]);
 }
 
 /** Every rep, optionally locked (in id order, so concurrent deciders never deadlock). */
@@ -84,8 +92,14 @@ export async function loadReps(em: EntityManager, opts: { lock: boolean }): Prom
   return new Map(rows.map((r) => [r.id, toRep(r)]));
 }
 
-export async function loadRep(em: EntityManager, id: string, opts: { lock: boolean }): Promise<RepView | undefined> {
-  const rows: RepRow[] = await em.query(`SELECT * FROM rep WHERE id = $1${opts.lock ? ' FOR UPDATE' : ''}`, [id]);
+export async function loadRep(
+  em: EntityManager,
+  id: string,
+  opts: { lock: boolean },
+): Promise<RepView | undefined> {
+  const rows: RepRow[] = await em.query(`SELECT * FROM rep WHERE id = $1${opts.lock ? ' FOR UPDATE' : ''}`, [
+    id,
+  ]);
   return rows[0] ? toRep(rows[0]) : undefined;
 }
 
@@ -98,7 +112,13 @@ export interface RepChange {
 }
 
 /** Applies a day-to-day change at once and records who made it. */
-export async function changeRep(em: EntityManager, id: string, change: RepChange, changedBy: string, at: Date): Promise<RepView | undefined> {
+export async function changeRep(
+  em: EntityManager,
+  id: string,
+  change: RepChange,
+  changedBy: string,
+  at: Date,
+): Promise<RepView | undefined> {
   const current = await loadRep(em, id, { lock: true });
   if (!current) return undefined;
   const sets: string[] = [];
@@ -114,15 +134,16 @@ export async function changeRep(em: EntityManager, id: string, change: RepChange
   if (change.awayNote !== undefined) set('away_note', change.awayNote);
   if (sets.length === 0) return current;
   await em.query(`UPDATE rep SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
-  await em.query(`INSERT INTO roster_change (rep_id, change, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`, [
-    id,
-    JSON.stringify(change),
-    changedBy,
-    at,
-  ]);
+  await em.query(
+    `INSERT INTO roster_change (rep_id, change, changed_by, changed_at) VALUES ($1, $2::jsonb, $3, $4)`,
+    [id, JSON.stringify(change), changedBy, at],
+  );
   return loadRep(em, id, { lock: false });
 }
 
 export async function rosterChanges(em: EntityManager, id: string): Promise<unknown[]> {
-  return em.query(`SELECT change, changed_by AS "changedBy", changed_at AS "changedAt" FROM roster_change WHERE rep_id = $1 ORDER BY id DESC LIMIT 50`, [id]);
+  return em.query(
+    `SELECT change, changed_by AS "changedBy", changed_at AS "changedAt" FROM roster_change WHERE rep_id = $1 ORDER BY id DESC LIMIT 50`,
+    [id],
+  );
 }

@@ -38,7 +38,11 @@ function localClock(timeZone: string, at: Date): LocalClock {
   let c = clocks.get(key);
   if (!c) {
     const local = DateTime.fromJSDate(at, { zone: timeZone });
-    c = { weekday: local.weekday, minute: local.hour * 60 + local.minute, day: local.toISODate() ?? at.toISOString().slice(0, 10) };
+    c = {
+      weekday: local.weekday,
+      minute: local.hour * 60 + local.minute,
+      day: local.toISODate() ?? at.toISOString().slice(0, 10),
+    };
     if (clocks.size > 10_000) clocks.clear();
     clocks.set(key, c);
   }
@@ -63,7 +67,13 @@ export function nextWorkingStart(hours: WorkingHours, timeZone: string, at: Date
     for (const s of stretchesOf(hours, day.weekday)) {
       // Built from wall-clock fields: a start inside a spring-forward gap moves to the next valid instant.
       const start = DateTime.fromObject(
-        { year: day.year, month: day.month, day: day.day, hour: Math.floor(s.from / 60), minute: s.from % 60 },
+        {
+          year: day.year,
+          month: day.month,
+          day: day.day,
+          hour: Math.floor(s.from / 60),
+          minute: s.from % 60,
+        },
         { zone: timeZone },
       );
       if (start.toMillis() > at.getTime()) return start.toJSDate();

@@ -39,10 +39,14 @@ describe('smooth weighted rotation', () => {
     }
   });
 
-  it('freezes a skipped rep\'s credit: no backlog builds while they are away', () => {
+  it("freezes a skipped rep's credit: no backlog builds while they are away", () => {
     const { state } = run(3);
     const cBefore = state.c;
-    const away = run(100, ABC.filter((x) => x.repId !== 'c'), state);
+    const away = run(
+      100,
+      ABC.filter((x) => x.repId !== 'c'),
+      state,
+    );
     expect(away.state.c).toBe(cBefore);
     expect(away.picks.filter((x) => x === 'a')).toHaveLength(67);
     // Back: c takes its normal quarter from the first round on, not a catch-up run.
@@ -51,7 +55,12 @@ describe('smooth weighted rotation', () => {
   });
 
   it('breaks ties by rep id so every replica picks the same rep', () => {
-    expect(pickWeighted({}, [{ repId: 'z', weight: 1 }, { repId: 'm', weight: 1 }]).repId).toBe('m');
+    expect(
+      pickWeighted({}, [
+        { repId: 'z', weight: 1 },
+        { repId: 'm', weight: 1 },
+      ]).repId,
+    ).toBe('m');
   });
 
   it('refuses an empty pool and forgets reps who left the pool', () => {

@@ -28,12 +28,17 @@ export interface LeadFactsInput {
 
 const norm = (s: string | undefined) => (s && s.trim() ? s.trim() : undefined);
 
-export function leadFacts(input: LeadFactsInput, rules: Pick<RoutingRules, 'segments' | 'freeMailDomains'>): LeadFacts {
+export function leadFacts(
+  input: LeadFactsInput,
+  rules: Pick<RoutingRules, 'segments' | 'freeMailDomains'>,
+): LeadFacts {
   const { identity, firmographics: f } = input;
   const employees = f.employees;
   let segment = norm(f.segment)?.toLowerCase();
   if (!segment && employees !== undefined) {
-    segment = rules.segments.find((b) => employees >= b.minEmployees && (b.maxEmployees === undefined || employees <= b.maxEmployees))?.id;
+    segment = rules.segments.find(
+      (b) => employees >= b.minEmployees && (b.maxEmployees === undefined || employees <= b.maxEmployees),
+    )?.id;
   }
   const emailDomain = identity.email?.split('@')[1];
   const domain = (norm(f.domain) ?? norm(emailDomain))?.toLowerCase().replace(/^www\./, '');

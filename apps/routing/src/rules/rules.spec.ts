@@ -10,25 +10,51 @@ const routing = RoutingRulesSchema.parse({
     { id: 'enterprise', minEmployees: 1000 },
   ],
   rules: [
-    { id: 'ca-enterprise', when: { country: ['us'], state: ['ca'], segment: ['Enterprise'] }, strategy: 'weighted_rotation', pool: 'p' },
+    {
+      id: 'ca-enterprise',
+      when: { country: ['us'], state: ['ca'], segment: ['Enterprise'] },
+      strategy: 'weighted_rotation',
+      pool: 'p',
+    },
     { id: 'analytics', when: { productInterest: ['Analytics'] }, strategy: 'weighted_rotation', pool: 'p' },
-    { id: 'fintech-webinar', when: { industry: ['Financial Services'], source: ['webinar'] }, strategy: 'least_loaded', pool: 'p' },
+    {
+      id: 'fintech-webinar',
+      when: { industry: ['Financial Services'], source: ['webinar'] },
+      strategy: 'least_loaded',
+      pool: 'p',
+    },
     { id: 'mid-size', when: { employees: { min: 200, max: 999 } }, strategy: 'least_loaded', pool: 'p' },
     { id: 'rest', strategy: 'least_loaded', pool: 'p' },
   ],
 });
 
-function facts(identity: Record<string, string>, firmographics: Record<string, unknown> = {}, currentOwnerId?: string) {
-  return leadFacts({ leadId: 'hubspot:contact:1', provider: 'hubspot', identity, firmographics, currentOwnerId }, routing);
+function facts(
+  identity: Record<string, string>,
+  firmographics: Record<string, unknown> = {},
+  currentOwnerId?: string,
+) {
+  return leadFacts(
+    { leadId: 'hubspot:contact:1', provider: 'hubspot', identity, firmographics, currentOwnerId },
+    routing,
+  );
 }
 
 describe('lead facts', () => {
   it('normalises places to upper case and tags to lower case', () => {
-    const f = facts({ country: ' us ', state: 'ca' }, { industry: 'Financial Services', source: 'Webinar', productInterest: ['Analytics', ' '] });
-    expect(f).toMatchObject({ country: 'US', state: 'CA', industry: 'financial services', source: 'webinar', productInterest: ['analytics'] });
+    const f = facts(
+      { country: ' us ', state: 'ca' },
+      { industry: 'Financial Services', source: 'Webinar', productInterest: ['Analytics', ' '] },
+    );
+    expect(f).toMatchObject({
+      country: 'US',
+      state: 'CA',
+      industry: 'financial services',
+      source: 'webinar',
+      productInterest: ['analytics'],
+    });
   });
 
-  it('derives the segment from employees when the CRM gave none, and keeps the CRM\'s when it did', () => {
+  it("derives the segment from employees when the CRM gave none, and keeps the CRM's when it did", () => {
     expect(facts({}, { employees: 50 }).segment).toBe('smb');
     expect(facts({}, { employees: 200 }).segment).toBe('mid_market');
     expect(facts({}, { employees: 5000 }).segment).toBe('enterprise');
@@ -57,7 +83,9 @@ describe('rule conditions', () => {
   });
 
   it('matches product interest on any overlap, and employee ranges inclusively', () => {
-    expect(ruleMatches(routing.rules[1].when, facts({}, { productInterest: ['crm', 'analytics'] }))).toBe(true);
+    expect(ruleMatches(routing.rules[1].when, facts({}, { productInterest: ['crm', 'analytics'] }))).toBe(
+      true,
+    );
     expect(ruleMatches(routing.rules[1].when, facts({}, { productInterest: ['crm'] }))).toBe(false);
     expect(ruleMatches(routing.rules[3].when, facts({}, { employees: 200 }))).toBe(true);
     expect(ruleMatches(routing.rules[3].when, facts({}, { employees: 999 }))).toBe(true);
@@ -65,12 +93,22 @@ describe('rule conditions', () => {
   });
 
   it('matches industry and source case-insensitively', () => {
-    expect(ruleMatches(routing.rules[2].when, facts({}, { industry: 'financial services', source: 'WEBINAR' }))).toBe(true);
-    expect(ruleMatches(routing.rules[2].when, facts({}, { industry: 'financial services', source: 'paid_search' }))).toBe(false);
+    expect(
+      ruleMatches(routing.rules[2].when, facts({}, { industry: 'financial services', source: 'WEBINAR' })),
+    ).toBe(true);
+    expect(
+      ruleMatches(
+        routing.rules[2].when,
+        facts({}, { industry: 'financial services', source: 'paid_search' }),
+      ),
+    ).toBe(false);
   });
 
   it('lists the applicable rules in policy order, ending with the catch-all', () => {
-    const ids = matchingRules(routing.rules, facts({ country: 'US', state: 'CA' }, { employees: 1500, productInterest: ['analytics'] })).map((r) => r.id);
+    const ids = matchingRules(
+      routing.rules,
+      facts({ country: 'US', state: 'CA' }, { employees: 1500, productInterest: ['analytics'] }),
+    ).map((r) => r.id);
     expect(ids).toEqual(['ca-enterprise', 'analytics', 'rest']);
   });
 });

@@ -6,13 +6,15 @@ import type { LeadFacts } from './lead-facts.js';
  * lacks the field a condition reads does not match it (an unknown country is not "US").
  */
 export function ruleMatches(when: RuleConditions, lead: LeadFacts): boolean {
-  const inList = (list: string[] | undefined, value: string | undefined) => list === undefined || (value !== undefined && list.includes(value));
+  const inList = (list: string[] | undefined, value: string | undefined) =>
+    list === undefined || (value !== undefined && list.includes(value));
   if (!inList(when.country, lead.country)) return false;
   if (!inList(when.state, lead.state)) return false;
   if (!inList(when.segment, lead.segment)) return false;
   if (!inList(when.industry, lead.industry)) return false;
   if (!inList(when.source, lead.source)) return false;
-  if (when.productInterest && !when.productInterest.some((p) => lead.productInterest.includes(p))) return false;
+  if (when.productInterest && !when.productInterest.some((p) => lead.productInterest.includes(p)))
+    return false;
   if (when.employees) {
     if (lead.employees === undefined) return false;
     if (when.employees.min !== undefined && lead.employees < when.employees.min) return false;
