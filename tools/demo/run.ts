@@ -1,0 +1,378 @@
+/**
+ * The platform, locally: a HubSpot sandbox (contract-faithful fake, in this process), then
+ * crm-connector, scoring and routing as separate processes on the real broker and Postgres,
+ * and one prospect's journey through them: signed webhooks in, a qualified lead with its
+ * "why", a rep chosen with the reason written down, the CRM record updated.
+ *
+ *   npm start            runs the journey, then keeps everything up until Ctrl-C
+ *   npm run demo         runs the journey and stops (exit 1 if the handoff did not complete)
+ *
+ * Each run uses its own topic prefix and database schemas, dropped again on exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { parse } from 'yaml';
+import { Topics, type LeadAssigned, type LeadQualified } from '@baton/domain';
+import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const once = process.argv.includes('--once');
+const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/baton';
+const run = `demo${Date.now().toString(36)}`;
+const prefix = `${run}.`;
+const ports = { hubspot: 4010, connector: 3101, scoring: 3102, routing: 3103 };
+const children = new Map<string, ChildProcess>();
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+interface RosterRep {
+  id: string;
+  name: string;
+  email: string;
+  crmOwnerIds?: { hubspot?: string };
+}
+
+/** The sandbox's owners are the roster's reps, so routing's owner writes are valid there. */
+function rosterOwners() {
+  const roster = parse(readFileSync(join(root, 'apps/routing/config/policy/roster.yaml'), 'utf8')) as {
+    reps?: RosterRep[];
+    managers?: RosterRep[];
+  };
+  const people = [...(roster.managers ?? []), ...(roster.reps ?? [])];
+  return people
+    .filter((p) => p.crmOwnerIds?.hubspot)
+    .map((p, i) => {
+      const [firstName, ...rest] = p.name.split(' ');
+      return {
+        id: p.crmOwnerIds!.hubspot!,
+        email: p.email,
+        firstName,
+        lastName: rest.join(' '),
+        userId: 7000 + i,
+      };
+    });
+}
+
+function startService(name: string, port: number, extra: Record<string, string>): ChildProcess {
+  const schema = `${name.replace(/-/g, '_')}_${run}`;
+  const child = spawn(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', join(root, 'apps', name, 'src', 'main.ts')],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        KAFKA_TOPIC_PARTITIONS: '3',
+        DATABASE_URL: databaseUrl,
+        DATABASE_SCHEMA: schema,
+        PORT: String(port),
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        BATON_POLICY_DIR: join(root, 'apps', name, 'config', 'policy'),
+        ...extra,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const tag = name.padEnd(13);
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (
+        line.trim() &&
+        !line.includes('TimeoutNegativeWarning') &&
+        !line.includes('Timeout duration was set') &&
+        !line.includes('--trace-warnings')
+      )
+        process.stderr.write(`  [${tag}] ${line}\n`);
+    }
+  };
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  child.on('exit', (code, signal) => {
+    if (children.get(name) === child && !stopping) say(`  ${name} exited (${code ?? signal})`);
+  });
+  children.set(name, child);
+  return child;
+}
+
+async function waitReady(name: string, port: number, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const child = children.get(name);
+    if (child && child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    if (res?.ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} not ready on :${port} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+function runProvision(hubspot: HubSpotSandbox): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        join(root, 'apps/crm-connector/src/cli.ts'),
+        'provision',
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...connectorEnv(hubspot),
+          KAFKA_BROKERS: brokers,
+          DATABASE_URL: databaseUrl,
+          BATON_POLICY_DIR: join(root, 'apps/crm-connector/config/policy'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`provision failed:\n${out}`))));
+  });
+}
+
+function connectorEnv(hubspot: HubSpotSandbox): Record<string, string> {
+  return {
+    CRM_PROVIDER: 'hubspot',
+    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
+    HUBSPOT_ACCESS_TOKEN: 'pat-demo-token',
+    HUBSPOT_CLIENT_SECRET: hubspot.clientSecret,
+    HUBSPOT_APP_ID: String(hubspot.appId),
+    WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.connector}`,
+    CRM_CONNECTOR_CONSUMER_GROUP: `${prefix}baton-crm-connector`,
+  };
+}
+
+/** Watches a topic from the start with a plain kafkajs consumer, independent of the services. */
+async function watch<T>(topic: string, leadId: string, timeoutMs: number): Promise<{ data: T; at: number }> {
+  const kafka = new Kafka({
+    brokers: brokers.split(','),
+    clientId: 'baton-demo',
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `${run}-watch-${topic}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: `${prefix}${topic}`, fromBeginning: true });
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${topic} for ${leadId} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() !== leadId) return;
+          clearTimeout(timer);
+          resolve({ data: (JSON.parse(message.value!.toString()) as { data: T }).data, at: Date.now() });
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
+  const webhookUrl = `http://127.0.0.1:${ports.connector}/webhooks/hubspot`;
+  const contact = hubspot.createContact({
+    email: 'priya.raman@northwind.test',
+    firstname: 'Priya',
+    lastname: 'Raman',
+    company: 'Northwind Logistics',
+    jobtitle: 'VP of Operations',
+    country: 'US',
+    state: 'CA',
+    numemployees: '1200',
+    industry: 'Logistics',
+    product_interest: 'routing',
+  });
+  const leadId = `hubspot:contact:${contact.id}`;
+  const day = 24 * 3600_000;
+  const t0 = Date.now();
+  const journeyEvents = [
+    {
+      eventType: 'e_visited_page',
+      at: t0 - 9 * day,
+      properties: {
+        hs_url: 'https://www.example.com/blog/speed-to-lead',
+        hs_page_title: 'Why speed-to-lead matters',
+      },
+    },
+    {
+      eventType: 'e_opened_email',
+      at: t0 - 7 * day,
+      properties: { hs_email_subject: 'Your November digest' },
+    },
+    {
+      eventType: 'e_downloaded_content',
+      at: t0 - 6 * day,
+      properties: {
+        hs_asset_title: 'Security whitepaper',
+        hs_url: 'https://www.example.com/security/whitepaper',
+      },
+    },
+    {
+      eventType: 'e_visited_page',
+      at: t0 - 2 * day,
+      properties: { hs_url: 'https://www.example.com/pricing', hs_page_title: 'Pricing' },
+    },
+    {
+      eventType: 'e_submitted_form',
+      at: t0 - 3600_000,
+      properties: { hs_form_title: 'Request a demo', hs_form_id: 'demo-request' },
+    },
+  ];
+  for (const e of journeyEvents)
+    hubspot.addEvent({
+      objectId: contact.id,
+      eventType: e.eventType,
+      properties: e.properties,
+      occurredAt: e.at,
+    });
+
+  say(
+    `\n▶ Prospect ${leadId}: Priya Raman, VP of Operations at Northwind Logistics (US-CA, 1,200 employees)`,
+  );
+  say('  journey: blog post → e-mail open → security whitepaper → pricing page → "Request a demo" form');
+  const qualified = watch<LeadQualified>(Topics.LeadQualified, leadId, 60_000);
+  const assigned = watch<LeadAssigned>(Topics.LeadAssigned, leadId, 60_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  const sentAt = Date.now();
+  const res = await hubspot.sendWebhook(webhookUrl, [
+    hubspot.webhookEvent({ subscriptionType: 'contact.creation', objectId: Number(contact.id) }),
+  ]);
+  say(`  HubSpot → POST /webhooks/hubspot (v3 signature): ${res.status} in ${Date.now() - sentAt} ms`);
+
+  const q = await qualified;
+  say(
+    `\n✔ lead.qualified.v1 after ${q.at - sentAt} ms: score ${q.data.score} ≥ ${q.data.threshold}, ${q.data.highIntentSignals.length} distinct high-intent signals`,
+  );
+  for (const b of q.data.breakdown) say(`    ${String(b.points).padStart(4)}  ${b.label}`);
+  say(`  summary for the rep: ${q.data.summary}`);
+
+  const a = await assigned;
+  say(
+    `\n✔ lead.assigned.v1 after ${a.at - sentAt} ms: ${a.data.rep.name} <${a.data.rep.email}> (rule ${a.data.ruleId}, ${a.data.strategy})`,
+  );
+  say(`  why: ${a.data.reason}`);
+
+  const audit = (await (
+    await fetch(`http://127.0.0.1:${ports.routing}/leads/${encodeURIComponent(leadId)}/assignment`)
+  ).json()) as unknown;
+  say(
+    `  GET routing /leads/${leadId}/assignment → ${JSON.stringify(audit).length} bytes of audit (candidates, skips, rotation before/after)`,
+  );
+
+  // The write-back: scoring's update (stage, score, summary) and routing's (owner), one PATCH each.
+  const deadline = Date.now() + 30_000;
+  let props = hubspot.contacts.get(contact.id)!.properties;
+  while (Date.now() < deadline && !(props.hubspot_owner_id && props.baton_handoff_summary)) {
+    await new Promise((r) => setTimeout(r, 200));
+    props = hubspot.contacts.get(contact.id)!.properties;
+  }
+  const patches = hubspot.requests.filter(
+    (r) => r.method === 'PATCH' && r.path.endsWith(`/contacts/${contact.id}`),
+  );
+  say(
+    `\n✔ HubSpot contact after ${Date.now() - sentAt} ms: lifecyclestage=${props.lifecyclestage}, hubspot_owner_id=${props.hubspot_owner_id}, baton_score=${props.baton_score}`,
+  );
+  say(`  baton_handoff_summary: ${props.baton_handoff_summary ?? '(not written)'}`);
+  say(`  CRM write calls for this lead: ${patches.length} PATCH`);
+  for (const p of patches)
+    say(`    PATCH ${Object.keys((p.body as { properties?: object })?.properties ?? {}).join(', ')}`);
+  return Boolean(
+    props.hubspot_owner_id && props.baton_handoff_summary && props.lifecyclestage === 'salesqualifiedlead',
+  );
+}
+
+let stopping = false;
+async function shutdown(hubspot?: HubSpotSandbox): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('\nstopping services (SIGTERM: they finish in-flight work and commit)…');
+  await Promise.all(
+    [...children.values()].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+          c.on('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
+  await hubspot?.close();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  for (const name of ['crm_connector', 'scoring', 'routing'])
+    await client.query(`DROP SCHEMA IF EXISTS ${name}_${run} CASCADE`);
+  await client.end();
+  const admin = new Kafka({
+    brokers: brokers.split(','),
+    clientId: 'baton-demo',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+async function main(): Promise<number> {
+  const hubspot = await startHubSpotSandbox({
+    port: ports.hubspot,
+    clientSecret: 'demo-client-secret',
+    owners: rosterOwners(),
+    webhookTargetUrl: `http://127.0.0.1:${ports.connector}/webhooks/hubspot`,
+  });
+  process.on('SIGINT', () => void shutdown(hubspot).then(() => process.exit(0)));
+  process.on('SIGTERM', () => void shutdown(hubspot).then(() => process.exit(0)));
+  try {
+    say(`HubSpot sandbox on ${hubspot.baseUrl} (owners = the routing roster); run id ${run}`);
+    await runProvision(hubspot);
+    say('crm-connector provision: Baton properties created in the sandbox portal');
+    startService('crm-connector', ports.connector, connectorEnv(hubspot));
+    startService('scoring', ports.scoring, { SCORING_CONSUMER_GROUP: `${prefix}baton-scoring` });
+    startService('routing', ports.routing, {});
+    await Promise.all([
+      waitReady('crm-connector', ports.connector),
+      waitReady('scoring', ports.scoring),
+      waitReady('routing', ports.routing),
+    ]);
+    say(
+      `services ready: crm-connector :${ports.connector}, scoring :${ports.scoring}, routing :${ports.routing} (/health/ready, /metrics)`,
+    );
+    const ok = await journey(hubspot);
+    say(ok ? '\nhandoff complete.' : '\nhandoff INCOMPLETE: see the lines above.');
+    if (once || !ok) {
+      await shutdown(hubspot);
+      return ok ? 0 : 1;
+    }
+    say('\nEverything stays up (Ctrl-C stops it): try the admin API, e.g.');
+    say(`  curl http://127.0.0.1:${ports.routing}/roster/reps`);
+    say(`  curl http://127.0.0.1:${ports.scoring}/review`);
+    await new Promise(() => undefined);
+    return 0;
+  } catch (err) {
+    say(`\ndemo failed: ${(err as Error).message}`);
+    await shutdown(hubspot);
+    return 1;
+  }
+}
+
+process.exitCode = await main();
+process.exit(process.exitCode);
