@@ -71,6 +71,35 @@ export async function toSandboxRequest(
   };
 }
 
+/**
+ * Serves one request through a sandbox's dispatcher, recording it (what tests assert on) and
+ * answering unexpected failures with the vendor's shape of a 500.
+ */
+export function serveRecorded(
+  req: IncomingMessage,
+  res: ServerResponse,
+  dispatch: (request: Awaited<ReturnType<typeof toSandboxRequest>>) => SandboxResponse,
+  requests: RecordedRequest[],
+  now: () => number,
+  internalError: (message: string) => SandboxResponse,
+): void {
+  void toSandboxRequest(req)
+    .then((request) => {
+      const response = dispatch(request);
+      requests.push({
+        method: request.method,
+        path: request.path,
+        query: request.rawQuery,
+        body: request.body,
+        headers: request.headers,
+        at: now(),
+        status: response.status,
+      });
+      writeResponse(res, response);
+    })
+    .catch((err: unknown) => writeResponse(res, internalError((err as Error).message)));
+}
+
 export function writeResponse(res: ServerResponse, response: SandboxResponse): void {
   const headers: Record<string, string> = { ...response.headers };
   let payload: string | undefined;

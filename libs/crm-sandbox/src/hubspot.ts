@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   listen,
-  toSandboxRequest,
-  writeResponse,
+  serveRecorded,
   type RecordedRequest,
   type SandboxRequest,
   type SandboxResponse,
@@ -244,6 +243,33 @@ const DEFAULT_OWNERS: HubSpotOwner[] = [
   { id: '1002', email: 'ben.rep@example.com', firstName: 'Ben', lastName: 'Rep', userId: 9002 },
   { id: '1003', email: 'cleo.rep@example.com', firstName: 'Cleo', lastName: 'Rep', userId: 9003 },
 ];
+
+/** A batch answer: 200, or 207 with the ids not found in errors[] (BatchResponseSimplePublicObjectWithErrors). */
+function batchResponse(
+  results: unknown[],
+  missing: string[],
+  startedAt: string,
+  completedAt: string,
+): SandboxResponse {
+  const base = { status: 'COMPLETE', results, startedAt, completedAt };
+  if (missing.length === 0) return { status: 200, body: base };
+  return {
+    status: 207,
+    body: {
+      ...base,
+      numErrors: 1,
+      errors: [
+        {
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message:
+            'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+          context: { ids: missing },
+        },
+      ],
+    },
+  };
+}
 
 function titleCase(name: string): string {
   return name.replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
@@ -693,25 +719,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         if (contact) results.push(contactView(contact, requested));
         else missing.push(id);
       }
-      const base = { status: 'COMPLETE', results, startedAt, completedAt: iso() };
-      if (missing.length === 0) return { status: 200, body: base };
-      // Partial success is 207 with the missing ids in errors[] (BatchResponseSimplePublicObjectWithErrors).
-      return {
-        status: 207,
-        body: {
-          ...base,
-          numErrors: 1,
-          errors: [
-            {
-              status: 'error',
-              category: 'OBJECT_NOT_FOUND',
-              message:
-                'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
-              context: { ids: missing },
-            },
-          ],
-        },
-      };
+      return batchResponse(results, missing, startedAt, iso());
     }
     if (path === '/crm/v3/objects/contacts/batch/update' && method === 'POST') {
       if (!isRecord(body) || !Array.isArray(body.inputs))
@@ -747,24 +755,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         applyUpdate(contact, input.properties as Record<string, unknown>);
         results.push(contactView(contact, Object.keys(input.properties as Record<string, unknown>)));
       }
-      const base = { status: 'COMPLETE', results, startedAt, completedAt: iso() };
-      if (missing.length === 0) return { status: 200, body: base };
-      return {
-        status: 207,
-        body: {
-          ...base,
-          numErrors: 1,
-          errors: [
-            {
-              status: 'error',
-              category: 'OBJECT_NOT_FOUND',
-              message:
-                'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
-              context: { ids: missing },
-            },
-          ],
-        },
-      };
+      return batchResponse(results, missing, startedAt, iso());
     }
     if (path === '/crm/v3/objects/contacts' && method === 'POST') {
       if (!isRecord(body) || !isRecord(body.properties))
@@ -1050,23 +1041,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return { ...res, headers: { ...headers, ...res.headers } };
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    void toSandboxRequest(req)
-      .then((request) => {
-        const response = dispatch(request);
-        requests.push({
-          method: request.method,
-          path: request.path,
-          query: request.rawQuery,
-          body: request.body,
-          headers: request.headers,
-          at: now(),
-          status: response.status,
-        });
-        writeResponse(res, response);
-      })
-      .catch((err: unknown) => writeResponse(res, error(500, 'INTERNAL_ERROR', (err as Error).message)));
-  };
+  const handler = (req: IncomingMessage, res: ServerResponse): void =>
+    serveRecorded(req, res, dispatch, requests, now, (message) => error(500, 'INTERNAL_ERROR', message));
 
   const server = await listen(handler, opts.port);
   const baseUrl = `http://127.0.0.1:${server.port}`;

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   listen,
-  toSandboxRequest,
-  writeResponse,
+  serveRecorded,
   randomId,
   type RecordedRequest,
   type SandboxRequest,
@@ -850,26 +849,10 @@ export async function startSalesforceSandbox(
       cometd.handle(req, res);
       return;
     }
-    void toSandboxRequest(req)
-      .then((request) => {
-        const response = dispatch(request);
-        requests.push({
-          method: request.method,
-          path: request.path,
-          query: request.rawQuery,
-          body: request.body,
-          headers: request.headers,
-          at: now(),
-          status: response.status,
-        });
-        writeResponse(res, response);
-      })
-      .catch((err: unknown) =>
-        writeResponse(res, {
-          status: 500,
-          body: [{ message: (err as Error).message, errorCode: 'UNKNOWN_EXCEPTION' }],
-        }),
-      );
+    serveRecorded(req, res, dispatch, requests, now, (message) => ({
+      status: 500,
+      body: [{ message, errorCode: 'UNKNOWN_EXCEPTION' }],
+    }));
   };
 
   const server = await listen(handler, opts.port);
