@@ -1,66 +1,16 @@
-import { PermanentError } from '@baton/kafka';
 import type { CrmCommand } from '@baton/domain';
-import { crmValueOf } from '../mapping/lead-mapper.js';
 import type { SalesforceMapping } from '../policy/policy.js';
 import type { SalesforceApi } from '../salesforce/salesforce-api.js';
 import type { OwnWrite } from '../store/write-log.js';
 import type { CrmWriter } from './crm-writer.js';
+import { crmFieldChanges, ownWritesOf, type UpdateLead } from './field-changes.js';
 
-type UpdateLead = Extract<CrmCommand, { action: 'update_lead' }>;
-
-/** A value the CRM keeps no counterpart for (writeValues: null) is left out of the write. */
-function setIf(target: Record<string, string | number>, field: string, value: string | undefined): void {
-  if (value !== undefined) target[field] = value;
-}
-
-/** Baton's field changes as Salesforce Lead fields; a value the mapping cannot express is a permanent error. */
+/** Baton's field changes as Salesforce Lead fields. */
 export function salesforceFields(
   mapping: SalesforceMapping,
   cmd: UpdateLead,
 ): Record<string, string | number> {
-  const f = mapping.fields;
-  const c = cmd.changes;
-  const fields: Record<string, string | number> = {};
-  const mapped = <T extends string>(
-    map: Record<string, T>,
-    value: T,
-    what: string,
-    override?: Partial<Record<T, string | null>>,
-  ) => {
-    if (override && value in override) return override[value] ?? undefined;
-    const v = crmValueOf(map, value);
-    if (v === undefined)
-      throw new PermanentError(`mapping.salesforce.yaml has no Salesforce value for ${what} "${value}"`);
-    return v;
-  };
-  if (c.lifecycleStage)
-    setIf(
-      fields,
-      f.lifecycleStage,
-      mapped(
-        mapping.values.lifecycleStage,
-        c.lifecycleStage,
-        'lifecycle stage',
-        mapping.writeValues.lifecycleStage,
-      ),
-    );
-  if (c.leadStatus)
-    setIf(
-      fields,
-      f.leadStatus,
-      mapped(mapping.values.leadStatus, c.leadStatus, 'lead status', mapping.writeValues.leadStatus),
-    );
-  if (c.disqualificationReason) {
-    setIf(
-      fields,
-      f.disqualificationReason,
-      mapped(mapping.values.disqualificationReason, c.disqualificationReason, 'disqualification reason'),
-    );
-  }
-  if (c.ownerId !== undefined) fields[f.ownerId] = c.ownerId;
-  if (c.score !== undefined) fields[f.score] = c.score;
-  if (c.handoffSummary !== undefined) fields[f.handoffSummary] = c.handoffSummary;
-  return fields;
+  return crmFieldChanges(mapping, cmd);
 }
 
 export class SalesforceWriter implements CrmWriter {
@@ -74,11 +24,7 @@ export class SalesforceWriter implements CrmWriter {
   plan(cmd: CrmCommand): OwnWrite[] {
     switch (cmd.action) {
       case 'update_lead':
-        return Object.entries(salesforceFields(this.mapping, cmd)).map(([field, value]) => ({
-          objectId: cmd.crm.id,
-          field,
-          value: String(value),
-        }));
+        return ownWritesOf(cmd.crm.id, salesforceFields(this.mapping, cmd));
       case 'create_task':
       case 'enrol_nurture':
         return [];
