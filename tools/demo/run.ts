@@ -150,7 +150,6 @@ function connectorEnv(hubspot: HubSpotSandbox): Record<string, string> {
     HUBSPOT_CLIENT_SECRET: hubspot.clientSecret,
     HUBSPOT_APP_ID: String(hubspot.appId),
     WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.connector}`,
-    CRM_CONNECTOR_CONSUMER_GROUP: `${prefix}baton-crm-connector`,
   };
 }
 
@@ -346,7 +345,7 @@ async function main(): Promise<number> {
     await runProvision(hubspot);
     say('crm-connector provision: Baton properties created in the sandbox portal');
     startService('crm-connector', ports.connector, connectorEnv(hubspot));
-    startService('scoring', ports.scoring, { SCORING_CONSUMER_GROUP: `${prefix}baton-scoring` });
+    startService('scoring', ports.scoring, {});
     startService('routing', ports.routing, {});
     await Promise.all([
       waitReady('crm-connector', ports.connector),

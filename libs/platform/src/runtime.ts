@@ -97,12 +97,13 @@ export class ServiceRuntime {
 
   /** A consumer in this service's group (or a named sub-group). Started by the caller after registering handlers. */
   consumer(overrides: Partial<ConsumerOptions> = {}): EventConsumer {
+    const group = overrides.groupId ?? `baton-${this.options.service}`;
     const consumer = new EventConsumer(this.kafka, {
-      // The topic prefix namespaces the group too, so environments sharing a cluster never
-      // join each other's groups.
-      groupId: `${this.options.env.KAFKA_TOPIC_PREFIX}baton-${this.options.service}`,
       source: this.source,
       ...overrides,
+      // The topic prefix namespaces every group too, so environments sharing a cluster never
+      // join each other's groups.
+      groupId: `${this.options.env.KAFKA_TOPIC_PREFIX}${group}`,
     });
     this.consumers.push(consumer);
     return consumer;
