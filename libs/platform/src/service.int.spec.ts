@@ -13,6 +13,8 @@ const kafka = createKafka({
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
 });
 const group = `slow-${schema}`;
+// The runtime namespaces consumer groups by the topic prefix.
+const physicalGroup = `${env.KAFKA_TOPIC_PREFIX}${group}`;
 const port = 41000 + Math.floor(Math.random() * 4000);
 const children: ChildProcess[] = [];
 
@@ -68,7 +70,10 @@ async function committedOffset(): Promise<number> {
   const admin = kafka.client.admin();
   await admin.connect();
   try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [kafka.physical(Topics.LeadActivity)] });
+    const [t] = await admin.fetchOffsets({
+      groupId: physicalGroup,
+      topics: [kafka.physical(Topics.LeadActivity)],
+    });
     return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
   } finally {
     await admin.disconnect();
