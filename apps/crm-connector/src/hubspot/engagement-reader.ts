@@ -3,7 +3,8 @@ import type { CrmRef } from '@baton/domain';
 import { JsonLogger } from '@baton/observability';
 import type { ServiceRuntime } from '@baton/platform';
 import type { Clock } from '../api-budget/clock.js';
-import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import { IntakeLoop, tryRoundLock } from '../ingest/intake-loop.js';
+import { ingest, ingestDepsOf, type IngestDeps, type ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { EngagementFact } from '../mapping/signals.js';
 import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
 import { readCursors, writeCursors } from '../store/stream-cursors.js';
@@ -26,6 +27,16 @@ export async function markEngagementsDue(em: EntityManager, due: DueContact[]): 
      SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT (object_id) DO NOTHING`,
     [due.map((d) => d.objectId), due.map((d) => d.leadId), due.map((d) => JSON.stringify(d.crm))],
   );
+}
+
+/** Webhook and events API intake dedupe engagement ids under one name, so a fact is signalled once. */
+export function hubspotIngestDeps(
+  runtime: ServiceRuntime,
+  mapping: HubSpotMapping,
+  signals: SignalsPolicy,
+  clock: Clock,
+): IngestDeps {
+  return ingestDepsOf(runtime, mapping, signals, 'hubspot-events', () => new Date(clock.now()));
 }
 
 /** HubSpot's events API facts as engagement facts, by the mapping's eventTypes and eventProperties. */
@@ -54,11 +65,7 @@ export function factOf(mapping: HubSpotMapping, e: HubSpotEvent): EngagementFact
  * engagements, cursors and the cleared due marks commit together.
  */
 export class HubSpotEngagementReader {
-  private readonly log = new JsonLogger('hubspot.engagements');
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
-  private nudged = false;
+  private readonly rounds: IntakeLoop;
 
   constructor(
     private readonly runtime: ServiceRuntime,
@@ -66,63 +73,33 @@ export class HubSpotEngagementReader {
     private readonly mapping: HubSpotMapping,
     private readonly signals: SignalsPolicy,
     private readonly clock: Clock,
-    private readonly idlePollMs = 1000,
-  ) {}
+    idlePollMs = 1000,
+  ) {
+    this.rounds = new IntakeLoop(() => this.readRound(), {
+      log: new JsonLogger('hubspot.engagements'),
+      failureMessage: 'events API round failed; contacts stay due',
+      idleMs: idlePollMs,
+      backoff: { baseMs: 1000, maxMs: 60_000 },
+      clock,
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.nudge();
-    await this.loop;
+    await this.rounds.stop();
   }
 
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const n = await this.readRound();
-        failures = 0;
-        if (n > 0) continue;
-      } catch (err) {
-        failures++;
-        this.log.error('events API round failed; contacts stay due', { error: err as Error, failures });
-        await this.clock.sleep(Math.min(60_000, 1000 * 2 ** Math.min(failures, 6)));
-        continue;
-      }
-      if (this.nudged) {
-        this.nudged = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.idlePollMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-      this.nudged = false;
-    }
+    this.rounds.nudge();
   }
 
   /** One round: up to 20 due contacts; returns how many were read. */
   async readRound(): Promise<number> {
     return this.runtime.transaction(async (em) => {
-      const [{ ok }]: { ok: boolean }[] = await em.query(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`,
-        [`${this.runtime.schema}.hubspot_engagement_due`],
-      );
-      if (!ok) return 0;
+      if (!(await tryRoundLock(em, `${this.runtime.schema}.hubspot_engagement_due`))) return 0;
       const due: { object_id: string; lead_id: string; crm: CrmRef }[] = await em.query(
         `SELECT object_id, lead_id, crm FROM hubspot_engagement_due ORDER BY due_since LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [CONTACTS_PER_ROUND],
@@ -144,18 +121,11 @@ export class HubSpotEngagementReader {
         }
         if (latest && latest !== since) moved.set(name, latest);
       }
-      await ingest(
-        em,
-        {
-          outbox: this.runtime.outbox,
-          mapping: this.mapping,
-          signals: this.signals,
-          engagementDedupe: this.runtime.processed('hubspot-events'),
-          source: this.runtime.source,
-          now: () => new Date(this.clock.now()),
-        },
-        { changes: [], engagements, activities: [] },
-      );
+      await ingest(em, hubspotIngestDeps(this.runtime, this.mapping, this.signals, this.clock), {
+        changes: [],
+        engagements,
+        activities: [],
+      });
       await writeCursors(em, moved);
       await em.query(`DELETE FROM hubspot_engagement_due WHERE object_id = ANY($1::text[])`, [
         due.map((d) => d.object_id),

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { JsonLogger, counter, histogram } from '@baton/observability';
 import type { ServiceRuntime } from '@baton/platform';
 import type { Clock } from '../api-budget/clock.js';
+import { IntakeLoop, tryRoundLock } from '../ingest/intake-loop.js';
 import { ingest } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import {
@@ -15,7 +16,7 @@ import {
 import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
 import type { HubSpotApi } from './hubspot-api.js';
-import { markEngagementsDue } from './engagement-reader.js';
+import { hubspotIngestDeps, markEngagementsDue } from './engagement-reader.js';
 import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
 
 export interface InboxWorkerOptions {
@@ -65,10 +66,7 @@ export function orderForObject(rows: InboxRow[]): InboxRow[] {
  */
 export class HubSpotInboxWorker {
   private readonly log = new JsonLogger('hubspot.inbox');
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
-  private nudged = false;
+  private readonly rounds: IntakeLoop;
   private lastPurge = 0;
   /** CRM property → the tracked canonical field it feeds. */
   private readonly tracked = new Map<string, TrackedField>();
@@ -89,53 +87,26 @@ export class HubSpotInboxWorker {
     ] as const) {
       this.tracked.set(crmName, field);
     }
+    this.rounds = new IntakeLoop(() => this.processRound(), {
+      log: this.log,
+      failureMessage: 'inbox round failed; events stay pending',
+      idleMs: opts.idlePollMs ?? 500,
+      backoff: { baseMs: 500, maxMs: 30_000 },
+      clock,
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.nudge();
-    await this.loop;
+    await this.rounds.stop();
   }
 
   /** Called after a delivery was stored, so it is worked at once rather than at the next poll. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const n = await this.processRound();
-        failures = 0;
-        if (n > 0) continue;
-      } catch (err) {
-        failures++;
-        this.log.error('inbox round failed; events stay pending', { error: err as Error, failures });
-        await this.clock.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)));
-        continue;
-      }
-      if (this.nudged) {
-        this.nudged = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.opts.idlePollMs ?? 500);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-      this.nudged = false;
-    }
+    this.rounds.nudge();
   }
 
   /** Processes until the inbox is empty; returns how many events were worked. */
@@ -151,11 +122,7 @@ export class HubSpotInboxWorker {
   async processRound(): Promise<number> {
     const timer = roundSeconds.startTimer();
     const n = await this.runtime.transaction(async (em) => {
-      const [{ ok }]: { ok: boolean }[] = await em.query(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`,
-        [`${this.runtime.schema}.hubspot_inbox`],
-      );
-      if (!ok) return 0;
+      if (!(await tryRoundLock(em, `${this.runtime.schema}.hubspot_inbox`))) return 0;
       const rows = await takePending(em, this.opts.batchSize ?? 1000);
       if (rows.length === 0) return 0;
       await this.work(em, rows);
@@ -294,17 +261,10 @@ export class HubSpotInboxWorker {
       em,
       engagementDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
     );
-    await ingest(
-      em,
-      {
-        outbox: this.runtime.outbox,
-        mapping: this.mapping,
-        signals: this.signals,
-        engagementDedupe: this.runtime.processed('hubspot-events'),
-        source: this.runtime.source,
-        now: () => new Date(this.clock.now()),
-      },
-      { changes, engagements: [], activities: [] },
-    );
+    await ingest(em, hubspotIngestDeps(this.runtime, this.mapping, this.signals, this.clock), {
+      changes,
+      engagements: [],
+      activities: [],
+    });
   }
 }

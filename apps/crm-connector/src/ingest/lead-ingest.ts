@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { Topics, type CrmCommand, type CrmRef, type NewEvent, type TopicName } from '@baton/domain';
 import type { Outbox, ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
+import type { ServiceRuntime } from '@baton/platform';
 import type { CrmMapping, SignalsPolicy } from '../policy/policy.js';
 import { interpretChange, type ObservedChange, type ReasonRequest } from '../mapping/lead-changes.js';
 import { classifyEngagement, toEngagement, type EngagementFact } from '../mapping/signals.js';
@@ -34,6 +35,24 @@ export interface IngestDeps {
   engagementDedupe: ProcessedEvents;
   source: string;
   now: () => Date;
+}
+
+/** What an intake needs from the service runtime; each CRM dedupes its engagement ids under its own name. */
+export function ingestDepsOf(
+  runtime: ServiceRuntime,
+  mapping: CrmMapping,
+  signals: SignalsPolicy,
+  engagementDedupe: string,
+  now: () => Date,
+): IngestDeps {
+  return {
+    outbox: runtime.outbox,
+    mapping,
+    signals,
+    engagementDedupe: runtime.processed(engagementDedupe),
+    source: runtime.source,
+    now,
+  };
 }
 
 export interface IngestResult {

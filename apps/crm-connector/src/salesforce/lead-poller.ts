@@ -2,13 +2,19 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger } from '@baton/observability';
 import type { Clock } from '../api-budget/clock.js';
+import { IntakeLoop } from '../ingest/intake-loop.js';
 import { ingest, type ObservedActivity, type ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import { fieldsRead, leadIdFor, mapLead } from '../mapping/lead-mapper.js';
 import { loadSnapshots } from '../store/lead-snapshots.js';
 import { readCursors, writeCursors } from '../store/stream-cursors.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
-import { TASK_FIELDS, readTask, type SalesforceIngestDeps } from './salesforce-ingest.js';
+import {
+  TASK_FIELDS,
+  readTask,
+  salesforceIngestDeps,
+  type SalesforceIngestDeps,
+} from './salesforce-ingest.js';
 import type { SalesforceRecord } from './salesforce-api.js';
 
 const PAGE = 200;
@@ -65,47 +71,36 @@ function advance(cursor: PollCursor, page: SalesforceRecord[]): PollCursor {
  * read from the difference with the lead's last snapshot.
  */
 export class SalesforceLeadPoller {
-  private readonly log = new JsonLogger('salesforce.poll');
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly rounds: IntakeLoop;
 
   constructor(
     private readonly deps: SalesforceIngestDeps,
     private readonly clock: Clock,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    // Polling keeps its interval after a round, busy or failed: the page loop below drains a backlog.
+    this.rounds = new IntakeLoop(() => this.pollPages(), {
+      log: new JsonLogger('salesforce.poll'),
+      failureMessage: 'poll failed; retrying next interval',
+      idleMs: intervalMs,
+      clock,
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.rounds.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.rounds.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        // A full page means more is waiting; bounded so one busy second cannot spin forever.
-        for (let page = 0; page < 20 && this.running && (await this.pollOnce()) === PAGE; page++) {
-          /* next page */
-        }
-      } catch (err) {
-        this.log.error('poll failed; retrying next interval', { error: err as Error });
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.intervalMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+  private async pollPages(): Promise<number> {
+    // A full page means more is waiting; bounded so one busy second cannot spin forever.
+    for (let page = 0; page < 20 && this.rounds.isRunning && (await this.pollOnce()) === PAGE; page++) {
+      /* next page */
     }
+    return 0;
   }
 
   /** One page of leads and one of tasks; returns how many leads were read. */
@@ -134,18 +129,7 @@ export class SalesforceLeadPoller {
         if (read.activity) activities.push(read.activity);
         if (read.engagement) engagements.push(read.engagement);
       }
-      await ingest(
-        em,
-        {
-          outbox: this.deps.runtime.outbox,
-          mapping,
-          signals: this.deps.signals,
-          engagementDedupe: this.deps.runtime.processed('salesforce-engagements'),
-          source: this.deps.runtime.source,
-          now: this.deps.now,
-        },
-        { changes, engagements, activities },
-      );
+      await ingest(em, salesforceIngestDeps(this.deps), { changes, engagements, activities });
       await writeCursors(
         em,
         new Map([

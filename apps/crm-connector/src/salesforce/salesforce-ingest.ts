@@ -1,7 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import type { LeadActivity } from '@baton/domain';
 import type { ServiceRuntime } from '@baton/platform';
-import { ingest, type ObservedActivity, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import {
+  ingest,
+  ingestDepsOf,
+  type IngestDeps,
+  type ObservedActivity,
+  type ObservedEngagement,
+} from '../ingest/lead-ingest.js';
 import type { ObservedChange } from '../mapping/lead-changes.js';
 import { canonicalFieldNames, crmRefOf, fieldsRead, leadIdFor, mapLead } from '../mapping/lead-mapper.js';
 import type { EngagementFact } from '../mapping/signals.js';
@@ -174,16 +180,10 @@ export async function ingestChangeEvents(
     }
   }
 
-  await ingest(
-    em,
-    {
-      outbox: deps.runtime.outbox,
-      mapping,
-      signals: deps.signals,
-      engagementDedupe: deps.runtime.processed('salesforce-engagements'),
-      source: deps.runtime.source,
-      now: deps.now,
-    },
-    { changes, engagements, activities },
-  );
+  await ingest(em, salesforceIngestDeps(deps), { changes, engagements, activities });
+}
+
+/** CDC and polling dedupe Task engagements under one name, so switching mode never re-signals them. */
+export function salesforceIngestDeps(deps: SalesforceIngestDeps): IngestDeps {
+  return ingestDepsOf(deps.runtime, deps.mapping, deps.signals, 'salesforce-engagements', deps.now);
 }

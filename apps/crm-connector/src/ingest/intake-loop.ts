@@ -1,0 +1,99 @@
+import type { EntityManager } from 'typeorm';
+import type { JsonLogger } from '@baton/observability';
+import type { Clock } from '../api-budget/clock.js';
+
+export interface IntakeLoopOptions {
+  log: JsonLogger;
+  /** Logged when a round throws; says what is kept for the next round. */
+  failureMessage: string;
+  /** Pause between rounds that found nothing to do. */
+  idleMs: number;
+  /**
+   * Pause after a failed round, baseMs × 2^failures in a row (capped at 2^6) up to maxMs, so an
+   * unreachable CRM is not hammered; without it a failed round waits the idle pause like an empty one.
+   */
+  backoff?: { baseMs: number; maxMs: number };
+  clock: Clock;
+}
+
+/**
+ * Runs an intake round again and again: straight on while a round found work (a backlog drains
+ * at full speed), otherwise after the idle pause, which nudge() cuts short so fresh work (a
+ * webhook delivery) is picked up at once rather than at the next poll.
+ */
+export class IntakeLoop {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private nudged = false;
+
+  /** round: resolves with how much it worked; more than 0 runs the next round at once. */
+  constructor(
+    private readonly round: () => Promise<number>,
+    private readonly opts: IntakeLoopOptions,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+  }
+
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const n = await this.round();
+        failures = 0;
+        if (n > 0) continue;
+      } catch (err) {
+        failures++;
+        this.opts.log.error(this.opts.failureMessage, { error: err as Error, failures });
+        const backoff = this.opts.backoff;
+        if (backoff) {
+          await this.opts.clock.sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 6)));
+          continue;
+        }
+      }
+      if (this.nudged) {
+        this.nudged = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.idleMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      this.nudged = false;
+    }
+  }
+}
+
+/**
+ * Takes the round's lock for this transaction, so one replica at a time works a queue (which
+ * keeps per-lead order); false when another holds it.
+ */
+export async function tryRoundLock(em: EntityManager, queue: string): Promise<boolean> {
+  const [{ ok }]: { ok: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [
+    queue,
+  ]);
+  return ok;
+}
