@@ -12,6 +12,12 @@ export interface OutboxRelayOptions {
   url: string;
   schema: string;
   batchSize?: number;
+  /**
+   * Most bytes (keys, values and a per-record allowance for headers) published in one round.
+   * The broker rejects a record batch over its message.max.bytes (1 MiB by default), and a
+   * round's records can all belong to one partition.
+   */
+  maxRoundBytes?: number;
   /** Fallback poll when no NOTIFY arrives (e.g. after a failover). */
   pollIntervalMs?: number;
 }
@@ -26,6 +32,9 @@ const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox afte
   'schema',
 ]);
 
+/** Bytes counted per record for its headers and framing when bounding a round. */
+const HEADER_ALLOWANCE = 256;
+
 /**
  * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
  *
@@ -39,6 +48,7 @@ export class OutboxRelay {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private readonly batchSize: number;
+  private readonly maxRoundBytes: number;
   private readonly pollIntervalMs: number;
   private readonly log: JsonLogger;
   private listener?: pg.PoolClient;
@@ -53,6 +63,7 @@ export class OutboxRelay {
   ) {
     this.schema = assertSchemaName(opts.schema);
     this.batchSize = opts.batchSize ?? 1000;
+    this.maxRoundBytes = opts.maxRoundBytes ?? 512 * 1024;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
     this.pool = new pg.Pool({ connectionString: opts.url, max: 2 });
     this.log = new JsonLogger(`outbox-relay.${this.schema}`);
@@ -86,7 +97,6 @@ export class OutboxRelay {
       const n = await this.publishRound();
       if (n <= 0) return total;
       total += n;
-      if (n < this.batchSize) return total;
     }
   }
 
@@ -107,7 +117,8 @@ export class OutboxRelay {
         await this.idle(this.pollIntervalMs);
         continue;
       }
-      if (n >= this.batchSize || this.signalled) continue;
+      // A round is bounded by rows and bytes: go on until a round finds the outbox empty.
+      if (n > 0 || this.signalled) continue;
       await this.idle(this.pollIntervalMs);
     }
   }
@@ -145,9 +156,16 @@ export class OutboxRelay {
         key: string;
         value: string;
         headers: Record<string, string>;
-      }>(`SELECT id, topic, key, value, headers FROM ${this.schema}.outbox ORDER BY id LIMIT $1`, [
-        this.batchSize,
-      ]);
+      }>(
+        // The first row always goes, whatever its size; the rest while the round stays under the bound.
+        `SELECT id, topic, key, value, headers FROM (
+           SELECT id, topic, key, value, headers,
+                  sum(octet_length(value) + octet_length(key) + ${HEADER_ALLOWANCE}) OVER (ORDER BY id) AS upto,
+                  octet_length(value) + octet_length(key) + ${HEADER_ALLOWANCE} AS size
+             FROM ${this.schema}.outbox ORDER BY id LIMIT $1
+         ) AS round WHERE upto - size < $2 ORDER BY id`,
+        [this.batchSize, this.maxRoundBytes],
+      );
       if (rows.length === 0) {
         await client.query('COMMIT');
         pending.set({ schema: this.schema }, 0);

@@ -138,6 +138,36 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     ]);
   });
 
+  it('splits a round that would exceed the broker message size for one partition', async () => {
+    const { schema, kafka, relay, db } = await setup('biground');
+    const ds = await db();
+    const outbox = new Outbox('baton/test', schema);
+    const leadId = 'hubspot:contact:5150';
+    // 100 events of ~20 kB for one lead: 2 MB for one partition, twice the broker's default limit.
+    const events = Array.from({ length: 100 }, (_, n) => {
+      const e = activity(leadId, n);
+      return {
+        ...e,
+        data: { ...e.data, subject: `call notes ${n} `.padEnd(20_000, '.') },
+      } as NewEvent<TopicName>;
+    });
+    await ds.transaction((em) => outbox.enqueue(em, events));
+    await relay(500).start();
+    const seen = await readTopic(kafka, Topics.LeadActivity, {
+      until: (s) => s.length >= events.length,
+      timeoutMs: 30_000,
+    });
+    const ns = seen.map((m) =>
+      Number(m.json<{ data: { sourceEventId: string } }>().data.sourceEventId.split('/')[1]),
+    );
+    expect(ns).toEqual(Array.from({ length: 100 }, (_, n) => n));
+    await waitFor(
+      async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.outbox`))[0].n === 0,
+      10_000,
+      'outbox drained',
+    );
+  });
+
   it('publishes every event once, in per-lead order, with two relays on the same outbox', async () => {
     const { schema, kafka, relay, db } = await setup('tworelays');
     const ds = await db();
