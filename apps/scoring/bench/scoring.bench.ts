@@ -3,6 +3,8 @@
 // the p99 time from an event on lead.engagement.v1 to its lead.qualified.v1 at 500 events/s.
 //
 //   npx nx run scoring:bench        (BENCH_EVENTS, BENCH_LATENCY_SECONDS, BENCH_RATE to change the run)
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
@@ -18,6 +20,8 @@ import { startScoringService } from '../src/scoring-service.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
+// BENCH_CPU_PROFILE=<dir> writes a .cpuprofile of the throughput phase (service process only).
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const PARTITIONS = 6;
 const EVENTS_PER_LEAD = 10;
 
@@ -128,6 +132,22 @@ async function sendAll(
   }
 }
 
+/** Profiles one phase of this process when BENCH_CPU_PROFILE is set. */
+async function profiled<T>(phase: string, run: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${PROFILE_DIR}/scoring-${phase}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function count(sql: string): Promise<number> {
   return Number((await query<{ n: string }>(sql))[0].n);
 }
@@ -218,12 +238,14 @@ async function main(): Promise<void> {
     if (first === 0) first = performance.now();
   });
   const cpu0 = process.cpuUsage();
-  await service0.consumer.start();
   const total = records.length + profiles.length;
-  for (;;) {
-    if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await profiled('throughput', async () => {
+    await service0.consumer.start();
+    for (;;) {
+      if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
   const seconds = (performance.now() - first) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const qualified = await count(`SELECT count(*) AS n FROM ${schema}.qualification`);

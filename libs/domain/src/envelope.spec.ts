@@ -31,6 +31,20 @@ describe('CloudEvents envelope', () => {
     expect(back.id).toBe(e.id);
   });
 
+  it('validates by default and skips the parse only for data the producer marks trusted', () => {
+    const extra = { ...engagement, internalNote: 'not in the contract' };
+    const validated = makeEvent('baton/x', { topic: Topics.LeadEngagement, subject: 'x', data: extra });
+    expect(validated.data).not.toHaveProperty('internalNote');
+    const trusted = makeEvent('baton/x', {
+      topic: Topics.LeadEngagement,
+      subject: 'x',
+      data: engagement,
+      trusted: true,
+    });
+    expect(trusted.data).toBe(engagement);
+    expect(parseEvent(Topics.LeadEngagement, JSON.stringify(trusted)).data).toEqual(engagement);
+  });
+
   it('rejects data that breaks the schema, naming the field', () => {
     expect(() =>
       makeEvent('baton/x', {

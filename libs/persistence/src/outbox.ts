@@ -26,20 +26,20 @@ export class Outbox {
       topic: e.topic,
       event: makeEvent(this.source, e) as CloudEvent<unknown>,
     }));
-    const records = built.map((b) => toRecord(b.topic, b.event, traceparent));
+    const rows = built.map((b) => ({ ...toRecord(b.topic, b.event, traceparent), event_id: b.event.id }));
+    // One JSON document rather than text[] parameters: pg escapes array elements in JS, which
+    // costs more than the insert for large values. The NOTIFY rides in the same round trip.
     await manager.query(
-      `INSERT INTO ${this.schema}.outbox (event_id, topic, key, value, headers)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        built.map((b) => b.event.id),
-        records.map((r) => r.topic),
-        records.map((r) => r.key),
-        records.map((r) => r.value),
-        records.map((r) => JSON.stringify(r.headers)),
-      ],
+      `WITH added AS (
+         INSERT INTO ${this.schema}.outbox (event_id, topic, key, value, headers)
+         SELECT event_id, topic, key, value, headers
+           FROM json_to_recordset($1::json) AS t(event_id text, topic text, key text, value text, headers jsonb)
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT pg_notify($2, '') FROM (SELECT count(*) FROM added) AS n`,
+      [JSON.stringify(rows), outboxChannel(this.schema)],
     );
-    await manager.query(`SELECT pg_notify($1, '')`, [outboxChannel(this.schema)]);
     return built.map((b) => b.event);
   }
 }

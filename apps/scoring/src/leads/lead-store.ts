@@ -81,6 +81,10 @@ function toState(r: LeadRow): LeadState {
   };
 }
 
+// Rows go to Postgres as one JSON document (json_to_recordset) rather than as text[]/jsonb[]
+// parameters: pg builds array literals by escaping every element in JS, which cost more than
+// the statements themselves for JSON columns.
+
 // Signals are read in bulk: a float is much cheaper to parse than a timestamp string.
 const EPOCH_MS = `round(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms`;
 
@@ -109,10 +113,10 @@ export class LeadStore {
     // lock), rows visited in id order; a late event moves first_seen_at back.
     const rows: LeadRow[] = await em.query(
       `INSERT INTO lead AS l (lead_id, crm, stage, first_seen_at)
-       SELECT id, crm, 'lead', seen FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS t(id, crm, seen) ORDER BY id
+       SELECT id, crm, 'lead', seen FROM json_to_recordset($1::json) AS t(id text, crm jsonb, seen timestamptz) ORDER BY id
        ON CONFLICT (lead_id) DO UPDATE SET first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at)
        RETURNING *`,
-      [list.map((l) => l.leadId), list.map((l) => JSON.stringify(l.crm)), list.map((l) => l.firstSeenAt)],
+      [JSON.stringify(list.map((l) => ({ id: l.leadId, crm: l.crm, seen: l.firstSeenAt })))],
     );
     const states = new Map(rows.map((r) => [r.lead_id, toState(r)]));
     return states;
@@ -139,19 +143,25 @@ export class LeadStore {
     }[] = await em.query(
       `WITH added AS (
          INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[])
+         SELECT lead_id, source_event_id, kind, occurred_at, detail
+           FROM json_to_recordset($1::json)
+             AS t(lead_id text, source_event_id text, kind text, occurred_at timestamptz, detail jsonb)
          ON CONFLICT DO NOTHING
          RETURNING lead_id, source_event_id, kind, occurred_at, detail
        )
-       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM engagement WHERE lead_id = ANY($6::text[])
+       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM engagement WHERE lead_id = ANY($2::text[])
        UNION ALL
        SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM added`,
       [
-        rows.map((r) => r.leadId),
-        rows.map((r) => r.signal.sourceEventId),
-        rows.map((r) => r.signal.kind),
-        rows.map((r) => r.signal.occurredAt),
-        rows.map((r) => JSON.stringify(r.signal.detail)),
+        JSON.stringify(
+          rows.map((r) => ({
+            lead_id: r.leadId,
+            source_event_id: r.signal.sourceEventId,
+            kind: r.signal.kind,
+            occurred_at: r.signal.occurredAt,
+            detail: r.signal.detail,
+          })),
+        ),
         leadIds,
       ],
     );
@@ -183,38 +193,42 @@ export class LeadStore {
          UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
            qualification_count = t.qc, profile = COALESCE(t.profile, l.profile), profile_event_id = t.pid,
            baseline_since = t.bsince, baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
-         FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::jsonb[],
-                     $9::text[], $10::timestamptz[], $11::float8[], $12::timestamptz[], $13::timestamptz[])
-           AS t(id, crm, stage, score, peak, hi, qc, profile, pid, bsince, bkeep, seen, opp)
+         FROM json_to_recordset($1::json)
+           AS t(id text, crm jsonb, stage text, score float8, peak float8, hi int, qc int, profile jsonb,
+                pid text, bsince timestamptz, bkeep float8, seen timestamptz, opp timestamptz)
          WHERE l.lead_id = t.id
          RETURNING 1
        ), changed AS (
          INSERT INTO stage_change (lead_id, from_stage, to_stage, cause, cause_event_id, score, rules_version, changed_at)
-         SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::float8[], $20::text[], $21::timestamptz[])
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::timestamptz[])
          RETURNING 1
        ), qualified AS (
          INSERT INTO qualification (qualification_id, lead_id, seq, score, threshold, rules_version, summary, opening_line,
                                     claims, written_by, cause_event_id, qualified_at)
-         SELECT * FROM unnest($22::text[], $23::text[], $24::int[], $25::float8[], $26::float8[], $27::text[], $28::text[],
-                              $29::text[], $30::jsonb[], $31::text[], $32::text[], $33::timestamptz[])
+         SELECT * FROM unnest($10::text[], $11::text[], $12::int[], $13::float8[], $14::float8[], $15::text[], $16::text[],
+                              $17::text[], $18::jsonb[], $19::text[], $20::text[], $21::timestamptz[])
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM saved) AS saved, (SELECT count(*) FROM changed) AS changed, (SELECT count(*) FROM qualified) AS qualified`,
       [
-        leads.map((l) => l.leadId),
-        leads.map((l) => JSON.stringify(l.crm)),
-        leads.map((l) => l.stage),
-        leads.map((l) => l.score),
-        leads.map((l) => l.peakScore),
-        leads.map((l) => l.highIntentCount),
-        leads.map((l) => l.qualificationCount),
-        // The profile is the largest column: sent only when it changed.
-        leads.map((l) => (l.profile && l.profileChanged ? JSON.stringify(l.profile) : null)),
-        leads.map((l) => l.profileEventId ?? null),
-        leads.map((l) => l.baseline?.since ?? null),
-        leads.map((l) => l.baseline?.keepFraction ?? null),
-        leads.map((l) => l.firstSeenAt),
-        leads.map((l) => l.opportunityAt ?? null),
+        JSON.stringify(
+          leads.map((l) => ({
+            id: l.leadId,
+            crm: l.crm,
+            stage: l.stage,
+            score: l.score,
+            peak: l.peakScore,
+            hi: l.highIntentCount,
+            qc: l.qualificationCount,
+            // The profile is the largest column: sent only when it changed.
+            profile: l.profile && l.profileChanged ? l.profile : null,
+            pid: l.profileEventId ?? null,
+            bsince: l.baseline?.since ?? null,
+            bkeep: l.baseline?.keepFraction ?? null,
+            seen: l.firstSeenAt,
+            opp: l.opportunityAt ?? null,
+          })),
+        ),
         changes.map((c) => c.leadId),
         changes.map((c) => c.from),
         changes.map((c) => c.to),

@@ -329,6 +329,8 @@ export class ScoringEngine {
     return {
       topic: Topics.LeadScored,
       subject: lead.leadId,
+      // Built here from stored, typed values: the highest-volume event skips the schema parse.
+      trusted: true,
       data: {
         leadId: lead.leadId,
         score: result.score,
