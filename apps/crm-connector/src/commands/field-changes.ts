@@ -62,7 +62,17 @@ export function crmFieldChanges(mapping: CrmMapping, cmd: UpdateLead): Record<st
   return fields;
 }
 
-/** The values an update will write, as the write log records them to recognise their echo. */
-export function ownWritesOf(objectId: string, fields: Record<string, string | number>): OwnWrite[] {
-  return Object.entries(fields).map(([field, value]) => ({ objectId, field, value: String(value) }));
+/** The field values a command will write, as the write log records them to recognise their echo. */
+export function plannedWrites(mapping: CrmMapping, cmd: CrmCommand): OwnWrite[] {
+  switch (cmd.action) {
+    case 'update_lead':
+      return Object.entries(crmFieldChanges(mapping, cmd)).map(([field, value]) => ({
+        objectId: cmd.crm.id,
+        field,
+        value: String(value),
+      }));
+    case 'create_task':
+    case 'enrol_nurture':
+      return [];
+  }
 }

@@ -3,7 +3,7 @@ import type { HubSpotApi } from '../hubspot/hubspot-api.js';
 import type { HubSpotMapping } from '../policy/policy.js';
 import type { OwnWrite } from '../store/write-log.js';
 import type { CrmWriter } from './crm-writer.js';
-import { crmFieldChanges, ownWritesOf, type UpdateLead } from './field-changes.js';
+import { crmFieldChanges, plannedWrites, type UpdateLead } from './field-changes.js';
 
 /** Baton's field changes as HubSpot contact properties, which HubSpot takes as strings only. */
 export function hubspotProperties(mapping: HubSpotMapping, cmd: UpdateLead): Record<string, string> {
@@ -21,13 +21,7 @@ export class HubSpotWriter implements CrmWriter {
   ) {}
 
   plan(cmd: CrmCommand): OwnWrite[] {
-    switch (cmd.action) {
-      case 'update_lead':
-        return ownWritesOf(cmd.crm.id, hubspotProperties(this.mapping, cmd));
-      case 'create_task':
-      case 'enrol_nurture':
-        return [];
-    }
+    return plannedWrites(this.mapping, cmd);
   }
 
   async execute(cmd: CrmCommand): Promise<number> {

@@ -3,7 +3,7 @@ import type { SalesforceMapping } from '../policy/policy.js';
 import type { SalesforceApi } from '../salesforce/salesforce-api.js';
 import type { OwnWrite } from '../store/write-log.js';
 import type { CrmWriter } from './crm-writer.js';
-import { crmFieldChanges, ownWritesOf, type UpdateLead } from './field-changes.js';
+import { crmFieldChanges, plannedWrites, type UpdateLead } from './field-changes.js';
 
 /** Baton's field changes as Salesforce Lead fields. */
 export function salesforceFields(
@@ -22,13 +22,7 @@ export class SalesforceWriter implements CrmWriter {
   ) {}
 
   plan(cmd: CrmCommand): OwnWrite[] {
-    switch (cmd.action) {
-      case 'update_lead':
-        return ownWritesOf(cmd.crm.id, salesforceFields(this.mapping, cmd));
-      case 'create_task':
-      case 'enrol_nurture':
-        return [];
-    }
+    return plannedWrites(this.mapping, cmd);
   }
 
   async execute(cmd: CrmCommand): Promise<number> {

@@ -64,9 +64,7 @@ export function factOf(mapping: HubSpotMapping, e: HubSpotEvent): EngagementFact
  * cursor on. Runs apart from the inbox so webhook intake never waits on these calls; a round's
  * engagements, cursors and the cleared due marks commit together.
  */
-export class HubSpotEngagementReader {
-  private readonly rounds: IntakeLoop;
-
+export class HubSpotEngagementReader extends IntakeLoop {
   constructor(
     private readonly runtime: ServiceRuntime,
     private readonly api: HubSpotApi,
@@ -75,7 +73,7 @@ export class HubSpotEngagementReader {
     private readonly clock: Clock,
     idlePollMs = 1000,
   ) {
-    this.rounds = new IntakeLoop(() => this.readRound(), {
+    super({
       log: new JsonLogger('hubspot.engagements'),
       failureMessage: 'events API round failed; contacts stay due',
       idleMs: idlePollMs,
@@ -84,16 +82,8 @@ export class HubSpotEngagementReader {
     });
   }
 
-  start(): void {
-    this.rounds.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.rounds.stop();
-  }
-
-  nudge(): void {
-    this.rounds.nudge();
+  protected round(): Promise<number> {
+    return this.readRound();
   }
 
   /** One round: up to 20 due contacts; returns how many were read. */

@@ -64,9 +64,7 @@ export function orderForObject(rows: InboxRow[]): InboxRow[] {
  * the same transaction that marks the inbox rows done. A crash anywhere before COMMIT leaves
  * the rows pending for the next round.
  */
-export class HubSpotInboxWorker {
-  private readonly log = new JsonLogger('hubspot.inbox');
-  private readonly rounds: IntakeLoop;
+export class HubSpotInboxWorker extends IntakeLoop {
   private lastPurge = 0;
   /** CRM property → the tracked canonical field it feeds. */
   private readonly tracked = new Map<string, TrackedField>();
@@ -79,6 +77,13 @@ export class HubSpotInboxWorker {
     private readonly opts: InboxWorkerOptions,
     private readonly clock: Clock,
   ) {
+    super({
+      log: new JsonLogger('hubspot.inbox'),
+      failureMessage: 'inbox round failed; events stay pending',
+      idleMs: opts.idlePollMs ?? 500,
+      backoff: { baseMs: 500, maxMs: 30_000 },
+      clock,
+    });
     for (const [field, crmName] of [
       ['leadStatus', mapping.fields.leadStatus],
       ['ownerId', mapping.fields.ownerId],
@@ -87,26 +92,10 @@ export class HubSpotInboxWorker {
     ] as const) {
       this.tracked.set(crmName, field);
     }
-    this.rounds = new IntakeLoop(() => this.processRound(), {
-      log: this.log,
-      failureMessage: 'inbox round failed; events stay pending',
-      idleMs: opts.idlePollMs ?? 500,
-      backoff: { baseMs: 500, maxMs: 30_000 },
-      clock,
-    });
   }
 
-  start(): void {
-    this.rounds.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.rounds.stop();
-  }
-
-  /** Called after a delivery was stored, so it is worked at once rather than at the next poll. */
-  nudge(): void {
-    this.rounds.nudge();
+  protected round(): Promise<number> {
+    return this.processRound();
   }
 
   /** Processes until the inbox is empty; returns how many events were worked. */

@@ -21,19 +21,21 @@ export interface IntakeLoopOptions {
  * at full speed), otherwise after the idle pause, which nudge() cuts short so fresh work (a
  * webhook delivery) is picked up at once rather than at the next poll.
  */
-export class IntakeLoop {
+export abstract class IntakeLoop {
+  protected readonly log: JsonLogger;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
   private nudged = false;
 
-  /** round: resolves with how much it worked; more than 0 runs the next round at once. */
-  constructor(
-    private readonly round: () => Promise<number>,
-    private readonly opts: IntakeLoopOptions,
-  ) {}
+  constructor(private readonly intake: IntakeLoopOptions) {
+    this.log = intake.log;
+  }
 
-  get isRunning(): boolean {
+  /** Resolves with how much the round worked; more than 0 runs the next round at once. */
+  protected abstract round(): Promise<number>;
+
+  protected get isRunning(): boolean {
     return this.running;
   }
 
@@ -49,6 +51,7 @@ export class IntakeLoop {
     await this.loop;
   }
 
+  /** Cuts the idle pause short: new work is waiting. */
   nudge(): void {
     this.nudged = true;
     this.wake?.();
@@ -63,10 +66,10 @@ export class IntakeLoop {
         if (n > 0) continue;
       } catch (err) {
         failures++;
-        this.opts.log.error(this.opts.failureMessage, { error: err as Error, failures });
-        const backoff = this.opts.backoff;
+        this.log.error(this.intake.failureMessage, { error: err as Error, failures });
+        const backoff = this.intake.backoff;
         if (backoff) {
-          await this.opts.clock.sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 6)));
+          await this.intake.clock.sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 6)));
           continue;
         }
       }
@@ -75,7 +78,7 @@ export class IntakeLoop {
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.opts.idleMs);
+        const timer = setTimeout(resolve, this.intake.idleMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

@@ -70,16 +70,14 @@ function advance(cursor: PollCursor, page: SalesforceRecord[]): PollCursor {
  * cursor committed together with the domain events. Without changedFields, rep activity is
  * read from the difference with the lead's last snapshot.
  */
-export class SalesforceLeadPoller {
-  private readonly rounds: IntakeLoop;
-
+export class SalesforceLeadPoller extends IntakeLoop {
   constructor(
     private readonly deps: SalesforceIngestDeps,
     private readonly clock: Clock,
     intervalMs: number,
   ) {
-    // Polling keeps its interval after a round, busy or failed: the page loop below drains a backlog.
-    this.rounds = new IntakeLoop(() => this.pollPages(), {
+    // No backoff: a failed poll, like any other, waits for the next interval.
+    super({
       log: new JsonLogger('salesforce.poll'),
       failureMessage: 'poll failed; retrying next interval',
       idleMs: intervalMs,
@@ -87,17 +85,10 @@ export class SalesforceLeadPoller {
     });
   }
 
-  start(): void {
-    this.rounds.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.rounds.stop();
-  }
-
-  private async pollPages(): Promise<number> {
+  /** Reads pages until one is not full, then always waits the interval (0: nothing left to drain). */
+  protected async round(): Promise<number> {
     // A full page means more is waiting; bounded so one busy second cannot spin forever.
-    for (let page = 0; page < 20 && this.rounds.isRunning && (await this.pollOnce()) === PAGE; page++) {
+    for (let page = 0; page < 20 && this.isRunning && (await this.pollOnce()) === PAGE; page++) {
       /* next page */
     }
     return 0;
