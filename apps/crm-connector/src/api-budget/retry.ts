@@ -84,3 +84,24 @@ export async function callCrm<T>(opts: CallOptions, call: () => Promise<T>): Pro
     }
   }
 }
+
+/** Counts the HTTP requests one piece of work took (attempts included). */
+export interface CallMeter {
+  calls: number;
+}
+
+/** One CRM's API calls, all under its process-wide rate budget and retry policy. */
+export class CrmCalls {
+  /** Every HTTP request actually sent (attempts included), for the write-path figures. */
+  requestsSent = 0;
+
+  constructor(private readonly budget: Omit<CallOptions, 'operation'>) {}
+
+  call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
+    return callCrm({ ...this.budget, operation }, () => {
+      this.requestsSent++;
+      if (meter) meter.calls++;
+      return fn();
+    });
+  }
+}

@@ -1,5 +1,8 @@
 import type { CrmCommand, CrmProvider } from '@baton/domain';
+import type { CallMeter } from '../api-budget/retry.js';
+import type { CrmMapping } from '../policy/policy.js';
 import type { OwnWrite } from '../store/write-log.js';
+import { plannedWrites, type UpdateLead } from './field-changes.js';
 
 /** Carries out Baton's commands on one CRM. */
 export interface CrmWriter {
@@ -8,4 +11,39 @@ export interface CrmWriter {
   plan(cmd: CrmCommand): OwnWrite[];
   /** Executes the command; resolves with the number of API requests it took. */
   execute(cmd: CrmCommand): Promise<number>;
+}
+
+export type CreateTask = Extract<CrmCommand, { action: 'create_task' }>;
+export type EnrolNurture = Extract<CrmCommand, { action: 'enrol_nurture' }>;
+
+/** A writer driven by the sales-ops mapping: each CRM only says how it makes each kind of call. */
+export abstract class MappedCrmWriter<Mapping extends CrmMapping> implements CrmWriter {
+  abstract readonly provider: CrmProvider;
+
+  constructor(protected readonly mapping: Mapping) {}
+
+  plan(cmd: CrmCommand): OwnWrite[] {
+    return plannedWrites(this.mapping, cmd);
+  }
+
+  async execute(cmd: CrmCommand): Promise<number> {
+    // Counts every request the command took, retries included, for the rate budget's figures.
+    const meter: CallMeter = { calls: 0 };
+    switch (cmd.action) {
+      case 'update_lead':
+        await this.updateLead(cmd, meter);
+        break;
+      case 'create_task':
+        await this.createTask(cmd, meter);
+        break;
+      case 'enrol_nurture':
+        await this.enrolNurture(cmd, meter);
+        break;
+    }
+    return meter.calls;
+  }
+
+  protected abstract updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void>;
+  protected abstract createTask(cmd: CreateTask, meter: CallMeter): Promise<void>;
+  protected abstract enrolNurture(cmd: EnrolNurture, meter: CallMeter): Promise<void>;
 }

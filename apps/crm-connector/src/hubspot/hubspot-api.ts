@@ -2,7 +2,7 @@ import { Client } from '@hubspot/api-client';
 import type { SimplePublicObject } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import type { PropertyCreate } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
-import { callCrm, retryAfterMs, type FailureKind } from '../api-budget/retry.js';
+import { CrmCalls, retryAfterMs, type CallMeter, type FailureKind } from '../api-budget/retry.js';
 import type { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
 import type { RetryPolicy } from '@baton/kafka';
 
@@ -11,11 +11,6 @@ export interface HubSpotApiOptions {
   basePath: string;
   limiter: SlidingWindowLimiter;
   retry?: Partial<RetryPolicy>;
-}
-
-/** Counts the HTTP requests one piece of work took (attempts included). */
-export interface CallMeter {
-  calls: number;
 }
 
 export interface HubSpotEvent {
@@ -57,33 +52,26 @@ export function classifyHubSpotError(err: unknown): FailureKind {
 /** The HubSpot calls Baton makes, through the official SDK, each one rate-limited and retried. */
 export class HubSpotApi {
   readonly client: Client;
-  /** Every HTTP request actually sent (attempts included), for the write-path figures. */
-  requestsSent = 0;
+  private readonly requests: CrmCalls;
 
-  constructor(private readonly opts: HubSpotApiOptions) {
+  constructor(opts: HubSpotApiOptions) {
     // The SDK's own limiter and retries stay off: one process-wide budget is enforced here.
     this.client = new Client({
       accessToken: opts.accessToken,
       basePath: opts.basePath,
       numberOfApiCallRetries: 0,
     });
+    this.requests = new CrmCalls({
+      provider: 'hubspot',
+      limiter: opts.limiter,
+      classify: classifyHubSpotError,
+      retry: opts.retry,
+    });
   }
 
-  private call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
-    return callCrm(
-      {
-        provider: 'hubspot',
-        limiter: this.opts.limiter,
-        classify: classifyHubSpotError,
-        retry: this.opts.retry,
-        operation,
-      },
-      () => {
-        this.requestsSent++;
-        if (meter) meter.calls++;
-        return fn();
-      },
-    );
+  /** Every HTTP request actually sent (attempts included), for the write-path figures. */
+  get requestsSent(): number {
+    return this.requests.requestsSent;
   }
 
   /** One POST batch/read for up to 100 contacts; deleted contacts are simply absent. */
@@ -94,7 +82,7 @@ export class HubSpotApi {
     // Side by side: the shared limiter still lets through only what the budget allows.
     const results = await Promise.all(
       chunks.map((chunk) =>
-        this.call('contacts.batch.read', () =>
+        this.requests.call('contacts.batch.read', () =>
           this.client.crm.contacts.batchApi.read({
             inputs: chunk.map((id) => ({ id })),
             properties,
@@ -112,7 +100,7 @@ export class HubSpotApi {
     const events: HubSpotEvent[] = [];
     let after: string | undefined;
     for (let page = 0; page < 20; page++) {
-      const res = await this.call('events.read', () =>
+      const res = await this.requests.call('events.read', () =>
         this.client.events.eventsApi.getPage(
           'contact',
           undefined,
@@ -141,7 +129,7 @@ export class HubSpotApi {
   }
 
   async updateContact(id: string, properties: Record<string, string>, meter?: CallMeter): Promise<void> {
-    await this.call(
+    await this.requests.call(
       'contacts.update',
       () => this.client.crm.contacts.basicApi.update(id, { properties }),
       meter,
@@ -153,7 +141,7 @@ export class HubSpotApi {
     properties: Record<string, string>,
     meter?: CallMeter,
   ): Promise<string> {
-    const res = await this.call(
+    const res = await this.requests.call(
       'tasks.create',
       () =>
         this.client.crm.objects.tasks.basicApi.create({
@@ -176,7 +164,7 @@ export class HubSpotApi {
   }
 
   async addToList(listId: string, contactId: string, meter?: CallMeter): Promise<void> {
-    await this.call(
+    await this.requests.call(
       'lists.memberships.add',
       () => this.client.crm.lists.membershipsApi.add(listId, [contactId]),
       meter,
@@ -184,14 +172,14 @@ export class HubSpotApi {
   }
 
   async contactPropertyNames(): Promise<Set<string>> {
-    const res = await this.call('properties.read', () =>
+    const res = await this.requests.call('properties.read', () =>
       this.client.crm.properties.coreApi.getAll('contacts'),
     );
     return new Set(res.results.map((p) => p.name));
   }
 
   async createContactProperty(property: PropertyCreate): Promise<void> {
-    await this.call('properties.create', () =>
+    await this.requests.call('properties.create', () =>
       this.client.crm.properties.coreApi.create('contacts', property),
     );
   }

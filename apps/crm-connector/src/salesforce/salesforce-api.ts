@@ -1,8 +1,7 @@
 import { Connection } from 'jsforce';
 import type { RetryPolicy } from '@baton/kafka';
-import { callCrm, type FailureKind } from '../api-budget/retry.js';
+import { CrmCalls, type CallMeter, type FailureKind } from '../api-budget/retry.js';
 import type { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
-import type { CallMeter } from '../hubspot/hubspot-api.js';
 
 export interface SalesforceApiOptions {
   instanceUrl: string;
@@ -56,7 +55,7 @@ export function soqlIds(ids: string[]): string {
 /** The Salesforce calls Baton makes, through jsforce, each one rate-limited (daily allocation) and retried. */
 export class SalesforceApi {
   readonly conn: Connection;
-  requestsSent = 0;
+  private readonly requests: CrmCalls;
 
   constructor(private readonly opts: SalesforceApiOptions) {
     this.conn = new Connection({
@@ -65,27 +64,21 @@ export class SalesforceApi {
       version: opts.version,
       callOptions: { client: opts.clientId },
     });
+    this.requests = new CrmCalls({
+      provider: 'salesforce',
+      limiter: opts.limiter,
+      classify: classifySalesforceError,
+      retry: opts.retry,
+    });
+  }
+
+  /** Every HTTP request actually sent (attempts included), for the write-path figures. */
+  get requestsSent(): number {
+    return this.requests.requestsSent;
   }
 
   get clientId(): string {
     return this.opts.clientId;
-  }
-
-  private call<T>(operation: string, fn: () => Promise<T>, meter?: CallMeter): Promise<T> {
-    return callCrm(
-      {
-        provider: 'salesforce',
-        limiter: this.opts.limiter,
-        classify: classifySalesforceError,
-        retry: this.opts.retry,
-        operation,
-      },
-      () => {
-        this.requestsSent++;
-        if (meter) meter.calls++;
-        return fn();
-      },
-    );
   }
 
   /** One SOQL query per 200 ids. */
@@ -99,7 +92,7 @@ export class SalesforceApi {
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
       const soql = `SELECT ${soqlFields(wanted)} FROM ${sobject} WHERE Id IN (${soqlIds(chunk)})`;
-      const res = await this.call(
+      const res = await this.requests.call(
         `${sobject}.query`,
         async () => (await this.conn.query<SalesforceRecord>(soql)).records,
       );
@@ -118,12 +111,15 @@ export class SalesforceApi {
     const wanted = [...new Set(['Id', 'LastModifiedDate', 'CreatedDate', ...fields])];
     if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(since)) throw new Error(`not an ISO UTC timestamp: ${since}`);
     const soql = `SELECT ${soqlFields(wanted)} FROM ${sobject} WHERE LastModifiedDate > ${since} ORDER BY LastModifiedDate LIMIT ${Math.trunc(limit)}`;
-    return this.call(`${sobject}.poll`, async () => (await this.conn.query<SalesforceRecord>(soql)).records);
+    return this.requests.call(
+      `${sobject}.poll`,
+      async () => (await this.conn.query<SalesforceRecord>(soql)).records,
+    );
   }
 
   /** One PATCH; assignment rules must not overwrite the owner Baton routed to. */
   async updateLead(id: string, fields: Record<string, unknown>, meter?: CallMeter): Promise<void> {
-    await this.call(
+    await this.requests.call(
       'Lead.update',
       async () => {
         const res = await this.conn
@@ -143,7 +139,7 @@ export class SalesforceApi {
     fields: Record<string, unknown>,
     meter?: CallMeter,
   ): Promise<string> {
-    return this.call(
+    return this.requests.call(
       `${sobject}.create`,
       async () => {
         const res = await this.conn.sobject(sobject).create(fields);
@@ -158,7 +154,7 @@ export class SalesforceApi {
   }
 
   async describeLeadFields(): Promise<Map<string, { type: string; picklistValues: string[] }>> {
-    const res = await this.call('Lead.describe', () => this.conn.sobject('Lead').describe());
+    const res = await this.requests.call('Lead.describe', () => this.conn.sobject('Lead').describe());
     return new Map(
       res.fields.map((f) => [
         f.name,
