@@ -32,6 +32,13 @@ const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox afte
   'schema',
 ]);
 
+interface Round {
+  /** Events published; -1 when another relay holds the lock. */
+  published: number;
+  /** The round was cut short by its bounds: more events are waiting. */
+  more: boolean;
+}
+
 /** Bytes counted per record for its headers and framing when bounding a round. */
 const HEADER_ALLOWANCE = 256;
 
@@ -94,9 +101,10 @@ export class OutboxRelay {
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.publishRound();
-      if (n <= 0) return total;
-      total += n;
+      const round = await this.publishRound();
+      if (round.published <= 0) return total;
+      total += round.published;
+      if (!round.more) return total;
     }
   }
 
@@ -107,18 +115,17 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let n = 0;
+      let round: Round;
       try {
         this.signalled = false;
-        n = await this.publishRound();
+        round = await this.publishRound();
       } catch (err) {
         relayErrors.inc({ schema: this.schema });
         this.log.error('relay round failed; will retry', { error: err as Error });
         await this.idle(this.pollIntervalMs);
         continue;
       }
-      // A round is bounded by rows and bytes: go on until a round finds the outbox empty.
-      if (n > 0 || this.signalled) continue;
+      if (round.more || this.signalled) continue;
       await this.idle(this.pollIntervalMs);
     }
   }
@@ -138,7 +145,7 @@ export class OutboxRelay {
   }
 
   /** One transaction: lock, read a batch, publish, delete. -1 when another relay holds the lock. */
-  private async publishRound(): Promise<number> {
+  private async publishRound(): Promise<Round> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -148,7 +155,7 @@ export class OutboxRelay {
       );
       if (!lock.rows[0].locked) {
         await client.query('ROLLBACK');
-        return -1;
+        return { published: -1, more: false };
       }
       const { rows } = await client.query<{
         id: string;
@@ -156,20 +163,22 @@ export class OutboxRelay {
         key: string;
         value: string;
         headers: Record<string, string>;
+        fetched: string;
       }>(
-        // The first row always goes, whatever its size; the rest while the round stays under the bound.
-        `SELECT id, topic, key, value, headers FROM (
-           SELECT id, topic, key, value, headers,
-                  sum(octet_length(value) + octet_length(key) + ${HEADER_ALLOWANCE}) OVER (ORDER BY id) AS upto,
-                  octet_length(value) + octet_length(key) + ${HEADER_ALLOWANCE} AS size
-             FROM ${this.schema}.outbox ORDER BY id LIMIT $1
+        // Of the first batchSize rows, the first always goes whatever its size, the rest while the
+        // round stays under the byte bound; `fetched` tells whether rows were left for the next round.
+        `SELECT id, topic, key, value, headers, fetched FROM (
+           SELECT *, sum(size) OVER (ORDER BY id) AS upto, count(*) OVER () AS fetched FROM (
+             SELECT id, topic, key, value, headers, octet_length(value) + octet_length(key) + ${HEADER_ALLOWANCE} AS size
+               FROM ${this.schema}.outbox ORDER BY id LIMIT $1
+           ) AS head
          ) AS round WHERE upto - size < $2 ORDER BY id`,
         [this.batchSize, this.maxRoundBytes],
       );
       if (rows.length === 0) {
         await client.query('COMMIT');
         pending.set({ schema: this.schema }, 0);
-        return 0;
+        return { published: 0, more: false };
       }
       await this.sender.sendRecords(
         rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })),
@@ -179,7 +188,8 @@ export class OutboxRelay {
       ]);
       await client.query('COMMIT');
       relayed.inc({ schema: this.schema }, rows.length);
-      return rows.length;
+      const fetched = Number(rows[0].fetched);
+      return { published: rows.length, more: rows.length < fetched || fetched >= this.batchSize };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
