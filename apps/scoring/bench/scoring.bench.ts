@@ -20,7 +20,7 @@ import { startScoringService } from '../src/scoring-service.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
-// BENCH_CPU_PROFILE=<dir> writes a .cpuprofile of the throughput phase (service process only).
+// BENCH_CPU_PROFILE=<dir> writes a .cpuprofile of the throughput and the latency phase.
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const PARTITIONS = 6;
 const EVENTS_PER_LEAD = 10;
@@ -132,20 +132,18 @@ async function sendAll(
   }
 }
 
-/** Profiles one phase of this process when BENCH_CPU_PROFILE is set. */
-async function profiled<T>(phase: string, run: () => Promise<T>): Promise<T> {
-  if (!PROFILE_DIR) return run();
+/** Profiles one phase of this process when BENCH_CPU_PROFILE is set; call the result to stop. */
+async function startProfile(phase: string): Promise<() => Promise<void>> {
+  if (!PROFILE_DIR) return async () => undefined;
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
-  try {
-    return await run();
-  } finally {
+  return async () => {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(`${PROFILE_DIR}/scoring-${phase}.cpuprofile`, JSON.stringify(profile));
     session.disconnect();
-  }
+  };
 }
 
 async function count(sql: string): Promise<number> {
@@ -231,21 +229,30 @@ async function main(): Promise<void> {
   await sendAll(producer, physical(Topics.LeadEngagement), records);
   let handled = 0;
   let first = 0;
+  // Engagement batches seen by the service during the latency run: size and handling time.
+  let latencyRun = false;
+  const batchSizes: number[] = [];
+  const batchMs: number[] = [];
   service0.consumer.raw.on(service0.consumer.raw.events.END_BATCH_PROCESS, (e) => {
-    if (e.payload.topic === physical(Topics.LeadEngagement)) handled += e.payload.batchSize;
+    if (e.payload.topic !== physical(Topics.LeadEngagement)) return;
+    handled += e.payload.batchSize;
+    if (latencyRun) {
+      batchSizes.push(e.payload.batchSize);
+      batchMs.push(e.payload.duration);
+    }
   });
   service0.consumer.raw.on(service0.consumer.raw.events.START_BATCH_PROCESS, () => {
     if (first === 0) first = performance.now();
   });
   const cpu0 = process.cpuUsage();
   const total = records.length + profiles.length;
-  await profiled('throughput', async () => {
-    await service0.consumer.start();
-    for (;;) {
-      if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  });
+  const stopThroughputProfile = await startProfile('throughput');
+  await service0.consumer.start();
+  for (;;) {
+    if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stopThroughputProfile();
   const seconds = (performance.now() - first) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const qualified = await count(`SELECT count(*) AS n FROM ${schema}.qualification`);
@@ -330,6 +337,8 @@ async function main(): Promise<void> {
   const ticks = Math.round((LATENCY_SECONDS * 1000) / tickMs);
   let sent = 0;
   let qualifier = 0;
+  const stopLatencyProfile = await startProfile('latency');
+  latencyRun = true;
   const t0 = performance.now();
   for (let tick = 0; tick < ticks; tick++) {
     const due = t0 + tick * tickMs;
@@ -373,6 +382,12 @@ async function main(): Promise<void> {
   console.log(
     `latency at ${RATE}/s:        ${sent} events in ${elapsed.toFixed(1)} s (${(sent / elapsed).toFixed(0)}/s), ${latencies.length}/${qualifier} qualifications seen; ` +
       `engagement -> lead.qualified p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+  );
+
+  latencyRun = false;
+  await stopLatencyProfile();
+  console.log(
+    `  engagement batches:     ${batchSizes.length}, size p50 ${pct(batchSizes, 50)} p99 ${pct(batchSizes, 99)}, handled in p50 ${pct(batchMs, 50)} ms p99 ${pct(batchMs, 99)} ms`,
   );
 
   // Where the time goes: up to the SQL decision (scoring clock, before the commit) vs the rest
