@@ -148,11 +148,10 @@ export class OutboxRelay {
   private async publishRound(): Promise<Round> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`,
-        [`baton.outbox.${this.schema}`],
-      );
+      // BEGIN and the lock in one round trip (simple protocol; the schema name is checked).
+      const [, lock] = (await client.query(
+        `BEGIN; SELECT pg_try_advisory_xact_lock(hashtext('baton.outbox.${this.schema}')) AS locked`,
+      )) as unknown as [pg.QueryResult, pg.QueryResult<{ locked: boolean }>];
       if (!lock.rows[0].locked) {
         await client.query('ROLLBACK');
         return { published: -1, more: false };
@@ -183,10 +182,12 @@ export class OutboxRelay {
       await this.sender.sendRecords(
         rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })),
       );
-      await client.query(`DELETE FROM ${this.schema}.outbox WHERE id = ANY($1::bigint[])`, [
-        rows.map((r) => r.id),
-      ]);
-      await client.query('COMMIT');
+      // DELETE and COMMIT in one round trip; ids are bigints read from the table.
+      const ids = rows.map((r) => r.id);
+      if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be bigints');
+      await client.query(
+        `DELETE FROM ${this.schema}.outbox WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`,
+      );
       relayed.inc({ schema: this.schema }, rows.length);
       const fetched = Number(rows[0].fetched);
       return { published: rows.length, more: rows.length < fetched || fetched >= this.batchSize };
