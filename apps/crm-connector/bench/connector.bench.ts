@@ -10,14 +10,31 @@
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics } from '@baton/domain';
-import { startHubSpotSandbox } from '@baton/crm-sandbox';
+import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { dropSchema, uniqueName } from '@baton/testing';
 import { publishCommands, updateLead } from '../test/commands.js';
 import { connectorEnv, startConnector, type RunningConnector } from '../test/harness.js';
+import { hubspotVars, provisionBatonProperties } from '../test/hubspot.js';
 import { salesforceVars, startBatonOrg } from '../test/salesforce.js';
 import type { ConnectorEnv } from '../src/config/env.js';
-import type { HubSpotMapping } from '../src/policy/policy.js';
-import { provisionHubSpot } from '../src/provision/provision.js';
+
+/** A portal fake whose API budget never binds, so a figure is the connector's own capacity. */
+async function unbudgetedHubSpot(name: string): Promise<{ hubspot: HubSpotSandbox; env: ConnectorEnv }> {
+  const hubspot = await startHubSpotSandbox({
+    clientSecret: 'bench',
+    rateLimit: { max: 1_000_000, intervalMs: 10_000 },
+  });
+  const env = connectorEnv(
+    name,
+    hubspotVars(hubspot, {
+      HUBSPOT_ACCESS_TOKEN: 'pat',
+      HUBSPOT_CLIENT_SECRET: 'bench',
+      HUBSPOT_RATE_LIMIT: '1000000',
+      LOG_LEVEL: 'error',
+    }),
+  );
+  return { hubspot, env };
+}
 
 const WEBHOOK_EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 const BATCH = 100;
@@ -121,25 +138,11 @@ async function webhookIngest(): Promise<{
 }> {
   // The API budget is lifted here so the figure is the connector's own capacity; see the
   // budgeted ceiling printed below for what HubSpot's 100/190 per 10 s allows.
-  const hubspot = await startHubSpotSandbox({
-    clientSecret: 'bench',
-    rateLimit: { max: 1_000_000, intervalMs: 10_000 },
-  });
-  const env = connectorEnv('benchhs', {
-    CRM_PROVIDER: 'hubspot',
-    HUBSPOT_ACCESS_TOKEN: 'pat',
-    HUBSPOT_CLIENT_SECRET: 'bench',
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_RATE_LIMIT: '1000000',
-    LOG_LEVEL: 'error',
-  });
+  const { hubspot, env } = await unbudgetedHubSpot('benchhs');
   let running: RunningConnector | undefined;
   try {
     running = await startConnector(env, { startCommandConsumer: false });
-    await provisionHubSpot(
-      running.connector.hubspot!.api,
-      running.connector.policy.mapping.policy as HubSpotMapping,
-    );
+    await provisionBatonProperties(running);
     const contacts = Array.from({ length: WEBHOOK_EVENTS }, (_, i) =>
       hubspot.createContact({
         firstname: `L${i}`,
@@ -246,24 +249,13 @@ async function cdcIngest(): Promise<{
 }
 
 async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: number }> {
-  const hubspot = await startHubSpotSandbox({
-    clientSecret: 'bench',
-    rateLimit: { max: 1_000_000, intervalMs: 10_000 },
-  });
-  const hsEnv = connectorEnv('benchwhs', {
-    CRM_PROVIDER: 'hubspot',
-    HUBSPOT_ACCESS_TOKEN: 'pat',
-    HUBSPOT_CLIENT_SECRET: 'bench',
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_RATE_LIMIT: '1000000',
-    LOG_LEVEL: 'error',
-  });
+  const { hubspot, env: hsEnv } = await unbudgetedHubSpot('benchwhs');
   const org = await startBatonOrg();
   const sfEnv = connectorEnv('benchwsf', { ...salesforceVars(org), LOG_LEVEL: 'error' });
   const result = { hubspot: 0, salesforce: 0 };
   const hs = await startConnector(hsEnv);
   try {
-    await provisionHubSpot(hs.connector.hubspot!.api, hs.connector.policy.mapping.policy as HubSpotMapping);
+    await provisionBatonProperties(hs);
     const ids = Array.from(
       { length: QUALIFIED_LEADS },
       (_, i) => hubspot.createContact({ firstname: `Q${i}`, lastname: 'Lead' }).id,

@@ -102,6 +102,17 @@ export async function cleanup(env: ConnectorEnv): Promise<void> {
   await dropSchema(env.DATABASE_SCHEMA!);
 }
 
+/** Stops the connector, then the CRM fake, then drops the connector's schema (even if it never came up). */
+export async function tearDown(
+  running: RunningConnector | undefined,
+  crm: { close(): Promise<void> } | undefined,
+  env = running?.env,
+): Promise<void> {
+  await running?.stop();
+  await crm?.close();
+  if (env) await cleanup(env);
+}
+
 /** Reads domain events of a topic independently of the connector. */
 export async function domainEvents<T = Record<string, unknown>>(
   env: ConnectorEnv,

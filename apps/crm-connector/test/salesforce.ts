@@ -4,6 +4,9 @@ import {
   startSalesforceSandbox,
   type SalesforceSandbox,
 } from '@baton/crm-sandbox';
+import type { ConnectorEnv } from '../src/config/env.js';
+import type { ConnectorOptions } from '../src/connector.js';
+import { connectorEnv, startConnector, tearDown, type RunningConnector } from './harness.js';
 
 /** A Salesforce org with the fields and Lead statuses Baton's sample mapping expects. */
 export function startBatonOrg(): Promise<SalesforceSandbox> {
@@ -24,4 +27,23 @@ export function salesforceVars(
     SALESFORCE_API_VERSION: org.apiVersion,
     ...extra,
   };
+}
+
+/**
+ * A Baton-shaped org and a connector on it. A failed start closes the org and drops the schema
+ * itself: the suite never got hold of them.
+ */
+export async function startSalesforceConnector(
+  name: string,
+  extra: Record<string, string> = {},
+  options?: ConnectorOptions,
+): Promise<{ org: SalesforceSandbox; env: ConnectorEnv; running: RunningConnector }> {
+  const org = await startBatonOrg();
+  const env = connectorEnv(name, salesforceVars(org, extra));
+  try {
+    return { org, env, running: await startConnector(env, options) };
+  } catch (err) {
+    await tearDown(undefined, org, env);
+    throw err;
+  }
 }

@@ -1,47 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import { Headers } from '@baton/kafka';
-import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
+import type { HubSpotSandbox } from '@baton/crm-sandbox';
 import { kafkaFor, readTopic, waitFor } from '@baton/testing';
 import { enrolNurture, publishCommands, updateLead } from '../../test/commands.js';
-import {
-  cleanup,
-  connectorEnv,
-  domainEvents,
-  settle,
-  startConnector,
-  type RunningConnector,
-} from '../../test/harness.js';
-import type { HubSpotMapping } from '../policy/policy.js';
-import { provisionHubSpot } from '../provision/provision.js';
+import { domainEvents, settle, tearDown, type RunningConnector } from '../../test/harness.js';
+import { startHubSpotConnector } from '../../test/hubspot.js';
 
 let hubspot: HubSpotSandbox;
 let running: RunningConnector;
 
 beforeAll(async () => {
-  hubspot = await startHubSpotSandbox({ clientSecret: 'cmd-secret', appId: 777 });
-  const env = connectorEnv('hscmd', {
-    CRM_PROVIDER: 'hubspot',
-    HUBSPOT_ACCESS_TOKEN: 'pat-test',
-    HUBSPOT_CLIENT_SECRET: 'cmd-secret',
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_APP_ID: '777',
-  });
-  running = await startConnector(env, {
-    commandRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
-    crmRetry: { attempts: 4, initialDelayMs: 50, maxDelayMs: 500 },
-  });
-  await provisionHubSpot(
-    running.connector.hubspot!.api,
-    running.connector.policy.mapping.policy as HubSpotMapping,
-  );
+  ({ hubspot, running } = await startHubSpotConnector('hscmd', {
+    sandbox: { clientSecret: 'cmd-secret', appId: 777 },
+    vars: { HUBSPOT_CLIENT_SECRET: 'cmd-secret', HUBSPOT_APP_ID: '777' },
+    options: {
+      commandRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
+      crmRetry: { attempts: 4, initialDelayMs: 50, maxDelayMs: 500 },
+    },
+  }));
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await hubspot?.close();
-  if (running) await cleanup(running.env);
-});
+afterAll(() => tearDown(running, hubspot));
 
 const patchesOf = (id: string) =>
   hubspot.requests.filter((r) => r.method === 'PATCH' && r.path === `/crm/v3/objects/contacts/${id}`);

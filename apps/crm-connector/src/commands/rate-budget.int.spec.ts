@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
+import type { HubSpotSandbox } from '@baton/crm-sandbox';
 import { waitFor } from '@baton/testing';
 import { maxInWindow, publishCommands, updateLead } from '../../test/commands.js';
-import { cleanup, connectorEnv, startConnector, type RunningConnector } from '../../test/harness.js';
-import type { HubSpotMapping } from '../policy/policy.js';
-import { provisionHubSpot } from '../provision/provision.js';
+import { tearDown, type RunningConnector } from '../../test/harness.js';
+import { startHubSpotConnector } from '../../test/hubspot.js';
 
 // HubSpot's shape (a rolling window and a per-window budget), compressed in time so the suite
 // stays short: 200 requests per 1 s instead of 100/190 per 10 s.
@@ -15,26 +14,14 @@ let hubspot: HubSpotSandbox;
 let running: RunningConnector;
 
 beforeAll(async () => {
-  hubspot = await startHubSpotSandbox({ rateLimit: { max: BUDGET, intervalMs: WINDOW_MS } });
-  const env = connectorEnv('hsburst', {
-    CRM_PROVIDER: 'hubspot',
-    HUBSPOT_ACCESS_TOKEN: 'pat-test',
-    HUBSPOT_CLIENT_SECRET: 'burst-secret',
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_RATE_LIMIT: String(BUDGET),
-  });
-  running = await startConnector(env, { hubspotRateWindowMs: WINDOW_MS });
-  await provisionHubSpot(
-    running.connector.hubspot!.api,
-    running.connector.policy.mapping.policy as HubSpotMapping,
-  );
+  ({ hubspot, running } = await startHubSpotConnector('hsburst', {
+    sandbox: { rateLimit: { max: BUDGET, intervalMs: WINDOW_MS } },
+    vars: { HUBSPOT_CLIENT_SECRET: 'burst-secret', HUBSPOT_RATE_LIMIT: String(BUDGET) },
+    options: { hubspotRateWindowMs: WINDOW_MS },
+  }));
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await hubspot?.close();
-  if (running) await cleanup(running.env);
-});
+afterAll(() => tearDown(running, hubspot));
 
 describe('rate budget', () => {
   it('carries out a burst of 5,000 commands without ever exceeding the budget in any sliding window', async () => {

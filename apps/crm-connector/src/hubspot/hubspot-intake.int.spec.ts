@@ -1,57 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
-import { signHubSpotV3, startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
+import { signHubSpotV3, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { query } from '@baton/testing';
-import {
-  cleanup,
-  connectorEnv,
-  domainEvents,
-  settle,
-  startConnector,
-  type RunningConnector,
-} from '../../test/harness.js';
-import type { HubSpotMapping } from '../policy/policy.js';
-import { provisionHubSpot } from '../provision/provision.js';
+import { domainEvents, settle, tearDown, type RunningConnector } from '../../test/harness.js';
+import { pendingInboxEvents, startHubSpotConnector } from '../../test/hubspot.js';
 
 let hubspot: HubSpotSandbox;
 let running: RunningConnector;
 let webhookUrl: string;
 
 beforeAll(async () => {
-  hubspot = await startHubSpotSandbox({ clientSecret: 'test-secret', appId: 4242 });
-  const env = connectorEnv('hsintake', {
-    CRM_PROVIDER: 'hubspot',
-    HUBSPOT_ACCESS_TOKEN: 'pat-test',
-    HUBSPOT_CLIENT_SECRET: 'test-secret',
-    HUBSPOT_API_BASE_URL: hubspot.baseUrl,
-    HUBSPOT_APP_ID: '4242',
-    WEBHOOK_MAX_BODY_BYTES: '200000',
-  });
-  running = await startConnector(env);
+  ({ hubspot, running } = await startHubSpotConnector('hsintake', {
+    sandbox: { clientSecret: 'test-secret', appId: 4242 },
+    vars: { HUBSPOT_CLIENT_SECRET: 'test-secret', HUBSPOT_APP_ID: '4242', WEBHOOK_MAX_BODY_BYTES: '200000' },
+  }));
   webhookUrl = `${running.url}/webhooks/hubspot`;
-  await provisionHubSpot(
-    running.connector.hubspot!.api,
-    running.connector.policy.mapping.policy as HubSpotMapping,
-  );
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await hubspot?.close();
-  if (running) await cleanup(running.env);
-});
+afterAll(() => tearDown(running, hubspot));
 
 async function inboxWorked() {
   const deadline = Date.now() + 60_000;
-  while (
-    Number(
-      (
-        await query<{ n: string }>(
-          `SELECT count(*) AS n FROM ${running.env.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`,
-        )
-      )[0].n,
-    ) > 0
-  ) {
+  while ((await pendingInboxEvents(running.env)) > 0) {
     if (Date.now() > deadline) throw new Error('inbox not worked');
     await new Promise((r) => setTimeout(r, 50));
   }

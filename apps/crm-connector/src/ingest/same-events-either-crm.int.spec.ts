@@ -1,18 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
-import { startHubSpotSandbox } from '@baton/crm-sandbox';
-import { query, waitFor } from '@baton/testing';
-import {
-  allEvents,
-  cleanup,
-  connectorEnv,
-  domainEvents,
-  startConnector,
-  type RunningConnector,
-} from '../../test/harness.js';
-import { salesforceVars, startBatonOrg } from '../../test/salesforce.js';
-import type { HubSpotMapping } from '../policy/policy.js';
-import { provisionHubSpot } from '../provision/provision.js';
+import { waitFor } from '@baton/testing';
+import { allEvents, domainEvents, tearDown, type RunningConnector } from '../../test/harness.js';
+import { pendingInboxEvents, startHubSpotConnector } from '../../test/hubspot.js';
+import { startSalesforceConnector } from '../../test/salesforce.js';
 
 /*
  * One sales story, told once in HubSpot and once in Salesforce: a lead arrives, requests a
@@ -81,32 +72,13 @@ async function tell(
 describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
   it('produce the same domain events for the same story', async () => {
     // HubSpot
-    const hubspot = await startHubSpotSandbox({ clientSecret: 's' });
-    closers.push(() => hubspot.close());
-    const hsEnv = connectorEnv('samehs', {
-      CRM_PROVIDER: 'hubspot',
-      HUBSPOT_ACCESS_TOKEN: 'pat',
-      HUBSPOT_CLIENT_SECRET: 's',
-      HUBSPOT_API_BASE_URL: hubspot.baseUrl,
+    const { hubspot, running: hs } = await startHubSpotConnector('samehs', {
+      sandbox: { clientSecret: 's' },
+      vars: { HUBSPOT_CLIENT_SECRET: 's' },
     });
-    const hs = await startConnector(hsEnv);
-    closers.push(
-      () => cleanup(hsEnv),
-      () => hs.stop(),
-    );
-    await provisionHubSpot(hs.connector.hubspot!.api, hs.connector.policy.mapping.policy as HubSpotMapping);
+    closers.push(() => tearDown(hs, hubspot));
     const url = `${hs.url}/webhooks/hubspot`;
-    const worked = () =>
-      waitFor(
-        async () =>
-          Number(
-            (
-              await query<{ n: string }>(
-                `SELECT count(*) AS n FROM ${hsEnv.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`,
-              )
-            )[0].n,
-          ) === 0,
-      );
+    const worked = () => waitFor(async () => (await pendingInboxEvents(hs.env)) === 0);
     let contactId = '';
     const change = (props: Record<string, string>) => {
       Object.assign(hubspot.contacts.get(contactId)!.properties, props);
@@ -164,14 +136,8 @@ describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
     const fromHubSpot = await tell(hs, hsStory, () => hubspot.owners[0].id);
 
     // Salesforce
-    const org = await startBatonOrg();
-    closers.push(() => org.close());
-    const sfEnv = connectorEnv('samesf', salesforceVars(org));
-    const sf = await startConnector(sfEnv);
-    closers.push(
-      () => cleanup(sfEnv),
-      () => sf.stop(),
-    );
+    const { org, running: sf } = await startSalesforceConnector('samesf');
+    closers.push(() => tearDown(sf, org));
     let sfLead = '';
     const sfStory: Story = {
       leadCreated: async () => {

@@ -3,15 +3,8 @@ import { Topics } from '@baton/domain';
 import type { SalesforceSandbox } from '@baton/crm-sandbox';
 import { query, waitFor } from '@baton/testing';
 import { publishCommands, updateLead } from '../../test/commands.js';
-import {
-  cleanup,
-  connectorEnv,
-  domainEvents,
-  settle,
-  startConnector,
-  type RunningConnector,
-} from '../../test/harness.js';
-import { salesforceVars, startBatonOrg } from '../../test/salesforce.js';
+import { domainEvents, settle, startConnector, tearDown, type RunningConnector } from '../../test/harness.js';
+import { startSalesforceConnector } from '../../test/salesforce.js';
 import type { ConnectorEnv } from '../config/env.js';
 import { checkSalesforce } from '../provision/provision.js';
 import type { SalesforceMapping } from '../policy/policy.js';
@@ -21,16 +14,14 @@ let env: ConnectorEnv;
 let running: RunningConnector;
 
 beforeAll(async () => {
-  org = await startBatonOrg();
-  env = connectorEnv('sfcdc', salesforceVars(org));
-  running = await startConnector(env, { commandRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 } });
+  ({ org, env, running } = await startSalesforceConnector(
+    'sfcdc',
+    {},
+    { commandRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 } },
+  ));
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await org?.close();
-  if (env) await cleanup(env);
-});
+afterAll(() => tearDown(running, org, env));
 
 type Profile = {
   change: string;

@@ -1,35 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import type { SalesforceSandbox } from '@baton/crm-sandbox';
-import {
-  cleanup,
-  connectorEnv,
-  domainEvents,
-  settle,
-  startConnector,
-  allEvents,
-  type RunningConnector,
-} from '../../test/harness.js';
-import { salesforceVars, startBatonOrg } from '../../test/salesforce.js';
+import { allEvents, domainEvents, settle, tearDown, type RunningConnector } from '../../test/harness.js';
+import { startSalesforceConnector } from '../../test/salesforce.js';
 
 let org: SalesforceSandbox;
 let running: RunningConnector;
 
 beforeAll(async () => {
-  org = await startBatonOrg();
-  running = await startConnector(
-    connectorEnv(
-      'sfpoll',
-      salesforceVars(org, { SALESFORCE_CDC: 'off', SALESFORCE_POLL_INTERVAL_MS: '200' }),
-    ),
-  );
+  ({ org, running } = await startSalesforceConnector('sfpoll', {
+    SALESFORCE_CDC: 'off',
+    SALESFORCE_POLL_INTERVAL_MS: '200',
+  }));
 });
 
-afterAll(async () => {
-  await running?.stop();
-  await org?.close();
-  if (running) await cleanup(running.env);
-});
+afterAll(() => tearDown(running, org));
 
 describe('Salesforce polling fallback (SALESFORCE_CDC=off)', () => {
   it('reads new and changed leads and logged tasks by LastModifiedDate, each once', async () => {
