@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
-import { Topics } from '@baton/domain';
+import { Topics, type CrmCommand } from '@baton/domain';
 import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { dropSchema, uniqueName } from '@baton/testing';
 import { publishCommands, updateLead } from '../test/commands.js';
@@ -248,6 +248,22 @@ async function cdcIngest(): Promise<{
   }
 }
 
+/** What a qualified lead sends the CRM: scoring's handoff, then routing's owner assignment. */
+function qualifiedLeadCommands(
+  provider: 'hubspot' | 'salesforce',
+  ids: string[],
+  ownerOf: (i: number) => string,
+): CrmCommand[] {
+  return ids.flatMap((id, i) => [
+    updateLead(provider, id, {
+      lifecycleStage: 'sql',
+      score: 80 + (i % 20),
+      handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS',
+    }),
+    updateLead(provider, id, { ownerId: ownerOf(i) }, 'baton/routing'),
+  ]);
+}
+
 async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: number }> {
   const { hubspot, env: hsEnv } = await unbudgetedHubSpot('benchwhs');
   const org = await startBatonOrg();
@@ -263,14 +279,7 @@ async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: n
     const before = hubspot.requests.length;
     await publishCommands(
       hsEnv,
-      ids.flatMap((id, i) => [
-        updateLead('hubspot', id, {
-          lifecycleStage: 'sql',
-          score: 80 + (i % 20),
-          handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS',
-        }),
-        updateLead('hubspot', id, { ownerId: hubspot.owners[i % hubspot.owners.length].id }, 'baton/routing'),
-      ]),
+      qualifiedLeadCommands('hubspot', ids, (i) => hubspot.owners[i % hubspot.owners.length].id),
     );
     const deadline = Date.now() + 120_000;
     while (ids.some((id) => !hubspot.contacts.get(id)!.properties.hubspot_owner_id) && Date.now() < deadline)
@@ -296,14 +305,7 @@ async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: n
     ).length;
     await publishCommands(
       sfEnv,
-      ids.flatMap((id, i) => [
-        updateLead('salesforce', id, {
-          lifecycleStage: 'sql',
-          score: 80 + (i % 20),
-          handoffSummary: 'Requested a demo; pricing page twice; VP at a 200-person SaaS',
-        }),
-        updateLead('salesforce', id, { ownerId: owners[i] }, 'baton/routing'),
-      ]),
+      qualifiedLeadCommands('salesforce', ids, (i) => owners[i]),
     );
     const deadline = Date.now() + 120_000;
     while (ids.some((id, i) => org.leads.get(id)!.OwnerId !== owners[i]) && Date.now() < deadline)

@@ -17,10 +17,13 @@ export type CreateTask = Extract<CrmCommand, { action: 'create_task' }>;
 export type EnrolNurture = Extract<CrmCommand, { action: 'enrol_nurture' }>;
 
 /** A writer driven by the sales-ops mapping: each CRM only says how it makes each kind of call. */
-export abstract class MappedCrmWriter<Mapping extends CrmMapping> implements CrmWriter {
+export abstract class MappedCrmWriter<Api, Mapping extends CrmMapping> implements CrmWriter {
   abstract readonly provider: CrmProvider;
 
-  constructor(protected readonly mapping: Mapping) {}
+  constructor(
+    protected readonly api: Api,
+    protected readonly mapping: Mapping,
+  ) {}
 
   plan(cmd: CrmCommand): OwnWrite[] {
     return plannedWrites(this.mapping, cmd);

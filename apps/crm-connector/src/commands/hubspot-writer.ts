@@ -11,15 +11,8 @@ export function hubspotProperties(mapping: HubSpotMapping, cmd: UpdateLead): Rec
   );
 }
 
-export class HubSpotWriter extends MappedCrmWriter<HubSpotMapping> {
+export class HubSpotWriter extends MappedCrmWriter<HubSpotApi, HubSpotMapping> {
   readonly provider = 'hubspot' as const;
-
-  constructor(
-    private readonly api: HubSpotApi,
-    mapping: HubSpotMapping,
-  ) {
-    super(mapping);
-  }
 
   protected async updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void> {
     // Every change of one step in ONE PATCH (none when HubSpot keeps none of them).

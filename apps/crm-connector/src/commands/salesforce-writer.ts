@@ -12,15 +12,8 @@ export function salesforceFields(
   return crmFieldChanges(mapping, cmd);
 }
 
-export class SalesforceWriter extends MappedCrmWriter<SalesforceMapping> {
+export class SalesforceWriter extends MappedCrmWriter<SalesforceApi, SalesforceMapping> {
   readonly provider = 'salesforce' as const;
-
-  constructor(
-    private readonly api: SalesforceApi,
-    mapping: SalesforceMapping,
-  ) {
-    super(mapping);
-  }
 
   protected async updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void> {
     const fields = salesforceFields(this.mapping, cmd);
