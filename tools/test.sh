@@ -6,8 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/vitest ] || npm install --no-audit --no-fund || exit 1
 
-started_kafka=0
-bash tools/infra.sh status 2>/dev/null | grep -q '^kafka .* running' || started_kafka=1
+# Stop the broker afterwards only if this run started it (status is read whole: grep -q in a
+# pipe would end it early and, with pipefail, look like "not running").
+started_kafka=1
+case "$(bash tools/infra.sh status 2>/dev/null || true)" in *"running on"*) started_kafka=0 ;; esac
 bash tools/infra.sh up || { echo "infrastructure failed to start"; exit 1; }
 
 mkdir -p reports
