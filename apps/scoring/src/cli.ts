@@ -58,11 +58,14 @@ export function formatReview(r: ScoreReview): string {
     '',
     `SQLs: ${r.sql.qualifications} qualifications of ${r.sql.leads} leads; ${r.sql.becameOpportunity} became opportunities (${pct(r.sql.conversionRate)})`,
   );
-  const fit = (label: string, f: ScoreReview['bestThreshold']) =>
+  const thresholdLine = (label: string, f: ScoreReview['bestThreshold']) =>
     f
       ? `${label} ${f.threshold}: catches ${pct(f.recall)} of converters, ${pct(f.falsePositiveRate)} of the others, precision ${pct(f.precision)}`
       : `${label}: not enough conversions to tell`;
-  lines.push(fit('current threshold', r.currentThreshold), fit('best separating threshold', r.bestThreshold));
+  lines.push(
+    thresholdLine('current threshold', r.currentThreshold),
+    thresholdLine('best separating threshold', r.bestThreshold),
+  );
   if (r.disqualifications.length)
     lines.push(
       '',
