@@ -10,8 +10,7 @@ export const ScoringEnvSchema = BaseEnvSchema.extend({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
   SCORING_CONSUMER_GROUP: z.string().min(1).default('baton-scoring'),
   SCORING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(2000),
-  /** Every partition of the default 6 side by side: an event never waits behind another partition's batch. */
-  SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(6),
+  SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
   /** How long the group waits for a silent replica before giving its partitions to the others. */
   SCORING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
 }).superRefine((env, ctx) => {
