@@ -32,7 +32,7 @@ describe('routing policy files', () => {
     const bad = roster
       .replace('timeZone: America/Chicago', 'timeZone: America/Chicag')
       .replace('territories: [US, CA]\n    products', 'territories: [USA, CA]\n    products')
-      .replace('fri: ["09:00-16:00"]', 'fri: ["16:00-09:00"]');
+      .replace(/fri: \[(["'])09:00-16:00\1\]/, 'fri: ["16:00-09:00"]');
     const { file, problems } = problemsOf(() => parseRoutingPolicy(bad, routing));
     expect(file).toBe('roster.yaml');
     expect(problems).toEqual(
