@@ -65,10 +65,16 @@ export interface HubSpotProperty {
   hubspotDefined?: boolean;
 }
 
-/** A task or note (CRM v3 engagement object) with its associations to contacts. */
+/** Engagement object types a rep logs on a contact, as the CRM v3 objects API names them. */
+export type HubSpotEngagementType = 'tasks' | 'notes' | 'calls' | 'emails' | 'meetings';
+
+/** Logged sales activities: creating one moves the contact's last-contacted properties. */
+const SALES_ACTIVITY_TYPES: readonly HubSpotEngagementType[] = ['calls', 'emails', 'meetings'];
+
+/** A task, note, call, e-mail or meeting (CRM v3 engagement object) with its associations to contacts. */
 export interface HubSpotEngagement {
   id: string;
-  objectType: 'tasks' | 'notes';
+  objectType: HubSpotEngagementType;
   properties: Record<string, string | null>;
   associations: { toObjectId: string; associationCategory: string; associationTypeId: number }[];
   createdAt: string;
@@ -157,6 +163,9 @@ export interface HubSpotSandbox {
   properties: Map<string, HubSpotProperty>;
   tasks: Map<string, HubSpotEngagement>;
   notes: Map<string, HubSpotEngagement>;
+  calls: Map<string, HubSpotEngagement>;
+  emails: Map<string, HubSpotEngagement>;
+  meetings: Map<string, HubSpotEngagement>;
   lists: Map<string, Set<string>>;
   events: HubSpotBehaviouralEvent[];
   requests: RecordedRequest[];
@@ -203,7 +212,22 @@ export interface HubSpotSandbox {
 }
 
 // Association type ids HubSpot defines between engagements and contacts (associations v4 docs).
-export const HUBSPOT_ASSOCIATION = { noteToContact: 202, taskToContact: 204 } as const;
+export const HUBSPOT_ASSOCIATION = {
+  noteToContact: 202,
+  taskToContact: 204,
+  callToContact: 194,
+  emailToContact: 198,
+  meetingToContact: 200,
+} as const;
+
+/** The HubSpot-defined contact → engagement association type ids (v4 associations list). */
+const CONTACT_TO: Record<HubSpotEngagementType, number> = {
+  tasks: 203,
+  notes: 201,
+  calls: 193,
+  emails: 197,
+  meetings: 199,
+};
 
 const LIFECYCLE_STAGES = [
   'subscriber',
@@ -300,6 +324,16 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   const properties = new Map<string, HubSpotProperty>();
   const tasks = new Map<string, HubSpotEngagement>();
   const notes = new Map<string, HubSpotEngagement>();
+  const calls = new Map<string, HubSpotEngagement>();
+  const emails = new Map<string, HubSpotEngagement>();
+  const meetings = new Map<string, HubSpotEngagement>();
+  const engagementStore: Record<HubSpotEngagementType, Map<string, HubSpotEngagement>> = {
+    tasks,
+    notes,
+    calls,
+    emails,
+    meetings,
+  };
   const lists = new Map<string, Set<string>>();
   const events: HubSpotBehaviouralEvent[] = [];
   const requests: RecordedRequest[] = [];
@@ -595,15 +629,40 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return undefined;
   };
 
-  const engagementView = (e: HubSpotEngagement) => ({
+  /**
+   * A rep logging a call, e-mail or meeting moves the contact's last-contacted properties in the
+   * CRM itself, and subscribed apps see that as a property change from the CRM UI.
+   */
+  const logSalesActivity = (contact: HubSpotContact, timestamp: string) => {
+    const when = Number.isNaN(Number(timestamp)) ? timestamp : new Date(Number(timestamp)).toISOString();
+    const changed: Record<string, string | null> = {};
+    const values = { notes_last_contacted: when, hs_last_sales_activity_timestamp: when };
+    for (const [k, v] of Object.entries(values)) {
+      if (contact.properties[k] !== v) changed[k] = v;
+      contact.properties[k] = v;
+    }
+    const at = iso();
+    contact.properties.lastmodifieddate = at;
+    contact.updatedAt = at;
+    echo(contact.id, 'contact.propertyChange', changed, 'CRM_UI');
+  };
+
+  const engagementView = (e: HubSpotEngagement, requested?: string[]) => ({
     id: e.id,
-    properties: e.properties,
+    properties: requested
+      ? Object.fromEntries(
+          [...new Set([...requested, 'hs_object_id', 'hs_createdate', 'hs_lastmodifieddate'])].map((k) => [
+            k,
+            e.properties[k] ?? null,
+          ]),
+        )
+      : e.properties,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
     archived: e.archived,
   });
 
-  const createEngagement = (objectType: 'tasks' | 'notes', body: unknown): SandboxResponse => {
+  const createEngagement = (objectType: HubSpotEngagementType, body: unknown): SandboxResponse => {
     if (!isRecord(body) || !isRecord(body.properties))
       return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "properties"');
     const values = body.properties;
@@ -663,7 +722,13 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       updatedAt: at,
       archived: false,
     };
-    (objectType === 'tasks' ? tasks : notes).set(id, engagement);
+    engagementStore[objectType].set(id, engagement);
+    if (SALES_ACTIVITY_TYPES.includes(objectType)) {
+      for (const contactId of new Set(associations.map((a) => a.toObjectId))) {
+        const contact = contacts.get(contactId);
+        if (contact) logSalesActivity(contact, props.hs_timestamp ?? at);
+      }
+    }
     return { status: 201, body: engagementView(engagement) };
   };
 
@@ -674,9 +739,14 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     objectId: string,
     kind: 'contact.creation' | 'contact.propertyChange' | 'contact.deletion',
     changed: Record<string, unknown>,
+    changeSource: 'INTEGRATION' | 'CRM_UI' = 'INTEGRATION',
   ) => {
     if (!webhookTarget) return;
-    const common = { objectId: Number(objectId), changeSource: 'INTEGRATION', sourceId: String(appId) };
+    // A rep's own save in the CRM UI carries no app id.
+    const common =
+      changeSource === 'INTEGRATION'
+        ? { objectId: Number(objectId), changeSource, sourceId: String(appId) }
+        : { objectId: Number(objectId), changeSource };
     const batch =
       kind === 'contact.propertyChange'
         ? Object.entries(changed).map(([propertyName, value]) =>
@@ -892,11 +962,62 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     }
 
     // Engagements
-    if (path === '/crm/v3/objects/tasks' && method === 'POST') return createEngagement('tasks', body);
-    if (path === '/crm/v3/objects/notes' && method === 'POST') return createEngagement('notes', body);
-    if ((m = path.match(/^\/crm\/v3\/objects\/(tasks|notes)\/([^/]+)$/)) && method === 'GET') {
-      const engagement = (m[1] === 'tasks' ? tasks : notes).get(m[2]);
+    if ((m = path.match(/^\/crm\/v3\/objects\/(tasks|notes|calls|emails|meetings)$/)) && method === 'POST')
+      return createEngagement(m[1] as HubSpotEngagementType, body);
+    if (
+      (m = path.match(/^\/crm\/v3\/objects\/(tasks|notes|calls|emails|meetings)\/batch\/read$/)) &&
+      method === 'POST'
+    ) {
+      if (!isRecord(body) || !Array.isArray(body.inputs))
+        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "inputs"');
+      if (body.inputs.length > 100)
+        return error(400, 'VALIDATION_ERROR', 'Batch input is limited to 100 inputs');
+      const store = engagementStore[m[1] as HubSpotEngagementType];
+      const requested = Array.isArray(body.properties) ? body.properties.map(String) : [];
+      const results = [];
+      for (const input of body.inputs as unknown[]) {
+        const e = isRecord(input) ? store.get(String(input.id)) : undefined;
+        if (e && !e.archived) results.push(engagementView(e, requested));
+      }
+      const at = iso();
+      return { status: 200, body: { status: 'COMPLETE', results, startedAt: at, completedAt: at } };
+    }
+    if (
+      (m = path.match(/^\/crm\/v3\/objects\/(tasks|notes|calls|emails|meetings)\/([^/]+)$/)) &&
+      method === 'GET'
+    ) {
+      const engagement = engagementStore[m[1] as HubSpotEngagementType].get(m[2]);
       return engagement ? { status: 200, body: engagementView(engagement) } : notFound(m[2]);
+    }
+    if (
+      (m = path.match(
+        /^\/crm\/v4\/objects\/contacts?\/([^/]+)\/associations\/(tasks|notes|calls|emails|meetings)$/,
+      )) &&
+      method === 'GET'
+    ) {
+      const contactId = m[1];
+      if (!contacts.has(contactId)) return notFound(contactId);
+      const type = m[2] as HubSpotEngagementType;
+      const linked = [...engagementStore[type].values()]
+        .filter((e) => !e.archived && e.associations.some((a) => a.toObjectId === contactId))
+        .map((e) => Number(e.id))
+        .sort((a, b) => a - b);
+      const limit = Math.min(Number(query.get('limit') ?? 500) || 500, 500);
+      const after = Number(query.get('after') ?? 0) || 0;
+      const rest = linked.filter((id) => id > after);
+      const page = rest.slice(0, limit);
+      return {
+        status: 200,
+        body: {
+          results: page.map((id) => ({
+            toObjectId: id,
+            associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: CONTACT_TO[type], label: null }],
+          })),
+          ...(rest.length > page.length
+            ? { paging: { next: { after: String(page[page.length - 1]) } } }
+            : {}),
+        },
+      };
     }
 
     // List memberships (lists v3)
@@ -1145,6 +1266,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     properties,
     tasks,
     notes,
+    calls,
+    emails,
+    meetings,
     lists,
     events,
     requests,
