@@ -4,3 +4,4 @@ export * from './health.js';
 export * from './policy.js';
 export * from './runtime.js';
 export * from './runtime.module.js';
+export * from './migrate.js';
