@@ -9,6 +9,7 @@ import { HubSpotWriter } from './commands/hubspot-writer.js';
 import { SalesforceWriter } from './commands/salesforce-writer.js';
 import type { ConnectorEnv } from './config/env.js';
 import { HubSpotApi } from './hubspot/hubspot-api.js';
+import { HubSpotActivityReader } from './hubspot/activity-reader.js';
 import { HubSpotEngagementReader } from './hubspot/engagement-reader.js';
 import { HubSpotInboxWorker } from './hubspot/inbox-worker.js';
 import type { HubSpotWebhookSettings } from './hubspot/webhook.controller.js';
@@ -58,6 +59,7 @@ export class Connector {
     api: HubSpotApi;
     worker: HubSpotInboxWorker;
     engagements: HubSpotEngagementReader;
+    activities: HubSpotActivityReader;
     webhook: HubSpotWebhookSettings;
   };
   readonly salesforce?: {
@@ -101,6 +103,7 @@ export class Connector {
         signals,
         clock,
       );
+      const activities = new HubSpotActivityReader(runtime, api, mapping as HubSpotMapping, signals, clock);
       const worker = new HubSpotInboxWorker(
         runtime,
         api,
@@ -110,7 +113,10 @@ export class Connector {
           appId: env.HUBSPOT_APP_ID,
           echoWindowMs: env.ECHO_WINDOW_MS,
           batchSize: 2000,
-          onEngagementsDue: () => engagements.nudge(),
+          onEngagementsDue: () => {
+            engagements.nudge();
+            activities.nudge();
+          },
         },
         clock,
       );
@@ -118,6 +124,7 @@ export class Connector {
         api,
         worker,
         engagements,
+        activities,
         webhook: {
           clientSecret: env.HUBSPOT_CLIENT_SECRET!,
           publicUrl: env.WEBHOOK_PUBLIC_URL,
@@ -166,6 +173,7 @@ export class Connector {
     this.started = true;
     this.hubspot?.worker.start();
     this.hubspot?.engagements.start();
+    this.hubspot?.activities.start();
     await this.salesforce?.stream?.start();
     this.salesforce?.poller?.start();
     if (this.options.startCommandConsumer !== false) {
@@ -190,6 +198,7 @@ export class Connector {
     this.started = false;
     await this.hubspot?.worker.stop();
     await this.hubspot?.engagements.stop();
+    await this.hubspot?.activities.stop();
     await this.salesforce?.stream?.stop();
     await this.salesforce?.poller?.stop();
     this.limiter.close();

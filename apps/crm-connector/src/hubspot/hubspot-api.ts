@@ -21,6 +21,33 @@ export interface HubSpotEvent {
   properties: Record<string, string>;
 }
 
+/** Sales activities a rep logs on a contact, by CRM v3 object type. */
+export const LOGGED_ACTIVITY_TYPES = ['calls', 'emails', 'meetings'] as const;
+export type LoggedActivityType = (typeof LOGGED_ACTIVITY_TYPES)[number];
+
+/** The title property of each logged activity type. */
+const TITLE_PROPERTY: Record<LoggedActivityType, string> = {
+  calls: 'hs_call_title',
+  emails: 'hs_email_subject',
+  meetings: 'hs_meeting_title',
+};
+
+export interface LoggedActivity {
+  type: LoggedActivityType;
+  id: string;
+  /** ISO time the rep gave the activity (hs_timestamp). */
+  occurredAt?: string;
+  ownerId?: string;
+  subject?: string;
+}
+
+/** hs_timestamp comes back as ISO or as epoch milliseconds in a string, depending on how it was written. */
+function isoOf(value: string | null | undefined): string | undefined {
+  if (!value) return undefined;
+  const date = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
 /** Task → contact association (HubSpot-defined type 204). */
 const TASK_TO_CONTACT = 204;
 
@@ -126,6 +153,54 @@ export class HubSpotApi {
       if (!after) break;
     }
     return events;
+  }
+
+  /** Ids of the calls, e-mails or meetings associated with a contact (v4 associations, paged by 500). */
+  async contactActivityIds(contactId: string, type: LoggedActivityType): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await this.requests.call(`associations.${type}.read`, () =>
+        this.client.crm.associations.v4.basicApi.getPage('contacts', contactId, type, after, 500),
+      );
+      for (const r of res.results) ids.push(String(r.toObjectId));
+      after = res.paging?.next?.after;
+      if (!after) break;
+    }
+    return ids;
+  }
+
+  /** One POST batch/read per 100 calls, e-mails or meetings; deleted ones are simply absent. */
+  async readLoggedActivities(type: LoggedActivityType, ids: string[]): Promise<LoggedActivity[]> {
+    const out: LoggedActivity[] = [];
+    const title = TITLE_PROPERTY[type];
+    for (let i = 0; i < ids.length; i += 100) {
+      const input = {
+        inputs: ids.slice(i, i + 100).map((id) => ({ id })),
+        properties: ['hs_timestamp', 'hubspot_owner_id', title],
+        propertiesWithHistory: [],
+      };
+      const res = await this.requests.call(`${type}.batch.read`, () => {
+        switch (type) {
+          case 'calls':
+            return this.client.crm.objects.calls.batchApi.read(input);
+          case 'emails':
+            return this.client.crm.objects.emails.batchApi.read(input);
+          case 'meetings':
+            return this.client.crm.objects.meetings.batchApi.read(input);
+        }
+      });
+      for (const r of res.results) {
+        const p = r.properties;
+        const activity: LoggedActivity = { type, id: String(r.id) };
+        const occurredAt = isoOf(p.hs_timestamp);
+        if (occurredAt) activity.occurredAt = occurredAt;
+        if (p.hubspot_owner_id) activity.ownerId = p.hubspot_owner_id;
+        if (p[title]) activity.subject = p[title]!;
+        out.push(activity);
+      }
+    }
+    return out;
   }
 
   async updateContact(id: string, properties: Record<string, string>, meter?: CallMeter): Promise<void> {

@@ -16,6 +16,7 @@ import {
 import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
 import type { HubSpotApi } from './hubspot-api.js';
+import { markActivitiesDue } from './activity-reader.js';
 import { hubspotIngestDeps, markEngagementsDue } from './engagement-reader.js';
 import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
 
@@ -166,6 +167,7 @@ export class HubSpotInboxWorker extends IntakeLoop {
 
     const changes: ObservedChange[] = [];
     const engagementDue: { id: string; lead: CanonicalLead }[] = [];
+    const activityDue: { id: string; lead: CanonicalLead }[] = [];
     for (const [objectId, group] of byObject) {
       const ordered = orderForObject(group);
       const last = ordered[ordered.length - 1];
@@ -243,12 +245,21 @@ export class HubSpotInboxWorker extends IntakeLoop {
         creation !== undefined ||
         human.some((r) => this.mapping.engagementTriggers.includes(r.payload.propertyName!));
       if (triggered) engagementDue.push({ id: objectId, lead });
+      // Logging a call, e-mail or meeting moves these properties (HubSpot's default contact
+      // properties "Last contacted", "Last activity date", "Number of sales activities"); the
+      // engagements themselves send no contact webhook, so the change is the cue to read them.
+      if (human.some((r) => this.mapping.activityTriggers.includes(r.payload.propertyName!)))
+        activityDue.push({ id: objectId, lead });
     }
 
     // The events API is read later, outside this transaction, so webhook intake never waits on it.
     await markEngagementsDue(
       em,
       engagementDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
+    );
+    await markActivitiesDue(
+      em,
+      activityDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
     );
     await ingest(em, hubspotIngestDeps(this.runtime, this.mapping, this.signals, this.clock), {
       changes,

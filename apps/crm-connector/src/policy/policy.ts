@@ -92,6 +92,8 @@ export const HubSpotMappingSchema = z
     ...MappingBase,
     provider: z.literal('hubspot'),
     engagementTriggers: z.array(crmField).default([]),
+    /** Contact properties HubSpot moves when a rep logs a call, e-mail or meeting. */
+    activityTriggers: z.array(crmField).default([]),
     eventTypes: z.record(z.string().min(1), z.enum(ENGAGEMENT_FACT_TYPES)),
     eventProperties: z
       .object({

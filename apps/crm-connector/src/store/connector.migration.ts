@@ -82,5 +82,39 @@ export class HubSpotEngagementDue1763900000001 implements MigrationInterface {
   }
 }
 
+/**
+ * Contacts whose logged calls, e-mails and meetings must be read, and the ones already turned
+ * into lead.activity per contact, so an engagement is emitted once however often it is read.
+ */
+export class HubSpotLoggedActivities1763900000002 implements MigrationInterface {
+  name = 'HubSpotLoggedActivities1763900000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`CREATE TABLE ${s}.hubspot_activity_due (
+      object_id text PRIMARY KEY,
+      lead_id text NOT NULL,
+      crm jsonb NOT NULL,
+      due_since timestamptz NOT NULL DEFAULT now()
+    )`);
+    await q.query(`CREATE TABLE ${s}.hubspot_logged_activity (
+      object_id text NOT NULL,
+      engagement text NOT NULL,
+      emitted_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (object_id, engagement)
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(`DROP TABLE IF EXISTS ${s}.hubspot_logged_activity`);
+    await q.query(`DROP TABLE IF EXISTS ${s}.hubspot_activity_due`);
+  }
+}
+
 /** Every migration of the connector, in order. */
-export const CONNECTOR_MIGRATIONS = [ConnectorTables1763900000000, HubSpotEngagementDue1763900000001];
+export const CONNECTOR_MIGRATIONS = [
+  ConnectorTables1763900000000,
+  HubSpotEngagementDue1763900000001,
+  HubSpotLoggedActivities1763900000002,
+];
