@@ -110,6 +110,9 @@ describe('calls, e-mails and meetings a rep logs in HubSpot', () => {
     // again under new event ids: the engagements are read again but never emitted twice.
     const triggers = hubspot.webhookDeliveries.slice(deliveriesBefore).flatMap((d) => d.events);
     expect(triggers.map((e) => e.changeSource)).toEqual(triggers.map(() => 'CRM_UI'));
+    const associationReads = () =>
+      hubspot.requests.filter((r) => r.path.startsWith(`/crm/v4/objects/contacts/${contact.id}/`)).length;
+    const readsBefore = associationReads();
     await hubspot.sendWebhook(webhookUrl, triggers);
     await hubspot.sendWebhook(
       webhookUrl,
@@ -126,6 +129,8 @@ describe('calls, e-mails and meetings a rep logs in HubSpot', () => {
     await inboxWorked();
     await activityReadsSettled();
     await settle(1500);
+    // The repeated change was worked (associations read again), and nothing new was emitted.
+    expect(associationReads()).toBeGreaterThan(readsBefore);
     const all = (await allEvents<LeadActivity>(running.env, Topics.LeadActivity)).filter(
       (e) => e.subject === leadId,
     );

@@ -25,6 +25,32 @@ describe('configuration', () => {
     );
   });
 
+  it('validates activityTriggers like engagementTriggers, naming the key', () => {
+    const yaml = [
+      'provider: hubspot',
+      'objectType: contact',
+      'fields: { identity: {}, firmographics: {}, lifecycleStage: lifecyclestage, leadStatus: hs_lead_status, ownerId: hubspot_owner_id,',
+      '  disqualificationReason: r, score: s, handoffSummary: h }',
+      'values: { lifecycleStage: {}, leadStatus: {}, disqualificationReason: {} }',
+      'disqualifyingStatuses: [unqualified]',
+      'eventTypes: {}',
+    ].join('\n');
+    expect(
+      parsePolicy(
+        'mapping.hubspot.yaml',
+        `${yaml}\nactivityTriggers: [notes_last_contacted]`,
+        HubSpotMappingSchema,
+      ).policy.activityTriggers,
+    ).toEqual(['notes_last_contacted']);
+    expect(() =>
+      parsePolicy(
+        'mapping.hubspot.yaml',
+        `${yaml}\nactivityTriggers: ['last contacted']`,
+        HubSpotMappingSchema,
+      ),
+    ).toThrow(/activityTriggers\.0/);
+  });
+
   it("requires only the chosen provider's credentials, by name", () => {
     const base = { KAFKA_BROKERS: '127.0.0.1:19092', DATABASE_URL: 'postgres://x@y/z' };
     expect(() => loadConnectorEnv({ ...base, CRM_PROVIDER: 'hubspot' })).toThrow(
