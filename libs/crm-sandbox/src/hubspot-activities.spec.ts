@@ -98,8 +98,10 @@ describe('HubSpot sandbox: calls, e-mails and meetings logged on a contact', () 
     const got = await client.crm.contacts.basicApi.getById(contact.id, [
       'notes_last_contacted',
       'hs_last_sales_activity_timestamp',
+      'num_contacted_notes',
     ]);
     expect(got.properties).toMatchObject({
+      num_contacted_notes: '1',
       notes_last_contacted: '2026-11-23T12:00:00.000Z',
       hs_last_sales_activity_timestamp: '2026-11-23T12:00:00.000Z',
     });
@@ -107,6 +109,7 @@ describe('HubSpot sandbox: calls, e-mails and meetings logged on a contact', () 
     expect(events.map((e) => e.propertyName).sort()).toEqual([
       'hs_last_sales_activity_timestamp',
       'notes_last_contacted',
+      'num_contacted_notes',
     ]);
     for (const e of events) {
       expect(e).toMatchObject({

@@ -636,7 +636,12 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   const logSalesActivity = (contact: HubSpotContact, timestamp: string) => {
     const when = Number.isNaN(Number(timestamp)) ? timestamp : new Date(Number(timestamp)).toISOString();
     const changed: Record<string, string | null> = {};
-    const values = { notes_last_contacted: when, hs_last_sales_activity_timestamp: when };
+    const count = Number(contact.properties.num_contacted_notes ?? 0) || 0;
+    const values = {
+      notes_last_contacted: when,
+      hs_last_sales_activity_timestamp: when,
+      num_contacted_notes: String(count + 1),
+    };
     for (const [k, v] of Object.entries(values)) {
       if (contact.properties[k] !== v) changed[k] = v;
       contact.properties[k] = v;
