@@ -10,7 +10,6 @@ import type { HubSpotApi, HubSpotEvent } from './hubspot-api.js';
 
 export { hubspotIngestDeps, type DueContact } from './due-contacts.js';
 
-/** Contacts read per round: each is one events API call under the shared budget. */
 /** Notes, in the inbox transaction, that these contacts' behavioural events must be read. */
 export function markEngagementsDue(em: EntityManager, due: DueContact[]): Promise<void> {
   return markDue(em, 'hubspot_engagement_due', due);
