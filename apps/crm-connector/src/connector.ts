@@ -96,14 +96,9 @@ export class Connector {
         limiter: this.limiter,
         retry: options.crmRetry,
       });
-      const engagements = new HubSpotEngagementReader(
-        runtime,
-        api,
-        mapping as HubSpotMapping,
-        signals,
-        clock,
-      );
-      const activities = new HubSpotActivityReader(runtime, api, mapping as HubSpotMapping, signals, clock);
+      const readerDeps = { runtime, api, mapping: mapping as HubSpotMapping, signals, clock };
+      const engagements = new HubSpotEngagementReader(readerDeps);
+      const activities = new HubSpotActivityReader(readerDeps);
       const worker = new HubSpotInboxWorker(
         runtime,
         api,

@@ -1,16 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { ActivityKind, CrmRef, LeadActivity } from '@baton/domain';
-import type { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../api-budget/clock.js';
 import { ingest, type ObservedActivity } from '../ingest/lead-ingest.js';
-import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
-import { DueContactReader, markDue, type DueContact, type DueContactRow } from './due-contacts.js';
 import {
-  LOGGED_ACTIVITY_TYPES,
-  type HubSpotApi,
-  type LoggedActivity,
-  type LoggedActivityType,
-} from './hubspot-api.js';
+  DueContactReader,
+  markDue,
+  type DueContact,
+  type DueContactRow,
+  type DueReaderDeps,
+} from './due-contacts.js';
+import { LOGGED_ACTIVITY_TYPES, type LoggedActivity, type LoggedActivityType } from './hubspot-api.js';
 
 /** Notes, in the inbox transaction, that these contacts' logged calls, e-mails and meetings must be read. */
 export function markActivitiesDue(em: EntityManager, due: DueContact[]): Promise<void> {
@@ -57,25 +55,14 @@ export function toActivity(leadId: string, crm: CrmRef, a: LoggedActivity, now: 
  * `hubspot_logged_activity`, committed with the activities, so each one becomes lead.activity once.
  */
 export class HubSpotActivityReader extends DueContactReader {
-  constructor(
-    runtime: ServiceRuntime,
-    api: HubSpotApi,
-    mapping: HubSpotMapping,
-    signals: SignalsPolicy,
-    clock: Clock,
-    idlePollMs = 1000,
-  ) {
+  constructor(deps: DueReaderDeps, idlePollMs = 1000) {
     super(
-      runtime,
-      api,
-      mapping,
-      signals,
-      clock,
       {
         table: 'hubspot_activity_due',
         logName: 'hubspot.activities',
         failureMessage: 'logged activity round failed; contacts stay due',
       },
+      deps,
       idlePollMs,
     );
   }

@@ -46,19 +46,37 @@ export function hubspotIngestDeps(
   return ingestDepsOf(runtime, mapping, signals, 'hubspot-events', () => new Date(clock.now()));
 }
 
+/** What a due-contact reader works with. */
+export interface DueReaderDeps {
+  runtime: ServiceRuntime;
+  api: HubSpotApi;
+  mapping: HubSpotMapping;
+  signals: SignalsPolicy;
+  clock: Clock;
+}
+
+/** The queue a reader drains and how it names itself in logs. */
+export interface DueQueue {
+  table: DueTable;
+  logName: string;
+  failureMessage: string;
+}
+
 /**
  * A loop that reads what the inbox marked due, one replica at a time: each round locks the
  * queue, takes up to 20 contacts, lets the subclass read and ingest them, and clears their due
  * marks in the same transaction (a failed round leaves them due).
  */
 export abstract class DueContactReader extends IntakeLoop {
-  constructor(
-    protected readonly runtime: ServiceRuntime,
-    protected readonly api: HubSpotApi,
-    protected readonly mapping: HubSpotMapping,
-    protected readonly signals: SignalsPolicy,
-    protected readonly clock: Clock,
-    private readonly queue: { table: DueTable; logName: string; failureMessage: string },
+  protected readonly runtime: ServiceRuntime;
+  protected readonly api: HubSpotApi;
+  protected readonly mapping: HubSpotMapping;
+  protected readonly signals: SignalsPolicy;
+  protected readonly clock: Clock;
+
+  protected constructor(
+    private readonly queue: DueQueue,
+    deps: DueReaderDeps,
     idlePollMs: number,
   ) {
     super({
@@ -66,8 +84,15 @@ export abstract class DueContactReader extends IntakeLoop {
       failureMessage: queue.failureMessage,
       idleMs: idlePollMs,
       backoff: { baseMs: 1000, maxMs: 60_000 },
-      clock,
+      clock: deps.clock,
     });
+    ({
+      runtime: this.runtime,
+      api: this.api,
+      mapping: this.mapping,
+      signals: this.signals,
+      clock: this.clock,
+    } = deps);
   }
 
   protected round(): Promise<number> {

@@ -1,12 +1,16 @@
 import type { EntityManager } from 'typeorm';
-import type { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../api-budget/clock.js';
 import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { EngagementFact } from '../mapping/signals.js';
-import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
+import type { HubSpotMapping } from '../policy/policy.js';
 import { readCursors, writeCursors } from '../store/stream-cursors.js';
-import { DueContactReader, markDue, type DueContact, type DueContactRow } from './due-contacts.js';
-import type { HubSpotApi, HubSpotEvent } from './hubspot-api.js';
+import {
+  DueContactReader,
+  markDue,
+  type DueContact,
+  type DueContactRow,
+  type DueReaderDeps,
+} from './due-contacts.js';
+import type { HubSpotEvent } from './hubspot-api.js';
 
 export { hubspotIngestDeps, type DueContact } from './due-contacts.js';
 
@@ -41,25 +45,14 @@ export function factOf(mapping: HubSpotMapping, e: HubSpotEvent): EngagementFact
  * engagements, cursors and the cleared due marks commit together.
  */
 export class HubSpotEngagementReader extends DueContactReader {
-  constructor(
-    runtime: ServiceRuntime,
-    api: HubSpotApi,
-    mapping: HubSpotMapping,
-    signals: SignalsPolicy,
-    clock: Clock,
-    idlePollMs = 1000,
-  ) {
+  constructor(deps: DueReaderDeps, idlePollMs = 1000) {
     super(
-      runtime,
-      api,
-      mapping,
-      signals,
-      clock,
       {
         table: 'hubspot_engagement_due',
         logName: 'hubspot.engagements',
         failureMessage: 'events API round failed; contacts stay due',
       },
+      deps,
       idlePollMs,
     );
   }
