@@ -43,6 +43,11 @@ export interface ConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Long-poll bound of an empty fetch; also bounds how long a graceful stop waits. */
   maxWaitTimeMs?: number;
+  /**
+   * A connected publisher to write dead letters with (a service's own, so its consumers share
+   * one producer). Without it the consumer opens and closes a producer of its own.
+   */
+  deadLetters?: EventPublisher;
 }
 
 const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
@@ -88,6 +93,8 @@ interface Parsed {
 export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly deadLetterPublisher: EventPublisher;
+  /** Whether this consumer opened the dead-letter producer (and so closes it). */
+  private readonly ownsDeadLetterPublisher: boolean;
   private readonly registrations = new Map<string, Registration>();
   private readonly retry: RetryPolicy;
   private readonly log: JsonLogger;
@@ -107,7 +114,8 @@ export class EventConsumer {
       maxBytesPerPartition: 1_048_576,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
     });
-    this.deadLetterPublisher = new EventPublisher(kafka, options.source);
+    this.ownsDeadLetterPublisher = !options.deadLetters;
+    this.deadLetterPublisher = options.deadLetters ?? new EventPublisher(kafka, options.source);
   }
 
   on<T extends TopicName>(topic: T, handler: EventHandler<T>): this {
@@ -132,7 +140,7 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     if (this.registrations.size === 0) throw new Error(`consumer ${this.options.groupId} has no handlers`);
-    await this.deadLetterPublisher.connect();
+    if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.connect();
     await this.consumer.connect();
     const topics = [...this.registrations.keys()].map((t) => this.kafka.physical(t));
     for (let attempt = 1; ; attempt++) {
@@ -160,13 +168,13 @@ export class EventConsumer {
   /** Graceful: finishes the batch in flight, commits what is resolved, leaves the group. */
   async stop(): Promise<void> {
     if (!this.running) {
-      await this.deadLetterPublisher.disconnect();
+      if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.disconnect();
       return;
     }
     this.running = false;
     await this.consumer.stop();
     await this.consumer.disconnect();
-    await this.deadLetterPublisher.disconnect();
+    if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.disconnect();
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import type { DataSource, EntityManager, MigrationInterface } from 'typeorm';
 import type { TopicName } from '@baton/domain';
 import {
@@ -44,6 +45,7 @@ export class ServiceRuntime {
   private readonly consumers: EventConsumer[] = [];
   private readonly log: JsonLogger;
   private stopped = false;
+  private admin?: Promise<Admin>;
 
   private constructor(
     readonly options: RuntimeOptions,
@@ -100,6 +102,7 @@ export class ServiceRuntime {
     const group = overrides.groupId ?? `baton-${this.options.service}`;
     const consumer = new EventConsumer(this.kafka, {
       source: this.source,
+      deadLetters: this.publisher,
       ...overrides,
       // The topic prefix namespaces every group too, so environments sharing a cluster never
       // join each other's groups.
@@ -135,21 +138,29 @@ export class ServiceRuntime {
       {
         name: 'kafka',
         check: async () => {
-          const admin = this.kafka.client.admin();
-          try {
-            await withTimeout(
-              admin.connect().then(() => admin.describeCluster()),
-              3000,
-              'kafka did not answer in 3 s',
-            );
-          } finally {
-            await admin.disconnect().catch(() => undefined);
-          }
+          await withTimeout(
+            this.clusterAdmin().then((admin) => admin.describeCluster()),
+            3000,
+            'kafka did not answer in 3 s',
+          );
           const down = this.consumers.filter((c) => !c.isRunning).length;
           if (down > 0) throw new Error(`${down} consumer(s) not running`);
         },
       },
     ];
+  }
+
+  /** One admin connection for readiness probes (they run every few seconds), opened on first use. */
+  private clusterAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.client.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
   }
 
   async stop(): Promise<void> {
@@ -163,6 +174,7 @@ export class ServiceRuntime {
       .catch((err) => this.log.error('final outbox drain failed', { error: err as Error }));
     await this.relay?.stop();
     await this.publisher.disconnect();
+    await (await this.admin?.catch(() => undefined))?.disconnect();
     await this.db.destroy();
   }
 }
