@@ -23,10 +23,6 @@ export class JsonLogger {
 
   constructor(private readonly component: string) {}
 
-  child(component: string): JsonLogger {
-    return new JsonLogger(`${this.component}.${component}`);
-  }
-
   debug(msg: string, fields?: Record<string, unknown>): void {
     this.write('debug', msg, fields);
   }

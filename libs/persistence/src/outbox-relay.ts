@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { OutgoingRecord } from '@baton/kafka';
-import { JsonLogger, counter, gauge } from '@baton/observability';
+import { JsonLogger, counter } from '@baton/observability';
 import { outboxChannel } from './outbox.js';
 import { assertSchemaName } from './schema.js';
 
@@ -28,9 +28,6 @@ const relayErrors = counter(
   'Relay rounds that failed and will be retried',
   ['schema'],
 );
-const pending = gauge('baton_outbox_pending', 'Events waiting in the outbox after the last round', [
-  'schema',
-]);
 
 interface Round {
   /** Events published; -1 when another relay holds the lock. */
@@ -176,7 +173,6 @@ export class OutboxRelay {
       );
       if (rows.length === 0) {
         await client.query('COMMIT');
-        pending.set({ schema: this.schema }, 0);
         return { published: 0, more: false };
       }
       await this.sender.sendRecords(
