@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { isIP, connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Kafka, logLevel, type ISocketFactory, type LogEntry } from 'kafkajs';
 import { JsonLogger } from '@baton/observability';
 
 export interface KafkaSettings {
@@ -44,6 +46,20 @@ function logCreator() {
   };
 }
 
+/**
+ * kafkajs's own socket factory, with Nagle's algorithm off: several requests share a broker
+ * connection (a long-poll fetch, then a heartbeat or an offset commit written while it waits),
+ * and a small request written while an earlier one is unacknowledged must not wait for that ACK.
+ */
+export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : netConnect({ host, port }, onConnect);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+};
+
 export function createKafka(settings: KafkaSettings): KafkaConnection {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const client = new Kafka({
@@ -53,6 +69,7 @@ export function createKafka(settings: KafkaSettings): KafkaConnection {
     logCreator,
     retry: { initialRetryTime: 100, retries: 8 },
     connectionTimeout: 3000,
+    socketFactory: noDelaySocketFactory,
   });
   return new KafkaConnection(client, settings);
 }

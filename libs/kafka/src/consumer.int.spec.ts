@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Topics, deadLetterTopic } from '@baton/domain';
+import { Topics, deadLetterTopic, type TopicName } from '@baton/domain';
 import { isolatedEnv, readTopic, waitFor } from '@baton/testing';
 import { createKafka } from './client.js';
 import { EventConsumer } from './consumer.js';
@@ -7,21 +7,21 @@ import { PermanentError } from './errors.js';
 import { Headers } from './headers.js';
 import { provisionTopics } from './provisioning.js';
 import { EventPublisher } from './publisher.js';
-import { engagement } from '../test/fixtures.js';
+import { engagement, profile } from '../test/fixtures.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
 
-async function setup(name: string) {
+async function setup(name: string, topics: TopicName[] = [Topics.LeadEngagement]) {
   const env = isolatedEnv(name);
   const kafka = createKafka({
     brokers: env.KAFKA_BROKERS,
     clientId: 'baton-test',
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
   });
-  await provisionTopics(kafka, [Topics.LeadEngagement], { partitions: 3, replicationFactor: 1 });
+  await provisionTopics(kafka, topics, { partitions: 3, replicationFactor: 1 });
   const publisher = new EventPublisher(kafka, 'baton/test');
   await publisher.connect();
   stops.push(() => publisher.disconnect());
@@ -173,5 +173,96 @@ describe('EventConsumer on a real broker', () => {
     expect([...applied].sort()).toEqual([0, 1, 3, 4].map((n) => `${lead}-${n}`));
     const dlq = await readTopic(kafka, Topics.LeadEngagement, { dlq: true, until: (s) => s.length >= 1 });
     expect(dlq[0].json<{ data: { sourceEventId: string } }>().data.sourceEventId).toBe(`${lead}-2`);
+  });
+
+  it('merges the batches of one fetch (every partition and topic) into one handler call, and isolates a poison message', async () => {
+    const { kafka, publisher, consumer } = await setup('coalesce', [
+      Topics.LeadEngagement,
+      Topics.LeadProfile,
+    ]);
+    const leads = Array.from({ length: 9 }, (_, i) => `hubspot:contact:${i + 1}`);
+    await publisher.publish([
+      ...leads.map((l) => ({ topic: Topics.LeadProfile, subject: l, data: profile(l, 0) })),
+      ...leads.flatMap((l) =>
+        [0, 1, 2].map((n) => ({ topic: Topics.LeadEngagement, subject: l, data: engagement(l, n) })),
+      ),
+    ]);
+    const poison = `${leads[4]}-1`;
+    const calls: { partitions: Set<string>; ids: string[] }[] = [];
+    const applied: string[] = [];
+    const c = consumer({
+      coalesce: { maxConcurrent: 1 },
+      partitionsConsumedConcurrently: 6,
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
+    });
+    c.onBatch([Topics.LeadEngagement, Topics.LeadProfile], async (items) => {
+      const ids = items.map(({ event, ctx }) =>
+        ctx.topic === Topics.LeadProfile
+          ? `profile:${event.subject}`
+          : (event.data as { sourceEventId: string }).sourceEventId,
+      );
+      calls.push({ partitions: new Set(items.map((i) => `${i.ctx.topic}/${i.ctx.partition}`)), ids });
+      if (ids.includes(poison)) throw new Error('cannot apply the poison message');
+      applied.push(...ids);
+    });
+    await c.start();
+    await waitFor(async () => applied.length === 9 + 27 - 1, 30_000, 'all but the poison message applied');
+    // Everything was on the topics before the consumer started: its first fetch brought all six
+    // topic-partitions, and they arrived in one call.
+    expect(calls[0].partitions.size).toBe(6);
+    expect(calls[0].ids).toHaveLength(36);
+    expect(calls[0].ids).toContain(poison);
+    // After the merged call failed, each partition went on alone: only the poison is missing,
+    // nothing was applied twice.
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(applied).not.toContain(poison);
+    const dlq = await readTopic(kafka, Topics.LeadEngagement, { dlq: true, until: (s) => s.length >= 1 });
+    expect(dlq.map((m) => m.json<{ data: { sourceEventId: string } }>().data.sourceEventId)).toEqual([
+      poison,
+    ]);
+  });
+
+  it('commits offsets off the fetch loop, and every handled offset before leaving the group', async () => {
+    const { kafka, publisher, consumer } = await setup('commits');
+    const leads = Array.from({ length: 6 }, (_, i) => `hubspot:contact:${i + 1}`);
+    const send = (round: number) =>
+      publisher.publish(
+        leads.map((l) => ({ topic: Topics.LeadEngagement, subject: l, data: engagement(l, round) })),
+      );
+    const handled: string[] = [];
+    const c = consumer();
+    c.onBatch(Topics.LeadEngagement, async (items) => {
+      for (const i of items) handled.push(i.event.data.sourceEventId);
+    });
+    await c.start();
+    const admin = kafka.client.admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+    const committed = async () => {
+      const [t] = await admin.fetchOffsets({
+        groupId: 'g-commits',
+        topics: [kafka.physical(Topics.LeadEngagement)],
+      });
+      return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    };
+    for (let round = 0; round < 5; round++) await send(round);
+    await waitFor(async () => handled.length === 30, 20_000, '30 handled');
+    // While the consumer runs, commits follow the handled batches on their own.
+    await waitFor(async () => (await committed()) === 30, 10_000, 'offsets of 30 messages committed');
+    await send(5);
+    await waitFor(async () => handled.length === 36, 20_000, '36 handled');
+    await c.stop();
+    expect(await committed()).toBe(36);
+
+    // A consumer joining the group afterwards gets nothing again.
+    const again: string[] = [];
+    const next = consumer();
+    next.onBatch(Topics.LeadEngagement, async (items) => {
+      for (const i of items) again.push(i.event.data.sourceEventId);
+    });
+    await next.start();
+    await send(6);
+    await waitFor(async () => again.length === 6, 20_000, 'the new round');
+    expect(again.sort()).toEqual(leads.map((l) => `${l}-6`).sort());
   });
 });

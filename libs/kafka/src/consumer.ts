@@ -9,6 +9,7 @@ import {
   type TopicName,
 } from '@baton/domain';
 import { JsonLogger, counter, gauge, histogram, parseTraceparent, runInContext } from '@baton/observability';
+import { BatchCoalescer } from './coalescer.js';
 import { PermanentError } from './errors.js';
 import { Headers, headerString } from './headers.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from './retry.js';
@@ -41,6 +42,15 @@ export interface ConsumerOptions {
   /** How many messages of one partition a batch handler gets at once. */
   maxBatchSize?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Merge the batches one fetch brings for a batch handler (all partitions, and every topic the
+   * handler was registered for) into one handler call of at most `maxBatchSize` messages, with at
+   * most `maxConcurrent` calls at a time: one transaction per fetch instead of one per partition.
+   * Set `partitionsConsumedConcurrently` to at least the partitions a replica may be assigned, so
+   * a fetch's batches are handed over together. When a merged call fails, each partition's
+   * messages go through the usual path again (retries, split, dead letters).
+   */
+  coalesce?: { maxConcurrent: number };
   /** Long-poll bound of an empty fetch; also bounds how long a graceful stop waits. */
   maxWaitTimeMs?: number;
   /**
@@ -71,7 +81,9 @@ const handleSeconds = histogram(
 
 type AnyHandler = (event: CloudEvent<unknown>, ctx: MessageContext) => Promise<void>;
 type AnyBatchHandler = (events: { event: CloudEvent<unknown>; ctx: MessageContext }[]) => Promise<void>;
-type Registration = { mode: 'single'; handler: AnyHandler } | { mode: 'batch'; handler: AnyBatchHandler };
+type Registration =
+  | { mode: 'single'; handler: AnyHandler }
+  | { mode: 'batch'; handler: AnyBatchHandler; coalescer?: BatchCoalescer<Parsed> };
 
 interface Parsed {
   message: KafkaMessage;
@@ -99,6 +111,10 @@ export class EventConsumer {
   private readonly retry: RetryPolicy;
   private readonly log: JsonLogger;
   private running = false;
+  private stopping = false;
+  /** The offset commit under way, if any (at most one at a time). */
+  private committing?: Promise<void>;
+  private commitAgain = false;
 
   constructor(
     private readonly kafka: KafkaConnection,
@@ -123,9 +139,22 @@ export class EventConsumer {
     return this;
   }
 
-  /** For throughput: the handler gets every valid message of a fetched batch at once. It must be idempotent. */
-  onBatch<T extends TopicName>(topic: T, handler: BatchHandler<T>): this {
-    this.registrations.set(topic, { mode: 'batch', handler: handler as unknown as AnyBatchHandler });
+  /**
+   * For throughput: the handler gets every valid message of a fetched batch at once (with
+   * `coalesce`, of every partition and topic it was registered for; `ctx.topic` tells them
+   * apart). It must be idempotent.
+   */
+  onBatch<T extends TopicName>(topics: T | readonly T[], handler: BatchHandler<T>): this {
+    const run = handler as unknown as AnyBatchHandler;
+    const registration: Registration = { mode: 'batch', handler: run };
+    if (this.options.coalesce) {
+      registration.coalescer = new BatchCoalescer<Parsed>((items) => this.runCoalesced(run, items), {
+        maxItems: this.options.maxBatchSize ?? 500,
+        maxConcurrent: this.options.coalesce.maxConcurrent,
+      });
+    }
+    for (const topic of typeof topics === 'string' ? [topics] : topics)
+      this.registrations.set(topic, registration);
     return this;
   }
 
@@ -155,8 +184,11 @@ export class EventConsumer {
       }
     }
     await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1_000,
+      // kafkajs's auto-commit sends an OffsetCommit after every batch and waits for it before
+      // the next fetch; the broker's group coordinator holds each commit for
+      // group.coordinator.append.linger.ms (5 ms by default in Kafka 4.x). Offsets are committed
+      // here instead, off the fetch loop (see commitSoon).
+      autoCommit: false,
       eachBatchAutoResolve: false,
       // Partitions are independent (a lead's events share one), so they are handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
@@ -171,6 +203,8 @@ export class EventConsumer {
       if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.disconnect();
       return;
     }
+    this.stopping = true;
+    await this.committing;
     this.running = false;
     await this.consumer.stop();
     await this.consumer.disconnect();
@@ -196,20 +230,52 @@ export class EventConsumer {
       for (let i = 0; i < parsed.length; i += size) {
         if (!payload.isRunning() || payload.isStale()) break;
         const chunk = parsed.slice(i, i + size);
-        await this.process(topic, chunk, (items) =>
-          registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx }))),
-        );
+        const run = (items: Parsed[]) =>
+          registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx })));
+        if (registration.coalescer) await this.processCoalesced(topic, chunk, registration.coalescer, run);
+        else await this.process(topic, chunk, run);
         payload.resolveOffset(chunk[chunk.length - 1].message.offset);
         await payload.heartbeat();
       }
     }
     timer();
-    await payload.commitOffsetsIfNecessary();
+    const commit = this.commitSoon(payload);
+    // A stopping consumer leaves the group once the batches in flight return: commit first.
+    if (this.stopping || !payload.isRunning()) await commit;
     const offsetLag = Number(batch.offsetLag());
     lag.set(
       { topic, partition: String(batch.partition), group: this.options.groupId },
       Number.isFinite(offsetLag) ? offsetLag : 0,
     );
+  }
+
+  /**
+   * Commits the resolved offsets without holding up the fetch loop: one OffsetCommit at a time,
+   * and whatever was resolved meanwhile goes in the next one. Between a handled batch and its
+   * commit (a few ms) a crash or rebalance means redelivery, which handlers absorb (they are
+   * idempotent). A failed commit is logged; the next batch commits again.
+   */
+  private commitSoon(payload: EachBatchPayload): Promise<void> {
+    if (this.committing) {
+      this.commitAgain = true;
+      return this.committing;
+    }
+    this.committing = (async () => {
+      try {
+        do {
+          this.commitAgain = false;
+          const offsets = payload.uncommittedOffsets();
+          if (offsets.topics.length > 0) await payload.commitOffsetsIfNecessary(offsets);
+        } while (this.commitAgain);
+      } catch (err) {
+        this.log.warn('offset commit failed; the next batch commits again', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      } finally {
+        this.committing = undefined;
+      }
+    })();
+    return this.committing;
   }
 
   private parse(topic: string, batch: Batch, message: KafkaMessage): Parsed {
@@ -225,6 +291,44 @@ export class EventConsumer {
       if (err instanceof EventValidationError) return { message, ctx, invalid: err };
       throw err;
     }
+  }
+
+  /**
+   * Dead-letters the invalid items, then lets the valid ones ride in a merged call. If that call
+   * fails they take the usual path on their own: retries, split, dead letters.
+   */
+  private async processCoalesced(
+    topic: string,
+    items: Parsed[],
+    coalescer: BatchCoalescer<Parsed>,
+    run: (valid: Parsed[]) => Promise<void>,
+  ): Promise<void> {
+    const valid = items.filter((p) => p.event);
+    // Submitted before any await, so the batches of one fetch meet in one group.
+    const merged = valid.length > 0 ? coalescer.submit(valid) : undefined;
+    for (const bad of items.filter((p) => p.invalid)) {
+      await this.deadLetter(topic, bad, 'validation', bad.invalid!.message, 0);
+    }
+    if (!merged) return;
+    try {
+      await merged;
+      return;
+    } catch (err) {
+      failures.inc({ topic, group: this.options.groupId });
+      this.log.warn('merged batch failed; handling this partition on its own', {
+        topic,
+        batch: valid.length,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    await this.process(topic, valid, run);
+  }
+
+  private async runCoalesced(handler: AnyBatchHandler, items: Parsed[]): Promise<void> {
+    await runInContext({}, () => handler(items.map((p) => ({ event: p.event!, ctx: p.ctx }))));
+    const perTopic = new Map<string, number>();
+    for (const p of items) perTopic.set(p.ctx.topic, (perTopic.get(p.ctx.topic) ?? 0) + 1);
+    for (const [topic, n] of perTopic) handled.inc({ topic, group: this.options.groupId }, n);
   }
 
   /**

@@ -1,4 +1,5 @@
 export * from './client.js';
+export * from './coalescer.js';
 export * from './consumer.js';
 export * from './errors.js';
 export * from './headers.js';

@@ -1,4 +1,4 @@
-import { Topics, type LeadEngagement } from '@baton/domain';
+import { Topics, type LeadEngagement, type LeadProfile } from '@baton/domain';
 
 export function engagement(
   leadId: string,
@@ -17,3 +17,15 @@ export function engagement(
 }
 
 export const topic = Topics.LeadEngagement;
+
+export function profile(leadId: string, n: number): LeadProfile {
+  const id = leadId.split(':')[2];
+  return {
+    leadId,
+    crm: { provider: 'hubspot', objectType: 'contact', id },
+    change: n === 0 ? 'created' : 'updated',
+    occurredAt: new Date(Date.UTC(2026, 10, 20, 9, 0, n)).toISOString(),
+    identity: { email: `lead${id}@example.com` },
+    firmographics: {},
+  };
+}
