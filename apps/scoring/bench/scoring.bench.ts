@@ -8,7 +8,7 @@ import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
-import { toRecord } from '@baton/kafka';
+import { noDelaySocketFactory, toRecord } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { loadEnv } from '@baton/platform';
 import { dropSchema, isolatedEnv, query, uniqueName } from '@baton/testing';
@@ -37,7 +37,9 @@ const env = loadEnv(ScoringEnvSchema, {
   SCORING_CONSUMER_GROUP: uniqueName('bench-scoring'),
   // Tuning knobs pass through (SCORING_BATCH_SIZE, SCORING_PARTITIONS_CONCURRENTLY).
   ...Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY)$/.test(k)),
+    Object.entries(process.env).filter(([k]) =>
+      /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY|TRANSACTIONS_CONCURRENTLY)$/.test(k),
+    ),
   ),
 });
 const schema = env.DATABASE_SCHEMA!;
@@ -45,6 +47,7 @@ const kafka = new Kafka({
   clientId: 'scoring-bench',
   brokers: env.KAFKA_BROKERS,
   logLevel: logLevel.NOTHING,
+  socketFactory: noDelaySocketFactory,
 });
 const physical = (t: string) => `${env.KAFKA_TOPIC_PREFIX}${t}`;
 
@@ -193,6 +196,66 @@ async function rawFloor(
   return { produce, consume };
 }
 
+/**
+ * One Kafka hop on its own: RATE messages/s produced (acks=all) to a 6-partition topic and read
+ * by a consumer doing nothing, p50/p99 from send to eachBatch. Once as kafkajs ships (an offset
+ * commit after every batch, waited for before the next fetch) and once committing off the
+ * fetch loop as Baton's consumers do.
+ */
+async function rawHopLatency(autoCommit: boolean): Promise<{ p50: number; p99: number }> {
+  const topic = physical(`bench.hop.${autoCommit ? 'auto' : 'off'}`);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+  });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: uniqueName('bench-hop'), maxWaitTimeInMs: 500 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const sentAt = new Map<string, number>();
+  const lat: number[] = [];
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    autoCommit,
+    partitionsConsumedConcurrently: PARTITIONS,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      const t = performance.now();
+      for (const m of batch.messages) {
+        const t0 = sentAt.get(m.value!.toString());
+        if (t0 !== undefined) lat.push(t - t0);
+        resolveOffset(m.offset);
+      }
+    },
+  });
+  await joined;
+  await new Promise((r) => setTimeout(r, 1000));
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
+  const ticks = Math.round((Math.min(LATENCY_SECONDS, 5) * 1000) / tickMs);
+  const t0 = performance.now();
+  let n = 0;
+  for (let tick = 0; tick < ticks; tick++) {
+    const wait = t0 + tick * tickMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const messages = Array.from({ length: perTick }, () => {
+      const value = String(n++);
+      return { key: leadId(n % 997), value };
+    });
+    const now = performance.now();
+    for (const m of messages) sentAt.set(m.value, now);
+    await producer.send({ topic, acks: -1, messages });
+  }
+  const deadline = Date.now() + 10_000;
+  while (lat.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await consumer.disconnect();
+  await producer.disconnect();
+  return { p50: pct(lat, 50), p99: pct(lat, 99) };
+}
+
 async function main(): Promise<void> {
   const rules = loadScoringRules(BUNDLED_POLICY_DIR);
   const now = Date.now();
@@ -212,6 +275,13 @@ async function main(): Promise<void> {
   const floor = await rawFloor(records);
   console.log(
     `raw kafkajs floor:        produce ${floor.produce.toFixed(0)} msg/s, consume ${floor.consume.toFixed(0)} msg/s`,
+  );
+
+  const hop = await rawHopLatency(false);
+  const hopAuto = await rawHopLatency(true);
+  console.log(
+    `raw kafkajs hop at ${RATE}/s:  p50 ${hop.p50.toFixed(1)} ms, p99 ${hop.p99.toFixed(1)} ms (offsets committed off the fetch loop, as Baton does); ` +
+      `with kafkajs auto-commit after every batch p50 ${hopAuto.p50.toFixed(1)} ms, p99 ${hopAuto.p99.toFixed(1)} ms. engagement -> lead.qualified is two hops`,
   );
 
   // 2. Throughput: the backlog is on the topic before the service starts.
@@ -322,6 +392,8 @@ async function main(): Promise<void> {
   await reader.subscribe({ topic: physical(Topics.LeadQualified), fromBeginning: false });
   const joined = new Promise<void>((resolve) => reader.on(reader.events.GROUP_JOIN, () => resolve()));
   await reader.run({
+    // A probe: it commits nothing, so no offset commit ever delays its next fetch.
+    autoCommit: false,
     eachMessage: async ({ message }) => {
       const t = performance.now();
       const lead = message.key?.toString();

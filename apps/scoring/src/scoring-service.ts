@@ -1,11 +1,19 @@
-import { Topics, type TopicName } from '@baton/domain';
+import {
+  Topics,
+  type CloudEvent,
+  type EventOf,
+  type LeadActivity,
+  type LeadEngagement,
+  type LeadProfile,
+  type TopicName,
+} from '@baton/domain';
 import type { EventConsumer } from '@baton/kafka';
 import { ServiceRuntime } from '@baton/platform';
 import { systemClock, type Clock } from './clock.js';
 import type { ScoringEnv } from './config/scoring-env.js';
 import { ScoringTables1763900000000 } from './leads/scoring-tables.migration.js';
 import type { ScoringRules } from './policy/scoring-policy.js';
-import { ScoringEngine } from './scoring/scoring-engine.js';
+import { ScoringEngine, type IntakeEvent } from './scoring/scoring-engine.js';
 import { LlmSummarizer } from './summary/llm-summarizer.js';
 import { DeterministicSummarizer, type Summarizer } from './summary/summary.js';
 
@@ -58,10 +66,26 @@ export interface ScoringServiceOptions {
   consume?: boolean;
 }
 
+type IntakeTopic = typeof Topics.LeadEngagement | typeof Topics.LeadProfile | typeof Topics.LeadActivity;
+
+function intakeEvent(topic: string, event: CloudEvent<EventOf<IntakeTopic>>): IntakeEvent {
+  switch (topic) {
+    case Topics.LeadEngagement:
+      return { type: 'engagement', eventId: event.id, data: event.data as LeadEngagement };
+    case Topics.LeadProfile:
+      return { type: 'profile', eventId: event.id, data: event.data as LeadProfile };
+    case Topics.LeadActivity:
+      return { type: 'activity', eventId: event.id, data: event.data as LeadActivity };
+    default:
+      throw new Error(`scoring does not take ${topic} as intake`);
+  }
+}
+
 /**
  * Opens the runtime (schema migrated, topics provisioned, outbox relay running) and consumes
  * the lead topics in group SCORING_CONSUMER_GROUP. Engagement, profile and activity events
- * go through the batch pipeline; disqualifications one by one.
+ * go through the batch pipeline, the batches of one fetch (every partition and topic) merged
+ * into one transaction; disqualifications one by one.
  */
 export async function startScoringService(opts: ScoringServiceOptions): Promise<ScoringService> {
   const { env } = opts;
@@ -83,31 +107,16 @@ export async function startScoringService(opts: ScoringServiceOptions): Promise<
     groupId: env.SCORING_CONSUMER_GROUP,
     maxBatchSize: env.SCORING_BATCH_SIZE,
     partitionsConsumedConcurrently: env.SCORING_PARTITIONS_CONCURRENTLY,
+    coalesce: { maxConcurrent: env.SCORING_TRANSACTIONS_CONCURRENTLY },
     sessionTimeoutMs: env.SCORING_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: Math.min(3000, Math.floor(env.SCORING_SESSION_TIMEOUT_MS / 5)),
   });
   consumer
-    .onBatch(Topics.LeadEngagement, async (items) => {
+    .onBatch([Topics.LeadEngagement, Topics.LeadProfile, Topics.LeadActivity], async (items) => {
       await runtime.transaction((em) =>
         engine.apply(
           em,
-          items.map(({ event }) => ({ type: 'engagement' as const, eventId: event.id, data: event.data })),
-        ),
-      );
-    })
-    .onBatch(Topics.LeadProfile, async (items) => {
-      await runtime.transaction((em) =>
-        engine.apply(
-          em,
-          items.map(({ event }) => ({ type: 'profile' as const, eventId: event.id, data: event.data })),
-        ),
-      );
-    })
-    .onBatch(Topics.LeadActivity, async (items) => {
-      await runtime.transaction((em) =>
-        engine.apply(
-          em,
-          items.map(({ event }) => ({ type: 'activity' as const, eventId: event.id, data: event.data })),
+          items.map(({ event, ctx }) => intakeEvent(ctx.topic, event)),
         ),
       );
     })

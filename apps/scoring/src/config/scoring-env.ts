@@ -10,7 +10,10 @@ export const ScoringEnvSchema = BaseEnvSchema.extend({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
   SCORING_CONSUMER_GROUP: z.string().min(1).default('baton-scoring'),
   SCORING_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(2000),
-  SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
+  /** Partition batches of one fetch taken at once; at least the partitions a replica may hold. */
+  SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(24),
+  /** Merged intake batches (one transaction each) in flight at once. */
+  SCORING_TRANSACTIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(16).default(2),
   /** How long the group waits for a silent replica before giving its partitions to the others. */
   SCORING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
 }).superRefine((env, ctx) => {
