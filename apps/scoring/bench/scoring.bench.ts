@@ -3,7 +3,7 @@
 // the p99 time from an event on lead.engagement.v1 to its lead.qualified.v1 at 500 events/s.
 //
 //   npx nx run scoring:bench        (BENCH_EVENTS, BENCH_LATENCY_SECONDS, BENCH_RATE to change the run)
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -147,6 +147,32 @@ async function startProfile(phase: string): Promise<() => Promise<void>> {
     writeFileSync(`${PROFILE_DIR}/scoring-${phase}.cpuprofile`, JSON.stringify(profile));
     session.disconnect();
   };
+}
+
+/**
+ * CPU seconds used so far by every process whose command name matches (Linux /proc; 0 elsewhere).
+ * Postgres and the broker share the machine's cores with the service, so their CPU per event is
+ * part of what one event costs.
+ */
+function processCpuSeconds(comm: RegExp): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (!comm.test(name)) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100; // USER_HZ
 }
 
 async function count(sql: string): Promise<number> {
@@ -315,6 +341,8 @@ async function main(): Promise<void> {
     if (first === 0) first = performance.now();
   });
   const cpu0 = process.cpuUsage();
+  const pg0 = processCpuSeconds(/^postgres/);
+  const broker0 = processCpuSeconds(/^java$/);
   const total = records.length + profiles.length;
   const stopThroughputProfile = await startProfile('throughput');
   await service0.consumer.start();
@@ -325,14 +353,20 @@ async function main(): Promise<void> {
   await stopThroughputProfile();
   const seconds = (performance.now() - first) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const pgCpu = processCpuSeconds(/^postgres/) - pg0;
+  const brokerCpu = processCpuSeconds(/^java$/) - broker0;
   const qualified = await count(`SELECT count(*) AS n FROM ${schema}.qualification`);
   console.log(
     `scoring service:          ${(total / seconds).toFixed(0)} events/s consume -> score -> persist -> outbox (${total} events incl. ${profiles.length} profiles in ${seconds.toFixed(1)} s; ${qualified} leads qualified; ${handled} engagement messages)`,
   );
   const cpuPerEvent = (cpu.user + cpu.system) / total;
   console.log(
-    `  service process CPU:    ${cpuPerEvent.toFixed(0)} µs/event (${(1e6 / cpuPerEvent).toFixed(0)} events/s per core for the Node process alone; Postgres and the broker are extra), batch ${env.SCORING_BATCH_SIZE}, ${env.SCORING_PARTITIONS_CONCURRENTLY} partitions concurrently`,
+    `  service process CPU:    ${cpuPerEvent.toFixed(0)} µs/event (${(1e6 / cpuPerEvent).toFixed(0)} events/s per core for the Node process alone; Postgres and the broker are extra), batch ${env.SCORING_BATCH_SIZE}, ${env.SCORING_TRANSACTIONS_CONCURRENTLY} transactions concurrently`,
   );
+  if (pgCpu + brokerCpu > 0)
+    console.log(
+      `  beside it, per event:    Postgres ${((pgCpu * 1e6) / total).toFixed(0)} µs, Kafka broker ${((brokerCpu * 1e6) / total).toFixed(0)} µs of CPU (every process of that name on the machine; ${cpus().length} cores in all)`,
+    );
   await service0.runtime.flushOutbox();
 
   // 3. Latency at RATE events/s: leads primed with two high-intent signals get the third one.
