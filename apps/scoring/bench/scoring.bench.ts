@@ -38,7 +38,7 @@ const env = loadEnv(ScoringEnvSchema, {
   // Tuning knobs pass through (SCORING_BATCH_SIZE, SCORING_PARTITIONS_CONCURRENTLY).
   ...Object.fromEntries(
     Object.entries(process.env).filter(([k]) =>
-      /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY|TRANSACTIONS_CONCURRENTLY)$/.test(k),
+      /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY|TRANSACTIONS_CONCURRENTLY|SIGNAL_CACHE_LEADS)$/.test(k),
     ),
   ),
 });

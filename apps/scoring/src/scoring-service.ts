@@ -12,6 +12,7 @@ import { ServiceRuntime } from '@baton/platform';
 import { systemClock, type Clock } from './clock.js';
 import type { ScoringEnv } from './config/scoring-env.js';
 import { ScoringTables1763900000000 } from './leads/scoring-tables.migration.js';
+import { ScoringSignalToken1764000000000 } from './leads/signal-token.migration.js';
 import type { ScoringRules } from './policy/scoring-policy.js';
 import { ScoringEngine, type IntakeEvent } from './scoring/scoring-engine.js';
 import { LlmSummarizer } from './summary/llm-summarizer.js';
@@ -30,7 +31,7 @@ export const SCORING_TOPICS: readonly TopicName[] = [
   Topics.CrmCommand,
 ];
 
-export const SCORING_MIGRATIONS = [ScoringTables1763900000000];
+export const SCORING_MIGRATIONS = [ScoringTables1763900000000, ScoringSignalToken1764000000000];
 
 export function summarizerFor(env: ScoringEnv): Summarizer {
   const deterministic = new DeterministicSummarizer();
@@ -102,6 +103,7 @@ export async function startScoringService(opts: ScoringServiceOptions): Promise<
     summarizer: opts.summarizer ?? summarizerFor(env),
     clock: opts.clock ?? systemClock,
     source: runtime.source,
+    signalCacheLeads: env.SCORING_SIGNAL_CACHE_LEADS,
   });
   const consumer = runtime.consumer({
     groupId: env.SCORING_CONSUMER_GROUP,

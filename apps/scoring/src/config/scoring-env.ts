@@ -14,6 +14,8 @@ export const ScoringEnvSchema = BaseEnvSchema.extend({
   SCORING_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(256).default(24),
   /** Merged intake batches (one transaction each) in flight at once. */
   SCORING_TRANSACTIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Leads whose stored signals a replica keeps in memory between batches; 0 reads them every time. */
+  SCORING_SIGNAL_CACHE_LEADS: z.coerce.number().int().min(0).max(1_000_000).default(20_000),
   /** How long the group waits for a silent replica before giving its partitions to the others. */
   SCORING_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
 }).superRefine((env, ctx) => {

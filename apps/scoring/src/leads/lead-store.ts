@@ -18,6 +18,8 @@ export interface LeadState {
   baseline?: Baseline;
   firstSeenAt: string;
   opportunityAt?: string;
+  /** Changes, to a fresh random value, whenever the lead's stored signals change (see SignalCache). */
+  signalToken?: string;
 }
 
 export interface StageChange {
@@ -60,6 +62,7 @@ interface LeadRow {
   baseline_keep: number | null;
   first_seen_at: Date;
   opportunity_at: Date | null;
+  signal_token: string | null;
 }
 
 function toState(r: LeadRow): LeadState {
@@ -78,6 +81,7 @@ function toState(r: LeadRow): LeadState {
       : undefined,
     firstSeenAt: r.first_seen_at.toISOString(),
     opportunityAt: r.opportunity_at?.toISOString(),
+    signalToken: r.signal_token ?? undefined,
   };
 }
 
@@ -100,7 +104,11 @@ export interface NewLead {
  * round trips.
  */
 export class LeadStore {
-  /** Creates missing leads, then locks all of them (in id order, so two writers never deadlock). */
+  /**
+   * Locks the known leads (in id order) and creates the missing ones. Two writers could only
+   * deadlock by creating the same new leads at the same moment; Postgres then aborts one, and
+   * its batch is retried.
+   */
   async lockLeads(em: EntityManager, leads: NewLead[]): Promise<Map<string, LeadState>> {
     const byId = new Map<string, NewLead>();
     for (const l of leads) {
@@ -109,37 +117,53 @@ export class LeadStore {
     }
     const list = [...byId.values()].sort((a, b) => (a.leadId < b.leadId ? -1 : 1));
     if (list.length === 0) return new Map();
-    // One round trip: creates missing leads and locks every one of them (DO UPDATE takes the row
-    // lock), rows visited in id order; a late event moves first_seen_at back.
+    // One round trip. Known leads are locked with FOR UPDATE (no new row version; a row changed
+    // meanwhile is returned as committed), in id order; missing ones are inserted, and one
+    // inserted concurrently by another writer is locked through DO UPDATE instead.
     const rows: LeadRow[] = await em.query(
-      `INSERT INTO lead AS l (lead_id, crm, stage, first_seen_at)
-       SELECT id, crm, 'lead', seen FROM json_to_recordset($1::json) AS t(id text, crm jsonb, seen timestamptz) ORDER BY id
-       ON CONFLICT (lead_id) DO UPDATE SET first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at)
-       RETURNING *`,
+      `WITH wanted AS (
+         SELECT id, crm, seen FROM json_to_recordset($1::json) AS t(id text, crm jsonb, seen timestamptz)
+       ), locked AS (
+         SELECT l.* FROM lead AS l WHERE l.lead_id IN (SELECT id FROM wanted) ORDER BY l.lead_id FOR UPDATE
+       ), created AS (
+         INSERT INTO lead AS l (lead_id, crm, stage, first_seen_at)
+         SELECT id, crm, 'lead', seen FROM wanted WHERE id NOT IN (SELECT lead_id FROM locked) ORDER BY id
+         ON CONFLICT (lead_id) DO UPDATE SET first_seen_at = LEAST(l.first_seen_at, EXCLUDED.first_seen_at)
+         RETURNING l.*
+       )
+       SELECT * FROM locked UNION ALL SELECT * FROM created`,
       [JSON.stringify(list.map((l) => ({ id: l.leadId, crm: l.crm, seen: l.firstSeenAt })))],
     );
     const states = new Map(rows.map((r) => [r.lead_id, toState(r)]));
+    // A late event moves first_seen_at back; persist writes it.
+    for (const l of list) {
+      const state = states.get(l.leadId);
+      if (state && Date.parse(l.firstSeenAt) < Date.parse(state.firstSeenAt))
+        state.firstSeenAt = new Date(l.firstSeenAt).toISOString();
+    }
     return states;
   }
 
   /**
-   * Stores new signals (a signal already stored, same source event, is ignored) and returns
-   * every stored signal of the given leads, in one round trip: the SELECT sees the table as
-   * it was before the statement, and the rows just inserted are added from RETURNING.
+   * Stores new signals (a signal already stored, same source event, is ignored) in one round
+   * trip, and reads the signals already stored for `loadLeadIds`: the SELECT sees the table as
+   * it was before the statement, so `stored` and `added` never overlap.
    */
-  async storeAndLoadSignals(
+  async storeSignals(
     em: EntityManager,
     rows: { leadId: string; signal: Signal }[],
-    leadIds: string[],
-  ): Promise<Map<string, Signal[]>> {
-    const out = new Map<string, Signal[]>(leadIds.map((id) => [id, []]));
-    if (leadIds.length === 0) return out;
+    loadLeadIds: string[],
+  ): Promise<{ stored: Map<string, Signal[]>; added: Map<string, Signal[]> }> {
+    const stored = new Map<string, Signal[]>(loadLeadIds.map((id) => [id, []]));
+    const added = new Map<string, Signal[]>();
+    if (rows.length === 0 && loadLeadIds.length === 0) return { stored, added };
     const found: {
       lead_id: string;
       source_event_id: string;
       kind: EngagementKind;
       occurred_ms: number;
       detail: Signal['detail'];
+      fresh: boolean;
     }[] = await em.query(
       `WITH added AS (
          INSERT INTO engagement (lead_id, source_event_id, kind, occurred_at, detail)
@@ -149,9 +173,9 @@ export class LeadStore {
          ON CONFLICT DO NOTHING
          RETURNING lead_id, source_event_id, kind, occurred_at, detail
        )
-       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM engagement WHERE lead_id = ANY($2::text[])
+       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail, false AS fresh FROM engagement WHERE lead_id = ANY($2::text[])
        UNION ALL
-       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail FROM added`,
+       SELECT lead_id, source_event_id, kind, ${EPOCH_MS}, detail, true AS fresh FROM added`,
       [
         JSON.stringify(
           rows.map((r) => ({
@@ -162,22 +186,29 @@ export class LeadStore {
             detail: r.signal.detail,
           })),
         ),
-        leadIds,
+        loadLeadIds,
       ],
     );
     for (const r of found) {
-      out.get(r.lead_id)?.push({
+      const signal: Signal = {
         sourceEventId: r.source_event_id,
         kind: r.kind,
         occurredAt: new Date(r.occurred_ms).toISOString(),
         detail: r.detail,
-      });
+      };
+      if (!r.fresh) {
+        stored.get(r.lead_id)?.push(signal);
+        continue;
+      }
+      const list = added.get(r.lead_id);
+      if (list) list.push(signal);
+      else added.set(r.lead_id, [signal]);
     }
-    return out;
+    return { stored, added };
   }
 
   async loadSignals(em: EntityManager, leadIds: string[]): Promise<Map<string, Signal[]>> {
-    return this.storeAndLoadSignals(em, [], leadIds);
+    return (await this.storeSignals(em, [], leadIds)).stored;
   }
 
   /** Writes the leads, their stage changes and qualifications in one statement. */
@@ -192,10 +223,11 @@ export class LeadStore {
       `WITH saved AS (
          UPDATE lead AS l SET crm = t.crm, stage = t.stage, score = t.score, peak_score = t.peak, high_intent_count = t.hi,
            qualification_count = t.qc, profile = COALESCE(t.profile, l.profile), profile_event_id = t.pid,
-           baseline_since = t.bsince, baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp, updated_at = now()
+           baseline_since = t.bsince, baseline_keep = t.bkeep, first_seen_at = t.seen, opportunity_at = t.opp,
+           signal_token = t.token, updated_at = now()
          FROM json_to_recordset($1::json)
            AS t(id text, crm jsonb, stage text, score float8, peak float8, hi int, qc int, profile jsonb,
-                pid text, bsince timestamptz, bkeep float8, seen timestamptz, opp timestamptz)
+                pid text, bsince timestamptz, bkeep float8, seen timestamptz, opp timestamptz, token text)
          WHERE l.lead_id = t.id
          RETURNING 1
        ), changed AS (
@@ -227,6 +259,7 @@ export class LeadStore {
             bkeep: l.baseline?.keepFraction ?? null,
             seen: l.firstSeenAt,
             opp: l.opportunityAt ?? null,
+            token: l.signalToken ?? null,
           })),
         ),
         changes.map((c) => c.leadId),

@@ -24,6 +24,7 @@ import {
 import type { ScoringRules } from '../policy/scoring-policy.js';
 import type { Summarizer } from '../summary/summary.js';
 import { score, type ScoreResult, type Signal } from './score.js';
+import { SignalCache } from './signal-cache.js';
 
 export type IntakeEvent =
   | { type: 'engagement'; eventId: string; data: LeadEngagement }
@@ -37,6 +38,8 @@ export interface ScoringDeps {
   summarizer: Summarizer;
   clock: Clock;
   source: string;
+  /** Leads whose stored signals are kept in memory between batches (0: read every time). */
+  signalCacheLeads?: number;
 }
 
 export interface ApplyOutcome {
@@ -66,8 +69,11 @@ function isPipeline(stage: LifecycleStage | undefined): boolean {
  */
 export class ScoringEngine {
   private readonly store = new LeadStore();
+  private readonly signalCache: SignalCache;
 
-  constructor(private readonly deps: ScoringDeps) {}
+  constructor(private readonly deps: ScoringDeps) {
+    this.signalCache = new SignalCache(deps.signalCacheLeads ?? 0);
+  }
 
   get rules(): ScoringRules {
     return this.deps.rules;
@@ -132,19 +138,27 @@ export class ScoringEngine {
       }
     }
 
-    const stored = await this.store.storeAndLoadSignals(em, signals, [...leads.keys()]);
+    const known = new Map<string, readonly Signal[]>();
+    for (const lead of leads.values()) {
+      const cached = this.signalCache.get(lead.leadId, lead.signalToken);
+      if (cached) known.set(lead.leadId, cached);
+    }
+    const { stored, added } = await this.store.storeSignals(
+      em,
+      signals,
+      [...leads.keys()].filter((id) => !known.has(id)),
+    );
     const events: NewEvent<TopicName>[] = [];
     const qualifications: QualificationRecord[] = [];
     for (const lead of leads.values()) {
-      await this.rescore(
-        lead,
-        stored.get(lead.leadId) ?? [],
-        now,
-        causes.get(lead.leadId),
-        changes,
-        events,
-        qualifications,
-      );
+      const before = known.get(lead.leadId) ?? stored.get(lead.leadId) ?? [];
+      const fresh = added.get(lead.leadId) ?? [];
+      const all = fresh.length > 0 ? [...before, ...fresh] : before;
+      // A new token with every change, written with the lead row: the cache entry matches the
+      // stored state exactly when this transaction commits.
+      if (fresh.length > 0 || lead.signalToken === undefined) lead.signalToken = randomUUID();
+      this.signalCache.set(lead.leadId, lead.signalToken, all);
+      await this.rescore(lead, all, now, causes.get(lead.leadId), changes, events, qualifications);
     }
     await this.store.persist(em, [...leads.values()], changes, qualifications);
     const qualified = qualifications.map((q) => q.qualificationId);
@@ -347,7 +361,7 @@ export class ScoringEngine {
   /** Recomputes one lead; a crossing into SQL adds its qualification record. */
   private async rescore(
     lead: LeadState,
-    signals: Signal[],
+    signals: readonly Signal[],
     now: Date,
     causeEventId: string | undefined,
     changes: StageChange[],

@@ -263,4 +263,60 @@ describe('scoring service on the real broker and Postgres', () => {
     ]);
     expect(engagementStart).toHaveLength(1);
   });
+
+  it("never scores from stale signals held in memory: another replica's signals and a rolled-back batch are seen", async () => {
+    const env = scoringEnv('cache');
+    stops.push(() => cleanup(env));
+    const clock = new FixedClock(NOW);
+    const a = await startScoringService({ env, rules, clock, consume: false });
+    stops.push(() => a.stop());
+    const b = await startScoringService({ env, rules, clock, consume: false });
+    stops.push(() => b.stop());
+    const lead = 'hubspot:contact:808';
+    const p = profile(lead, hoursAgo(200));
+    const e = [
+      engagement(lead, 1, 'pricing_page_viewed', hoursAgo(50), { url: 'https://acme.example/pricing' }),
+      engagement(lead, 2, 'content_downloaded', hoursAgo(40), {
+        title: 'Security whitepaper',
+        contentTag: 'security',
+      }),
+      engagement(lead, 3, 'page_viewed', hoursAgo(30), { url: 'https://acme.example/product/sso' }),
+      engagement(lead, 4, 'page_viewed', hoursAgo(20), { url: 'https://acme.example/customers' }),
+      engagement(lead, 5, 'demo_requested', hoursAgo(10), { formId: 'demo', title: 'Book a demo' }),
+      engagement(lead, 6, 'email_clicked', hoursAgo(5), { campaign: 'nov-webinar' }),
+    ];
+    const apply = (svc: ScoringService, items: typeof e, id: string) =>
+      svc.runtime.transaction((em) =>
+        svc.engine.apply(
+          em,
+          items.map((data, i) => ({ type: 'engagement' as const, eventId: `${id}-${i}`, data })),
+        ),
+      );
+    const stored = async () =>
+      (
+        await query<{ score: number }>(`SELECT score FROM ${env.DATABASE_SCHEMA}.lead WHERE lead_id = $1`, [
+          lead,
+        ])
+      )[0].score;
+    const expected = (items: typeof e) => score(items.map(signalOf), p, rules.policy, NOW).score;
+
+    await a.runtime.transaction((em) =>
+      a.engine.apply(em, [{ type: 'profile', eventId: 'profile-1', data: p }]),
+    );
+    await apply(a, [e[0], e[1]], 'a1'); // replica a now holds the lead's signals in memory
+    await apply(b, [e[2]], 'b1'); // another replica adds one
+    await apply(a, [e[3]], 'a2'); // a must see b's signal
+    expect(await stored()).toBe(expected([e[0], e[1], e[2], e[3]]));
+
+    // A batch that a applied but whose transaction rolled back must not count later.
+    await expect(
+      a.runtime.transaction(async (em) => {
+        await a.engine.apply(em, [{ type: 'engagement', eventId: 'a3-0', data: e[4] }]);
+        throw new Error('the commit failed');
+      }),
+    ).rejects.toThrow('the commit failed');
+    await apply(a, [e[5]], 'a4');
+    expect(await stored()).toBe(expected([e[0], e[1], e[2], e[3], e[5]]));
+    expect(expected([e[0], e[1], e[2], e[3], e[5]])).not.toBe(expected([e[0], e[1], e[2], e[3], e[4], e[5]]));
+  });
 });

@@ -6,7 +6,7 @@ export const SUMMARY_MAX_CHARS = 600;
 /** What a summarizer may talk about: the lead's own events, and nothing else. */
 export interface JourneyFacts {
   leadId: string;
-  signals: Signal[];
+  signals: readonly Signal[];
   profile?: ProfileFacts;
   /** Id of the profile event the fit facts come from. */
   profileEventId?: string;
