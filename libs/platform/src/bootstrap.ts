@@ -20,7 +20,10 @@ export async function runService(
     const app = await NestFactory.create(module as never, { logger: log, bufferLogs: false, ...nestOptions });
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     await app.listen(port);
-    log.info('listening', { port });
+    // With PORT=0 the system picks a free port: log the one actually bound.
+    const address: unknown = app.getHttpServer().address();
+    const bound = address && typeof address === 'object' && 'port' in address ? Number(address.port) : port;
+    log.info('listening', { port: bound });
     return app;
   } catch (err) {
     if (err instanceof ConfigError || err instanceof PolicyError) {

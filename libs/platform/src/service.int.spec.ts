@@ -15,7 +15,6 @@ const kafka = createKafka({
 const group = `slow-${schema}`;
 // The runtime namespaces consumer groups by the topic prefix.
 const physicalGroup = `${env.KAFKA_TOPIC_PREFIX}${group}`;
-const port = 41000 + Math.floor(Math.random() * 4000);
 const children: ChildProcess[] = [];
 
 afterAll(async () => {
@@ -24,11 +23,13 @@ afterAll(async () => {
 });
 
 type Exit = { code: number | null; signal: NodeJS.Signals | null; output: string };
+type Started = { child: ChildProcess; exited: Promise<Exit>; port: Promise<number> };
 
 /** Nest's shutdown hooks close the app and then re-raise the signal, so a clean stop ends by SIGTERM. */
 const cleanStop = (e: Exit) => e.code === 0 || (e.code === null && e.signal === 'SIGTERM');
 
-function startService(): { child: ChildProcess; exited: Promise<Exit> } {
+/** Starts the service on a port the system picks (PORT=0), read back from its "listening" log line. */
+function startService(): Started {
   const child = spawn(
     process.execPath,
     [
@@ -44,8 +45,8 @@ function startService(): { child: ChildProcess; exited: Promise<Exit> } {
         KAFKA_TOPIC_PARTITIONS: '1',
         DATABASE_URL: env.DATABASE_URL,
         DATABASE_SCHEMA: schema,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
+        PORT: '0',
+        LOG_LEVEL: 'info',
         GROUP_ID: group,
         HANDLE_MS: '300',
       },
@@ -59,7 +60,17 @@ function startService(): { child: ChildProcess; exited: Promise<Exit> } {
   const exited = new Promise<Exit>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, output })),
   );
-  return { child, exited };
+  const port = new Promise<number>((resolve, reject) => {
+    const look = () => {
+      const m = /"msg":"listening"[^\n]*"port":(\d+)/.exec(output);
+      if (m) resolve(Number(m[1]));
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    void exited.then((e) => reject(new Error(`the service exited before listening:\n${e.output}`)));
+  });
+  port.catch(() => undefined);
+  return { child, exited, port };
 }
 
 const handledCount = async () =>
@@ -102,6 +113,7 @@ describe('a Baton service process', () => {
     await publisher.disconnect();
 
     const first = startService();
+    const port = await first.port;
     const ready = await waitFor(
       async () => {
         const r = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);

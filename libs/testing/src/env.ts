@@ -28,11 +28,24 @@ export function uniqueName(prefix: string): string {
 }
 
 /**
+ * Set by the suite's global setup: names made by isolatedEnv carry it, so the suite can remove
+ * the topics its tests created when it ends, and only those.
+ */
+export const TEST_RUN_ENV = 'BATON_TEST_RUN';
+
+/** The part of an isolated name that marks the test run that made it. */
+export function runMarker(run: string): string {
+  return `_r${run}_`;
+}
+
+/**
  * Environment for one isolated test: its own topic prefix (so topics are fresh) and its own
  * database schema, on the real broker and the real Postgres.
  */
 export function isolatedEnv(name: string, overrides: Partial<TestEnv> = {}): TestEnv {
-  const id = uniqueName(name.replace(/[^a-z0-9]/gi, '').slice(0, 20) || 't');
+  const base = name.replace(/[^a-z0-9]/gi, '').slice(0, 20) || 't';
+  const run = process.env[TEST_RUN_ENV];
+  const id = uniqueName(run ? `${base}${runMarker(run).slice(0, -1)}` : base);
   return {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.split(','),
     KAFKA_TOPIC_PREFIX: `${id}.`,
