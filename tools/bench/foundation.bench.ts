@@ -126,6 +126,9 @@ async function rawFloor(): Promise<{ consumeRate: number }> {
   const total = RATE * LAT_SECONDS;
   const done = new Promise<void>((resolve) => {
     void latConsumer.run({
+      // No offset commits: kafkajs's auto-commit waits for one after every batch before the next
+      // fetch (5 ms or more on Kafka 4, group.coordinator.append.linger.ms), which is not the floor.
+      autoCommit: false,
       eachMessage: async ({ message }) => {
         lat.push(Date.now() - Number(message.headers!.sentAt!.toString()));
         if (lat.length >= total) resolve();
