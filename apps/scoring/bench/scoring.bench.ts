@@ -184,10 +184,9 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
-async function rawFloor(
-  messages: { key: string; value: string }[],
-): Promise<{ produce: number; consume: number }> {
-  const topic = physical('bench.raw');
+/** A fresh topic of PARTITIONS partitions and a connected idempotent producer, for the raw figures. */
+async function rawTopic(name: string): Promise<{ topic: string; producer: Producer }> {
+  const topic = physical(name);
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -197,6 +196,13 @@ async function rawFloor(
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  return { topic, producer };
+}
+
+async function rawFloor(
+  messages: { key: string; value: string }[],
+): Promise<{ produce: number; consume: number }> {
+  const { topic, producer } = await rawTopic('bench.raw');
   const p0 = performance.now();
   await sendAll(producer, topic, messages);
   const produce = messages.length / ((performance.now() - p0) / 1000);
@@ -229,16 +235,7 @@ async function rawFloor(
  * fetch loop as Baton's consumers do.
  */
 async function rawHopLatency(autoCommit: boolean): Promise<{ p50: number; p99: number }> {
-  const topic = physical(`bench.hop.${autoCommit ? 'auto' : 'off'}`);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-  });
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const { topic, producer } = await rawTopic(`bench.hop.${autoCommit ? 'auto' : 'off'}`);
   const consumer = kafka.consumer({ groupId: uniqueName('bench-hop'), maxWaitTimeInMs: 500 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
