@@ -16,7 +16,7 @@ import { createKafka, provisionTopics } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { dropSchema, isolatedEnv, query } from '@baton/testing';
 import { RoutingBook, decide } from '../src/assignment/router.js';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@baton/platform';
 import { parseRoutingPolicy, workingHoursOf } from '../src/policy/policy.js';
 import type { RepState } from '../src/roster/rep.js';
 import { leadFacts } from '../src/rules/lead-facts.js';

@@ -1,8 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeModule, ServiceRuntime } from '@baton/platform';
+import { RuntimeModule, ServiceRuntime, type Clock } from '@baton/platform';
 import { AssignmentController } from './assignment/assignment.controller.js';
 import { AssignmentService } from './assignment/assignment.service.js';
-import type { Clock } from './clock.js';
 import type { RoutingSettings } from './config.js';
 import type { RoutingPolicy } from './policy/policy.js';
 import { RosterController } from './roster/roster.controller.js';

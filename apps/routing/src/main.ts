@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { ServiceRuntime, loadEnv, runService } from '@baton/platform';
+import { ServiceRuntime, loadEnv, runService, systemClock } from '@baton/platform';
 import { AppModule } from './app.module.js';
-import { systemClock } from './clock.js';
 import { RoutingEnvSchema } from './config.js';
 import { RoutingTables1763900000000 } from './database/routing.migration.js';
 import { loadRoutingPolicy } from './policy/policy.js';

@@ -3,7 +3,7 @@
  * relay is off, so whatever it decided is still unpublished when the test kills it (SIGKILL).
  */
 import type { TestEnv } from '@baton/testing';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '@baton/platform';
 import { testPolicy } from './fixtures.js';
 import { startRouting } from './harness.js';
 

@@ -1,8 +1,7 @@
 import { createKafka, EventPublisher, type KafkaConnection } from '@baton/kafka';
-import { BaseEnvSchema, ServiceRuntime, loadEnv, type BaseEnv } from '@baton/platform';
+import { BaseEnvSchema, ServiceRuntime, loadEnv, type BaseEnv, type Clock } from '@baton/platform';
 import type { TestEnv } from '@baton/testing';
 import { AssignmentService } from '../src/assignment/assignment.service.js';
-import type { Clock } from '../src/clock.js';
 import { RoutingTables1763900000000 } from '../src/database/routing.migration.js';
 import type { RoutingPolicy } from '../src/policy/policy.js';
 import { seedRoster } from '../src/roster/roster.store.js';

@@ -8,8 +8,7 @@ import {
   type TopicName,
 } from '@baton/domain';
 import type { EventConsumer } from '@baton/kafka';
-import { ServiceRuntime } from '@baton/platform';
-import { systemClock, type Clock } from './clock.js';
+import { ServiceRuntime, systemClock, type Clock } from '@baton/platform';
 import type { ScoringEnv } from './config/scoring-env.js';
 import { ScoringTables1763900000000 } from './leads/scoring-tables.migration.js';
 import { ScoringSignalToken1764000000000 } from './leads/signal-token.migration.js';

@@ -5,3 +5,4 @@ export * from './policy.js';
 export * from './runtime.js';
 export * from './runtime.module.js';
 export * from './migrate.js';
+export * from './clock.js';

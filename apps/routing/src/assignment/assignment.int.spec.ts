@@ -8,7 +8,7 @@ import {
   type LeadReassignmentRequested,
 } from '@baton/domain';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@baton/platform';
 import { qualified, testPolicy } from '../../test/fixtures.js';
 import { startRouting, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
 

@@ -15,8 +15,7 @@ import {
 } from '@baton/domain';
 import { PermanentError } from '@baton/kafka';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import type { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../clock.js';
+import type { ServiceRuntime, Clock } from '@baton/platform';
 import type { RoutingPolicy } from '../policy/policy.js';
 import { pruneRotation, type RotationState } from '../rotation/weighted-rotation.js';
 import { loadReps } from '../roster/roster.store.js';

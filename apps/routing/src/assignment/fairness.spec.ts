@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.js';
+import { ManualClock } from '@baton/platform';
 import { leadFacts } from '../rules/lead-facts.js';
 import { bookFor } from '../../test/book.js';
 import { testPolicy } from '../../test/fixtures.js';

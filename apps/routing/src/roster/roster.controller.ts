@@ -15,8 +15,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../clock.js';
+import { ServiceRuntime, type Clock } from '@baton/platform';
 import type { RoutingSettings } from '../config.js';
 import type { RoutingPolicy } from '../policy/policy.js';
 import { isAway } from './rep.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import { query, readTopic, waitFor } from '@baton/testing';
 import { AppModule } from '../app.module.js';
-import { FixedClock } from '../clock.js';
+import { ManualClock } from '@baton/platform';
 import { parseScoringRules } from '../policy/scoring-policy.js';
 import { startScoringService } from '../scoring-service.js';
 import {
@@ -33,7 +33,7 @@ describe('score review and backtest on stored history', () => {
     const env = scoringEnv('review');
     stops.push(() => cleanup(env));
     const rules = sampleRules();
-    const service = await startScoringService({ env, rules, clock: new FixedClock(NOW) });
+    const service = await startScoringService({ env, rules, clock: new ManualClock(NOW) });
     const app: INestApplication = await NestFactory.create(AppModule.forService(service), { logger: false });
     await app.listen(0, '127.0.0.1');
     stops.push(() => app.close());

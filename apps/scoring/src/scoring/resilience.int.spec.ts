@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type CloudEvent, type LeadEngagement, type LeadQualified } from '@baton/domain';
 import { query, readTopic, waitFor, type TestKafka } from '@baton/testing';
-import { systemClock } from '../clock.js';
+import { systemClock } from '@baton/platform';
 import { startScoringService } from '../scoring-service.js';
 import { engagement, profile, qualifyingJourney, sampleRules } from '../../test/fixtures.js';
 import { cleanup, scoringEnv, toEnvStrings, upstream } from '../../test/harness.js';

@@ -13,7 +13,7 @@ import {
 } from '@baton/domain';
 import type { Outbox, ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
-import type { Clock } from '../clock.js';
+import type { Clock } from '@baton/platform';
 import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
 import {
   LeadStore,

@@ -8,7 +8,7 @@ import {
   type LeadScored,
 } from '@baton/domain';
 import { query, readTopic, waitFor, type SeenMessage } from '@baton/testing';
-import { FixedClock } from '../clock.js';
+import { ManualClock } from '@baton/platform';
 import { startScoringService, type ScoringService } from '../scoring-service.js';
 import {
   NOW,
@@ -32,8 +32,8 @@ const rules = sampleRules();
 
 async function setup(
   name: string,
-  clock = new FixedClock(NOW),
-): Promise<{ env: ScoringEnv; service: ScoringService; up: Upstream; clock: FixedClock }> {
+  clock = new ManualClock(NOW),
+): Promise<{ env: ScoringEnv; service: ScoringService; up: Upstream; clock: ManualClock }> {
   const env = scoringEnv(name);
   stops.push(() => cleanup(env));
   const service = await startScoringService({ env, rules, clock });
@@ -187,7 +187,7 @@ describe('scoring service on the real broker and Postgres', () => {
   });
 
   it('recycles a "timing" disqualification to nurture, lets it qualify again later, and closes other reasons', async () => {
-    const clock = new FixedClock(NOW);
+    const clock = new ManualClock(NOW);
     const { service, up } = await setup('recycle', clock);
     const schema = service.runtime.schema;
     const returned = 'hubspot:contact:105';
@@ -267,7 +267,7 @@ describe('scoring service on the real broker and Postgres', () => {
   it("never scores from stale signals held in memory: another replica's signals and a rolled-back batch are seen", async () => {
     const env = scoringEnv('cache');
     stops.push(() => cleanup(env));
-    const clock = new FixedClock(NOW);
+    const clock = new ManualClock(NOW);
     const a = await startScoringService({ env, rules, clock, consume: false });
     stops.push(() => a.stop());
     const b = await startScoringService({ env, rules, clock, consume: false });

@@ -1,11 +1,14 @@
-/** Time is a dependency: working hours, absences and daily capacity are all judged against it. */
+/**
+ * Time as a dependency: services judge decay, recency, working hours and capacity against it,
+ * and tests and simulations move it by hand.
+ */
 export interface Clock {
   now(): Date;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** A clock tests and simulations move by hand. */
+/** A clock tests and simulations set and advance by hand. */
 export class ManualClock implements Clock {
   constructor(private current: Date) {}
   now(): Date {
