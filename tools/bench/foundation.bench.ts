@@ -15,6 +15,7 @@ import { Topics, makeEvent, type LeadEngagement, type NewEvent, type TopicName }
 import { EventConsumer, EventPublisher, createKafka, provisionTopics } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { Outbox, OutboxRelay, ProcessedEvents, openServiceDatabase } from '@baton/persistence';
+import { percentile } from '@baton/testing';
 
 JsonLogger.configure({ level: 'error' });
 const N = Number(process.env.BENCH_N ?? 50_000);
@@ -47,9 +48,6 @@ const newEvent = (i: number, sentAt?: number): NewEvent<TopicName> => {
   return { topic: Topics.LeadEngagement, subject: data.leadId, data };
 };
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
-}
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const results: [string, string][] = [];
 const report = (name: string, value: string) => {
@@ -150,8 +148,10 @@ async function rawFloor(): Promise<{ consumeRate: number }> {
   await latConsumer.disconnect();
   await latProducer.disconnect();
   await producer.disconnect();
-  lat.sort((a, b) => a - b);
-  report(`raw end-to-end latency at ${RATE}/s: p50 / p99`, `${pct(lat, 50)} ms / ${pct(lat, 99)} ms`);
+  report(
+    `raw end-to-end latency at ${RATE}/s: p50 / p99`,
+    `${percentile(lat, 50)} ms / ${percentile(lat, 99)} ms`,
+  );
   return { consumeRate: rate };
 }
 
@@ -247,10 +247,9 @@ async function library(rawConsumeRate: number): Promise<void> {
     await ds.transaction((em) => outbox.enqueue(em, [{ ...e, id: randomUUID() }]));
   });
   await done;
-  lat.sort((a, b) => a - b);
   report(
     `outbox commit -> handler latency at ${RATE}/s: p50 / p99`,
-    `${pct(lat, 50)} ms / ${pct(lat, 99)} ms`,
+    `${percentile(lat, 50)} ms / ${percentile(lat, 99)} ms`,
   );
   await latConsumer.stop();
   await relay.stop();

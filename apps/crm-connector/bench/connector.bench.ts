@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { Topics, type CrmCommand } from '@baton/domain';
 import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
-import { dropSchema, uniqueName } from '@baton/testing';
+import { dropSchema, percentile, uniqueName } from '@baton/testing';
 import { publishCommands, updateLead } from '../test/commands.js';
 import { connectorEnv, startConnector, type RunningConnector } from '../test/harness.js';
 import { hubspotVars, provisionBatonProperties } from '../test/hubspot.js';
@@ -41,11 +41,6 @@ const BATCH = 100;
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 8);
 const CDC_EVENTS = Number(process.env.BENCH_CDC_EVENTS ?? 5_000);
 const QUALIFIED_LEADS = 100;
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** Counts messages arriving on a topic from now on (a fresh group reading from the start of an empty-ish topic). */
 async function counter(env: ConnectorEnv, topic: string) {

@@ -11,7 +11,7 @@ import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadP
 import { noDelaySocketFactory, toRecord } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { loadEnv } from '@baton/platform';
-import { dropSchema, isolatedEnv, query, uniqueName } from '@baton/testing';
+import { dropSchema, isolatedEnv, percentile, query, uniqueName } from '@baton/testing';
 import { ScoringEnvSchema } from '../src/config/scoring-env.js';
 import { loadScoringRules } from '../src/policy/scoring-policy.js';
 import { BUNDLED_POLICY_DIR } from '../src/policy/policy-dir.js';
@@ -179,11 +179,6 @@ async function count(sql: string): Promise<number> {
   return Number((await query<{ n: string }>(sql))[0].n);
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-
 /** A fresh topic of PARTITIONS partitions and a connected idempotent producer, for the raw figures. */
 async function rawTopic(name: string): Promise<{ topic: string; producer: Producer }> {
   const topic = physical(name);
@@ -276,7 +271,7 @@ async function rawHopLatency(autoCommit: boolean): Promise<{ p50: number; p99: n
   while (lat.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await consumer.disconnect();
   await producer.disconnect();
-  return { p50: pct(lat, 50), p99: pct(lat, 99) };
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
 }
 
 async function main(): Promise<void> {
@@ -484,13 +479,13 @@ async function main(): Promise<void> {
   while (latencies.length < qualifier && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   console.log(
     `latency at ${RATE}/s:        ${sent} events in ${elapsed.toFixed(1)} s (${(sent / elapsed).toFixed(0)}/s), ${latencies.length}/${qualifier} qualifications seen; ` +
-      `engagement -> lead.qualified p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+      `engagement -> lead.qualified p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
   );
 
   latencyRun = false;
   await stopLatencyProfile();
   console.log(
-    `  engagement batches:     ${batchSizes.length}, size p50 ${pct(batchSizes, 50)} p99 ${pct(batchSizes, 99)}, handled in p50 ${pct(batchMs, 50)} ms p99 ${pct(batchMs, 99)} ms`,
+    `  engagement batches:     ${batchSizes.length}, size p50 ${percentile(batchSizes, 50)} p99 ${percentile(batchSizes, 99)}, handled in p50 ${percentile(batchMs, 50)} ms p99 ${percentile(batchMs, 99)} ms`,
   );
 
   // Where the time goes: up to the SQL decision (scoring clock, before the commit) vs the rest
@@ -501,7 +496,7 @@ async function main(): Promise<void> {
   );
   const toDecision = decided.map((d) => d.qualified_at.getTime() - sentWall.get(d.lead_id)!);
   console.log(
-    `  of which event -> SQL decided in the service: p50 ${pct(toDecision, 50).toFixed(0)} ms, p99 ${pct(toDecision, 99).toFixed(0)} ms (ms clock); load average now ${loadavg()[0].toFixed(1)}`,
+    `  of which event -> SQL decided in the service: p50 ${percentile(toDecision, 50).toFixed(0)} ms, p99 ${percentile(toDecision, 99).toFixed(0)} ms (ms clock); load average now ${loadavg()[0].toFixed(1)}`,
   );
   await reader.disconnect();
   await producer.disconnect();

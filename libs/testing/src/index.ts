@@ -1,3 +1,4 @@
 export * from './env.js';
 export * from './kafka.js';
 export * from './postgres.js';
+export * from './stats.js';
