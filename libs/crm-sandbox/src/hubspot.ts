@@ -510,6 +510,22 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     status,
     body: { status: 'error', message, correlationId: correlationId(), category, ...extra },
   });
+  /** A batch request's body and `inputs`, or the 400 HubSpot answers when they are missing or too many. */
+  const batchRequest = (
+    body: unknown,
+  ): { body: Record<string, unknown>; inputs: unknown[] } | { error: SandboxResponse } => {
+    if (!isRecord(body) || !Array.isArray(body.inputs))
+      return { error: error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"') };
+    if (body.inputs.length > BATCH_LIMIT)
+      return {
+        error: error(
+          400,
+          'VALIDATION_ERROR',
+          `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`,
+        ),
+      };
+    return { body, inputs: body.inputs as unknown[] };
+  };
   const notFound = (id: string) =>
     error(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', {
       context: { id: [id] },
@@ -775,20 +791,17 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
 
     // Contacts
     if (path === '/crm/v3/objects/contacts/batch/read' && method === 'POST') {
-      if (!isRecord(body) || !Array.isArray(body.inputs))
-        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
-      if (body.inputs.length > BATCH_LIMIT)
-        return error(
-          400,
-          'VALIDATION_ERROR',
-          `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`,
-        );
-      const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null;
-      const requested = Array.isArray(body.properties) ? (body.properties as unknown[]).map(String) : [];
+      const batch = batchRequest(body);
+      if ('error' in batch) return batch.error;
+      const { inputs } = batch;
+      const idProperty = typeof batch.body.idProperty === 'string' ? batch.body.idProperty : null;
+      const requested = Array.isArray(batch.body.properties)
+        ? (batch.body.properties as unknown[]).map(String)
+        : [];
       const startedAt = iso();
       const results = [];
       const missing: string[] = [];
-      for (const input of body.inputs as unknown[]) {
+      for (const input of inputs) {
         const id = isRecord(input) ? String(input.id) : '';
         const contact = findContact(id, idProperty, false);
         if (contact) results.push(contactView(contact, requested));
@@ -797,16 +810,10 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       return batchResponse(results, missing, startedAt, iso());
     }
     if (path === '/crm/v3/objects/contacts/batch/update' && method === 'POST') {
-      if (!isRecord(body) || !Array.isArray(body.inputs))
-        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1: missing "inputs"');
-      if (body.inputs.length > BATCH_LIMIT)
-        return error(
-          400,
-          'VALIDATION_ERROR',
-          `Batch input size ${body.inputs.length} exceeds the limit of ${BATCH_LIMIT}`,
-        );
-      const inputs = body.inputs as unknown[];
-      const idProperty = typeof body.idProperty === 'string' ? body.idProperty : null;
+      const batch = batchRequest(body);
+      if ('error' in batch) return batch.error;
+      const { inputs } = batch;
+      const idProperty = typeof batch.body.idProperty === 'string' ? batch.body.idProperty : null;
       // Validation failures reject the whole batch, as HubSpot does.
       for (const input of inputs) {
         if (!isRecord(input) || !isRecord(input.properties))
@@ -973,14 +980,13 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       (m = path.match(/^\/crm\/v3\/objects\/(tasks|notes|calls|emails|meetings)\/batch\/read$/)) &&
       method === 'POST'
     ) {
-      if (!isRecord(body) || !Array.isArray(body.inputs))
-        return error(400, 'VALIDATION_ERROR', 'Invalid input JSON: missing "inputs"');
-      if (body.inputs.length > 100)
-        return error(400, 'VALIDATION_ERROR', 'Batch input is limited to 100 inputs');
+      const batch = batchRequest(body);
+      if ('error' in batch) return batch.error;
+      const { inputs } = batch;
       const store = engagementStore[m[1] as HubSpotEngagementType];
-      const requested = Array.isArray(body.properties) ? body.properties.map(String) : [];
+      const requested = Array.isArray(batch.body.properties) ? batch.body.properties.map(String) : [];
       const results = [];
-      for (const input of body.inputs as unknown[]) {
+      for (const input of inputs) {
         const e = isRecord(input) ? store.get(String(input.id)) : undefined;
         if (e && !e.archived) results.push(engagementView(e, requested));
       }
