@@ -157,7 +157,8 @@ export class ScoringEngine {
       // A new token with every change, written with the lead row: the cache entry matches the
       // stored state exactly when this transaction commits.
       if (fresh.length > 0 || lead.signalToken === undefined) lead.signalToken = randomUUID();
-      this.signalCache.set(lead.leadId, lead.signalToken, all);
+      // A hit with nothing new is already the entry (and get() refreshed its place).
+      if (all !== known.get(lead.leadId)) this.signalCache.set(lead.leadId, lead.signalToken, all);
       await this.rescore(lead, all, now, causes.get(lead.leadId), changes, events, qualifications);
     }
     await this.store.persist(em, [...leads.values()], changes, qualifications);
