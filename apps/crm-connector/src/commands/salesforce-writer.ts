@@ -4,19 +4,12 @@ import type { CallMeter } from '../api-budget/retry.js';
 import { MappedCrmWriter, type CreateTask, type EnrolNurture } from './crm-writer.js';
 import { crmFieldChanges, type UpdateLead } from './field-changes.js';
 
-/** Baton's field changes as Salesforce Lead fields. */
-export function salesforceFields(
-  mapping: SalesforceMapping,
-  cmd: UpdateLead,
-): Record<string, string | number> {
-  return crmFieldChanges(mapping, cmd);
-}
-
 export class SalesforceWriter extends MappedCrmWriter<SalesforceApi, SalesforceMapping> {
   readonly provider = 'salesforce' as const;
 
   protected async updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void> {
-    const fields = salesforceFields(this.mapping, cmd);
+    // Salesforce Lead fields take Baton's field changes as they are.
+    const fields = crmFieldChanges(this.mapping, cmd);
     if (Object.keys(fields).length) await this.api.updateLead(cmd.crm.id, fields, meter);
   }
 

@@ -4,7 +4,7 @@ import { PermanentError } from '@baton/kafka';
 import type { CrmCommand } from '@baton/domain';
 import { loadConnectorPolicy, type HubSpotMapping, type SalesforceMapping } from '../policy/policy.js';
 import { hubspotProperties } from './hubspot-writer.js';
-import { salesforceFields } from './salesforce-writer.js';
+import { crmFieldChanges } from './field-changes.js';
 
 const dir = fileURLToPath(new URL('../../config/policy', import.meta.url));
 const hubspot = loadConnectorPolicy(dir, 'hubspot').mapping.policy as HubSpotMapping;
@@ -45,10 +45,10 @@ describe('update_lead as one write per CRM', () => {
 
   it('translates into Salesforce fields, leaving out what the org keeps no value for', () => {
     expect(
-      salesforceFields(salesforce, cmd({ lifecycleStage: 'sql', score: 87, leadStatus: 'in_progress' })),
+      crmFieldChanges(salesforce, cmd({ lifecycleStage: 'sql', score: 87, leadStatus: 'in_progress' })),
     ).toEqual({ Baton_Lifecycle_Stage__c: 'SQL', Baton_Score__c: 87, Status: 'In Progress' });
     expect(
-      salesforceFields(
+      crmFieldChanges(
         salesforce,
         cmd({ lifecycleStage: 'disqualified', disqualificationReason: 'not_a_fit' }),
       ),
