@@ -33,7 +33,7 @@ export function uniqueName(prefix: string): string {
  */
 export const TEST_RUN_ENV = 'BATON_TEST_RUN';
 
-/** The part of an isolated name that marks the test run that made it. */
+/** The part of an isolated name that marks the test run that made it (see isolatedEnv). */
 export function runMarker(run: string): string {
   return `_r${run}_`;
 }
@@ -45,7 +45,8 @@ export function runMarker(run: string): string {
 export function isolatedEnv(name: string, overrides: Partial<TestEnv> = {}): TestEnv {
   const base = name.replace(/[^a-z0-9]/gi, '').slice(0, 20) || 't';
   const run = process.env[TEST_RUN_ENV];
-  const id = uniqueName(run ? `${base}${runMarker(run).slice(0, -1)}` : base);
+  // `<name>_r<run>_<unique>`: uniqueName's separator closes the run marker.
+  const id = uniqueName(run ? `${base}_r${run}` : base);
   return {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.split(','),
     KAFKA_TOPIC_PREFIX: `${id}.`,
