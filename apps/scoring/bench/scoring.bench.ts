@@ -6,9 +6,9 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
-import { noDelaySocketFactory, toRecord } from '@baton/kafka';
+import { createKafka, toRecord } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { loadEnv } from '@baton/platform';
 import { dropSchema, isolatedEnv, percentile, query, uniqueName } from '@baton/testing';
@@ -43,13 +43,15 @@ const env = loadEnv(ScoringEnvSchema, {
   ),
 });
 const schema = env.DATABASE_SCHEMA!;
-const kafka = new Kafka({
+// The client the services build (same socket and retry settings); its warnings go to the JSON
+// log, which is set to errors only above.
+const connection = createKafka({
   clientId: 'scoring-bench',
   brokers: env.KAFKA_BROKERS,
-  logLevel: logLevel.NOTHING,
-  socketFactory: noDelaySocketFactory,
+  topicPrefix: env.KAFKA_TOPIC_PREFIX,
 });
-const physical = (t: string) => `${env.KAFKA_TOPIC_PREFIX}${t}`;
+const kafka = connection.client;
+const physical = (t: string) => connection.physical(t);
 
 function leadId(n: number): string {
   return `hubspot:contact:${n}`;

@@ -51,7 +51,7 @@ function logCreator() {
  * connection (a long-poll fetch, then a heartbeat or an offset commit written while it waits),
  * and a small request written while an earlier one is unacknowledged must not wait for that ACK.
  */
-export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   const socket = ssl
     ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
     : netConnect({ host, port }, onConnect);
