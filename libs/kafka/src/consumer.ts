@@ -149,13 +149,18 @@ export class EventConsumer {
     const registration: Registration = { mode: 'batch', handler: run };
     if (this.options.coalesce) {
       registration.coalescer = new BatchCoalescer<Parsed>((items) => this.runCoalesced(run, items), {
-        maxItems: this.options.maxBatchSize ?? 500,
+        maxItems: this.batchSize,
         maxConcurrent: this.options.coalesce.maxConcurrent,
       });
     }
     for (const topic of typeof topics === 'string' ? [topics] : topics)
       this.registrations.set(topic, registration);
     return this;
+  }
+
+  /** Most messages in one batch handler call. */
+  private get batchSize(): number {
+    return this.options.maxBatchSize ?? 500;
   }
 
   get isRunning(): boolean {
@@ -226,7 +231,7 @@ export class EventConsumer {
         await payload.heartbeat();
       }
     } else {
-      const size = this.options.maxBatchSize ?? 500;
+      const size = this.batchSize;
       for (let i = 0; i < parsed.length; i += size) {
         if (!payload.isRunning() || payload.isStale()) break;
         const chunk = parsed.slice(i, i + size);
