@@ -1,12 +1,5 @@
 import type { EntityManager } from 'typeorm';
 
-export async function readCursor(em: EntityManager, name: string): Promise<string | undefined> {
-  const rows: { position: string }[] = await em.query(`SELECT position FROM stream_cursor WHERE name = $1`, [
-    name,
-  ]);
-  return rows[0]?.position;
-}
-
 export async function readCursors(em: EntityManager, names: string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map();
   const rows: { name: string; position: string }[] = await em.query(
@@ -25,4 +18,8 @@ export async function writeCursors(em: EntityManager, cursors: Map<string, strin
      ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
     [names, names.map((n) => cursors.get(n)!)],
   );
+}
+
+export async function readCursor(em: EntityManager, name: string): Promise<string | undefined> {
+  return (await readCursors(em, [name])).get(name);
 }
