@@ -84,13 +84,13 @@ function asyncApi(schemas: Map<TopicName, Record<string, unknown>>): string {
     };
     channels[id] = {
       address: topic,
-      description: `${c.description}. Producer: ${c.producer}. Consumers: ${c.consumers.join(', ') || 'external'}. Dead letters: ${deadLetterTopic(topic)}.`,
+      description: `${c.description}. Producers: ${c.producers.join(', ')}. Consumers: ${c.consumers.join(', ') || 'external'}. Dead letters: ${deadLetterTopic(topic)}.`,
       messages: { [id]: { $ref: `#/components/messages/${id}` } },
     };
     operations[`send${id[0].toUpperCase()}${id.slice(1)}`] = {
       action: 'send',
       channel: { $ref: `#/channels/${id}` },
-      summary: `${c.producer} publishes ${c.type}`,
+      summary: `${c.producers.join(', ')} publish${c.producers.length === 1 ? 'es' : ''} ${c.type}`,
       messages: [{ $ref: `#/channels/${id}/messages/${id}` }],
     };
   }

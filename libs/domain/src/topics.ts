@@ -46,7 +46,8 @@ export interface TopicContract<S extends z.ZodType = z.ZodType> {
   /** CloudEvents `type`. */
   readonly type: string;
   readonly schema: S;
-  readonly producer: string;
+  /** The services that publish it (a service's topics are derived from these lists). */
+  readonly producers: readonly string[];
   readonly consumers: readonly string[];
   readonly description: string;
 }
@@ -54,102 +55,102 @@ export interface TopicContract<S extends z.ZodType = z.ZodType> {
 function contract<S extends z.ZodType>(
   topic: TopicName,
   schema: S,
-  producer: string,
+  producers: string[],
   consumers: string[],
   description: string,
 ): TopicContract<S> {
-  return { topic, type: `baton.${topic}`, schema, producer, consumers, description };
+  return { topic, type: `baton.${topic}`, schema, producers, consumers, description };
 }
 
 export const Contracts = {
   [Topics.LeadProfile]: contract(
     Topics.LeadProfile,
     LeadProfileSchema,
-    'crm-connector',
+    ['crm-connector'],
     ['scoring', 'routing'],
     'The canonical lead as the CRM holds it now',
   ),
   [Topics.LeadEngagement]: contract(
     Topics.LeadEngagement,
     LeadEngagementSchema,
-    'crm-connector',
+    ['crm-connector'],
     ['scoring'],
     'One thing the prospect did (page view, form, download, demo request...)',
   ),
   [Topics.LeadActivity]: contract(
     Topics.LeadActivity,
     LeadActivitySchema,
-    'crm-connector',
+    ['crm-connector'],
     ['sla', 'scoring'],
     'What a rep did: call, e-mail or meeting logged; status, owner or stage changed',
   ),
   [Topics.LeadDisqualified]: contract(
     Topics.LeadDisqualified,
     LeadDisqualifiedSchema,
-    'crm-connector',
+    ['crm-connector'],
     ['scoring'],
     'A rep disqualified the lead, with the reason',
   ),
   [Topics.LeadScored]: contract(
     Topics.LeadScored,
     LeadScoredSchema,
-    'scoring',
+    ['scoring'],
     [],
     "The lead's score changed",
   ),
   [Topics.LeadQualified]: contract(
     Topics.LeadQualified,
     LeadQualifiedSchema,
-    'scoring',
+    ['scoring'],
     ['routing'],
     'The lead is sales-qualified on evidence: public contract',
   ),
   [Topics.LeadRecycled]: contract(
     Topics.LeadRecycled,
     LeadRecycledSchema,
-    'scoring',
+    ['scoring'],
     [],
     'Sales returned the lead to marketing nurture',
   ),
   [Topics.LeadAssigned]: contract(
     Topics.LeadAssigned,
     LeadAssignedSchema,
-    'routing',
+    ['routing'],
     ['notification', 'sla'],
     'A rep was given the lead, and why',
   ),
   [Topics.LeadReassignmentRequested]: contract(
     Topics.LeadReassignmentRequested,
     LeadReassignmentRequestedSchema,
-    'sla',
+    ['sla', 'notification'],
     ['routing'],
     'Give the lead to another rep',
   ),
   [Topics.CrmCommand]: contract(
     Topics.CrmCommand,
     CrmCommandSchema,
-    'scoring, routing, sla',
+    ['scoring', 'routing', 'sla', 'notification'],
     ['crm-connector'],
     'A write Baton asks the CRM to make',
   ),
   [Topics.SlaBreached]: contract(
     Topics.SlaBreached,
     SlaBreachedSchema,
-    'sla',
+    ['sla'],
     ['notification'],
     'A lead was not acted on in time',
   ),
   [Topics.SlaMet]: contract(
     Topics.SlaMet,
     SlaMetSchema,
-    'sla',
+    ['sla'],
     [],
     'A rep acted in time (speed-to-lead fact)',
   ),
   [Topics.NotificationSent]: contract(
     Topics.NotificationSent,
     NotificationSentSchema,
-    'notification',
+    ['notification'],
     ['sla'],
     'A delivery receipt for an alert or e-mail',
   ),
@@ -167,4 +168,21 @@ export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
 /** Dead letters of a topic: `<topic>.dlq`. */
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
+}
+
+/** The topics a service consumes, by the registry's consumer lists. */
+export function topicsConsumedBy(service: string): TopicName[] {
+  return ALL_TOPICS.filter((t) => Contracts[t].consumers.includes(service));
+}
+
+/** The topics a service publishes, by the registry's producer lists. */
+export function topicsProducedBy(service: string): TopicName[] {
+  return ALL_TOPICS.filter((t) => Contracts[t].producers.includes(service));
+}
+
+/** Every topic a service touches: provisioned (with its dead-letter topic) at start-up. */
+export function topicsOf(service: string): TopicName[] {
+  return ALL_TOPICS.filter(
+    (t) => Contracts[t].consumers.includes(service) || Contracts[t].producers.includes(service),
+  );
 }
