@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, deadLetterTopic, type TopicName } from '@baton/domain';
+import { metricsRegistry } from '@baton/observability';
 import { isolatedEnv, readTopic, waitFor } from '@baton/testing';
 import { createKafka } from './client.js';
 import { EventConsumer } from './consumer.js';
@@ -13,6 +14,12 @@ const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
+
+/** baton_kafka_published_total by its topic label. */
+async function publishedByTopic(): Promise<Map<string, number>> {
+  const metric = await metricsRegistry.getSingleMetric('baton_kafka_published_total')!.get();
+  return new Map(metric.values.map((v) => [String(v.labels.topic), v.value]));
+}
 
 async function setup(name: string, topics: TopicName[] = [Topics.LeadEngagement]) {
   const env = isolatedEnv(name);
@@ -101,7 +108,34 @@ describe('EventConsumer on a real broker', () => {
     expect(dlq[0].key).toBe(lead);
     expect(dlq[0].headers[Headers.dlqKind]).toBe('validation');
     expect(dlq[0].headers[Headers.dlqReason]).toContain('not JSON');
-    expect(dlq[0].headers[Headers.originalTopic]).toBe(Topics.LeadEngagement);
+    // The topic as it is named on the wire, prefix included.
+    expect(dlq[0].headers[Headers.originalTopic]).toBe(kafka.physical(Topics.LeadEngagement));
+  });
+
+  it('labels baton_kafka_published_total with the registry topic, for published events and dead letters', async () => {
+    const { env, kafka, publisher, consumer } = await setup('labels');
+    const lead = 'hubspot:contact:11';
+    const before = await publishedByTopic();
+    await publisher.publish(
+      [0, 1].map((n) => ({ topic: Topics.LeadEngagement, subject: lead, data: engagement(lead, n) })),
+    );
+    const c = consumer();
+    c.on(Topics.LeadEngagement, async (e) => {
+      if (e.data.sourceEventId.endsWith('-0')) throw new PermanentError('rejected');
+    });
+    await c.start();
+    const dlq = await readTopic(kafka, Topics.LeadEngagement, { dlq: true, until: (s) => s.length >= 1 });
+    expect(dlq[0].headers[Headers.originalTopic]).toBe(`${env.KAFKA_TOPIC_PREFIX}${Topics.LeadEngagement}`);
+
+    // sendRecords (the publish) and sendRaw (the dead letter) both count under the registry name.
+    const dlqTopic = deadLetterTopic(Topics.LeadEngagement);
+    const after = await waitFor(async () => {
+      const now = await publishedByTopic();
+      return (now.get(dlqTopic) ?? 0) > (before.get(dlqTopic) ?? 0) && now;
+    });
+    expect((after.get(Topics.LeadEngagement) ?? 0) - (before.get(Topics.LeadEngagement) ?? 0)).toBe(2);
+    expect((after.get(dlqTopic) ?? 0) - (before.get(dlqTopic) ?? 0)).toBe(1);
+    expect([...after.keys()].filter((t) => t.startsWith(env.KAFKA_TOPIC_PREFIX))).toEqual([]);
   });
 
   it('retries a handler that fails twice, then handles the message exactly once, skipping nothing', async () => {

@@ -144,10 +144,15 @@ export class EventConsumer {
    * `coalesce`, of every partition and topic it was registered for; `ctx.topic` tells them
    * apart). It must be idempotent.
    */
-  onBatch<T extends TopicName>(topics: T | readonly T[], handler: BatchHandler<T>): this {
+  onBatch<T extends TopicName>(
+    topics: T | readonly T[],
+    handler: BatchHandler<T>,
+    /** `coalesce: false` keeps this handler's batches apart when the consumer coalesces others. */
+    opts: { coalesce?: boolean } = {},
+  ): this {
     const run = handler as unknown as AnyBatchHandler;
     const registration: Registration = { mode: 'batch', handler: run };
-    if (this.options.coalesce) {
+    if (this.options.coalesce && opts.coalesce !== false) {
       registration.coalescer = new BatchCoalescer<Parsed>((items) => this.runCoalesced(run, items), {
         maxItems: this.batchSize,
         maxConcurrent: this.options.coalesce.maxConcurrent,
@@ -422,7 +427,8 @@ export class EventConsumer {
       [Headers.dlqAttempts]: String(attempts),
       [Headers.dlqFailedAt]: new Date().toISOString(),
       [Headers.dlqGroup]: this.options.groupId,
-      [Headers.originalTopic]: topic,
+      // The name on the wire (prefix included): where an operator finds the original message.
+      [Headers.originalTopic]: this.kafka.physical(topic),
       [Headers.originalPartition]: String(p.ctx.partition),
       [Headers.originalOffset]: p.message.offset,
     });

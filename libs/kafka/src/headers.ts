@@ -10,6 +10,7 @@ export const Headers = {
   dlqAttempts: 'x-baton-dlq-attempts',
   dlqFailedAt: 'x-baton-dlq-failed-at',
   dlqGroup: 'x-baton-dlq-consumer-group',
+  /** The topic the message was consumed from, as named on the wire (with the deployment's prefix). */
   originalTopic: 'x-baton-original-topic',
   originalPartition: 'x-baton-original-partition',
   originalOffset: 'x-baton-original-offset',

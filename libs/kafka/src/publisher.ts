@@ -18,6 +18,7 @@ export interface OutgoingRecord {
   headers: Record<string, string>;
 }
 
+/** Labelled with the registry (logical) topic name, whatever prefix the deployment puts on the wire. */
 const published = counter('baton_kafka_published_total', 'Messages produced', ['topic']);
 
 /** Turns a CloudEvent into a keyed Kafka record with content-type and traceparent headers. */
@@ -96,10 +97,11 @@ export class EventPublisher {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
-    for (const [topic, messages] of byTopic) published.inc({ topic }, messages.length);
+    for (const [topic, messages] of byTopic)
+      published.inc({ topic: this.kafka.logical(topic) }, messages.length);
   }
 
-  /** Raw access for dead-lettering, which must copy the original bytes as they were. */
+  /** Raw access for dead-lettering, which must copy the original bytes as they were. `topic` is the registry name. */
   async sendRaw(topic: string, messages: Message[]): Promise<void> {
     await this.producer.send({ topic: this.kafka.physical(topic), acks: -1, messages });
     published.inc({ topic }, messages.length);
