@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { OutgoingRecord } from '@baton/kafka';
-import { JsonLogger, counter } from '@baton/observability';
+import { backoffDelay, type OutgoingRecord, type RetryPolicy } from '@baton/kafka';
+import { JsonLogger, counter, gauge } from '@baton/observability';
 import { outboxChannel } from './outbox.js';
 import { assertSchemaName } from './schema.js';
 
@@ -20,12 +20,34 @@ export interface OutboxRelayOptions {
   maxRoundBytes?: number;
   /** Fallback poll when no NOTIFY arrives (e.g. after a failover). */
   pollIntervalMs?: number;
+  /**
+   * Backoff (exponential, jittered, capped) between attempts to re-open a lost LISTEN
+   * connection, and between retries of a failed round (never longer than the poll interval).
+   */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * How often a quiet LISTEN connection is checked with a query: a peer that vanished without
+   * closing the connection (a failover behind a virtual IP) is found this way.
+   */
+  listenerCheckIntervalMs?: number;
+  /** Shown in pg_stat_activity for the relay's connections; `baton-relay:<schema>` by default. */
+  applicationName?: string;
 }
 
 const relayed = counter('baton_outbox_relayed_total', 'Outbox events published to Kafka', ['schema']);
 const relayErrors = counter(
   'baton_outbox_relay_errors_total',
   'Relay rounds that failed and will be retried',
+  ['schema'],
+);
+const connectionErrors = counter(
+  'baton_outbox_relay_connection_errors_total',
+  'Relay database connections lost or not opened (listen: the LISTEN connection; pool: round connections)',
+  ['schema', 'connection'],
+);
+const listening = gauge(
+  'baton_outbox_relay_listening',
+  'Whether the relay holds a LISTEN connection (1) or is reconnecting (0)',
   ['schema'],
 );
 
@@ -40,6 +62,19 @@ interface Round {
 const HEADER_ALLOWANCE = 256;
 
 /**
+ * For every relay connection: give up connecting to an unreachable server (the caller retries),
+ * and probe idle TCP connections so a vanished peer is noticed.
+ */
+const CONNECTION_SETTINGS = {
+  connectionTimeoutMillis: 10_000,
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} as const;
+
+/** Longest wait for the LISTEN connection to answer a check. */
+const LISTENER_CHECK_TIMEOUT_MS = 5_000;
+
+/**
  * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
  *
  * Safe with several replicas: each round takes a transaction-scoped advisory lock for the
@@ -47,15 +82,27 @@ const HEADER_ALLOWANCE = 256;
  * relays working side by side could publish a lead's later event first). A crash between
  * the broker's acknowledgement and the COMMIT re-publishes that round once; consumers dedupe
  * on the CloudEvents id, which the re-publish keeps.
+ *
+ * Survives a database restart or failover: a lost connection is logged and counted, never
+ * raised; the LISTEN connection is re-opened with backoff, and a round runs as soon as it is
+ * back, publishing what was committed while no NOTIFY could arrive.
  */
 export class OutboxRelay {
   private readonly pool: pg.Pool;
+  private readonly url: string;
   private readonly schema: string;
+  private readonly applicationName: string;
   private readonly batchSize: number;
   private readonly maxRoundBytes: number;
   private readonly pollIntervalMs: number;
+  private readonly listenerCheckIntervalMs: number;
+  private readonly backoff: RetryPolicy;
   private readonly log: JsonLogger;
-  private listener?: pg.PoolClient;
+  private listener?: pg.Client;
+  private lastListenerCheck = 0;
+  private reconnecting?: Promise<void>;
+  /** Aborted by stop(): ends reconnect backoffs at once. */
+  private stopSignal = new AbortController();
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -66,32 +113,66 @@ export class OutboxRelay {
     opts: OutboxRelayOptions,
   ) {
     this.schema = assertSchemaName(opts.schema);
+    this.url = opts.url;
+    this.applicationName = opts.applicationName ?? `baton-relay:${this.schema}`;
     this.batchSize = opts.batchSize ?? 1000;
     this.maxRoundBytes = opts.maxRoundBytes ?? 512 * 1024;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: 2 });
+    this.listenerCheckIntervalMs = opts.listenerCheckIntervalMs ?? 30_000;
+    this.backoff = {
+      attempts: Number.POSITIVE_INFINITY,
+      initialDelayMs: opts.reconnect?.initialDelayMs ?? 100,
+      maxDelayMs: opts.reconnect?.maxDelayMs ?? 5_000,
+    };
     this.log = new JsonLogger(`outbox-relay.${this.schema}`);
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: 2,
+      application_name: this.applicationName,
+      ...CONNECTION_SETTINGS,
+    });
+    // Idle round connections closed by the server are dropped by the pool; the next round opens
+    // a new one. Without this listener the error would end the process.
+    this.pool.on('error', (err) => {
+      connectionErrors.inc({ schema: this.schema, connection: 'pool' });
+      this.log.warn('idle relay connection lost; the next round opens a new one', { error: err.message });
+    });
   }
 
+  /** Opens the LISTEN connection (failing if the database cannot be reached) and starts relaying. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.listener = await this.pool.connect();
-    this.listener.on('notification', () => this.nudge());
-    await this.listener.query(`LISTEN ${outboxChannel(this.schema)}`);
+    this.stopSignal = new AbortController();
+    try {
+      await this.listen();
+    } catch (err) {
+      this.running = false;
+      throw err;
+    }
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopSignal.abort();
     this.nudge();
     await this.loop;
-    if (this.listener) {
-      await this.listener.query(`UNLISTEN *`).catch(() => undefined);
-      this.listener.release();
+    await this.reconnecting;
+    const listener = this.listener;
+    this.listener = undefined;
+    listening.set({ schema: this.schema }, 0);
+    if (listener) {
+      await listener.query(`UNLISTEN *`).catch(() => undefined);
+      await listener.end().catch(() => undefined);
     }
     await this.pool.end();
+  }
+
+  /** Whether the relay holds its LISTEN connection (false while it reconnects). */
+  get isListening(): boolean {
+    return this.listener !== undefined;
   }
 
   /** Publishes until the outbox is empty (or another relay holds the lock); returns how many it published. */
@@ -110,24 +191,107 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /** A dedicated connection (not from the pool, whose clients come and go) that LISTENs. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: this.applicationName,
+      ...CONNECTION_SETTINGS,
+    });
+    client.on('error', (err) => this.listenerLost(client, err));
+    client.on('end', () => this.listenerLost(client, new Error('connection ended')));
+    client.on('notification', () => this.nudge());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${outboxChannel(this.schema)}`);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (!this.running) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    this.lastListenerCheck = Date.now();
+    listening.set({ schema: this.schema }, 1);
+  }
+
+  /** Called for every error or end of a LISTEN connection; acts once, for the current one. */
+  private listenerLost(client: pg.Client, err: Error): void {
+    if (client !== this.listener) return;
+    this.listener = undefined;
+    listening.set({ schema: this.schema }, 0);
+    connectionErrors.inc({ schema: this.schema, connection: 'listen' });
+    // Its 'error' listener stays: a late error from the abandoned connection must not be unhandled.
+    client.end().catch(() => undefined);
+    if (!this.running) return;
+    this.log.warn('LISTEN connection lost; reconnecting', { error: err.message });
+    this.reconnecting ??= this.reconnect().finally(() => {
+      this.reconnecting = undefined;
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; this.running; attempt++) {
+      const delayMs = backoffDelay(this.backoff, attempt);
+      if (!(await this.pause(delayMs))) return;
+      try {
+        await this.listen();
+        if (!this.running) return;
+        this.log.info('LISTEN connection re-established', { attempts: attempt });
+        // NOTIFYs sent while no connection listened are lost: look at the outbox now.
+        this.nudge();
+        return;
+      } catch (err) {
+        connectionErrors.inc({ schema: this.schema, connection: 'listen' });
+        this.log.warn('could not re-open the LISTEN connection; retrying', {
+          attempt,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+
+  /** Waits `ms`, or less if the relay stops; false when it stopped. */
+  private pause(ms: number): Promise<boolean> {
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve(!signal.aborted);
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
+  }
+
   private async run(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       let round: Round;
       try {
         this.signalled = false;
         round = await this.publishRound();
+        failures = 0;
       } catch (err) {
+        failures++;
         relayErrors.inc({ schema: this.schema });
-        this.log.error('relay round failed; will retry', { error: err as Error });
-        await this.idle(this.pollIntervalMs);
+        this.log.error('relay round failed; will retry', { error: err as Error, attempt: failures });
+        await this.idle(Math.min(this.pollIntervalMs, backoffDelay(this.backoff, failures)));
         continue;
       }
       if (round.more || this.signalled) continue;
       await this.idle(this.pollIntervalMs);
+      await this.checkListenerIfDue();
     }
   }
 
+  /** Waits for a NOTIFY (or a stop) at most `ms`; returns at once if one came since the round began. */
   private idle(ms: number): Promise<void> {
+    if (this.signalled || !this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, ms);
       function done() {
@@ -141,9 +305,41 @@ export class OutboxRelay {
     });
   }
 
+  /** A quiet LISTEN connection may be dead without knowing it; a query finds out. */
+  private async checkListenerIfDue(): Promise<void> {
+    const listener = this.listener;
+    if (!listener || !this.running || Date.now() - this.lastListenerCheck < this.listenerCheckIntervalMs)
+      return;
+    this.lastListenerCheck = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        listener.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no answer in ${LISTENER_CHECK_TIMEOUT_MS} ms`)),
+            LISTENER_CHECK_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (err) {
+      this.listenerLost(listener, err as Error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** One transaction: lock, read a batch, publish, delete. -1 when another relay holds the lock. */
   private async publishRound(): Promise<Round> {
     const client = await this.pool.connect();
+    // A checked-out client has no pool listener: a connection lost mid-round must not be unhandled
+    // (the query under way fails too, and the round is retried).
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      if (!lost) connectionErrors.inc({ schema: this.schema, connection: 'pool' });
+      lost = err;
+    };
+    client.on('error', onError);
     try {
       // BEGIN and the lock in one round trip (simple protocol; the schema name is checked).
       const [, lock] = (await client.query(
@@ -188,10 +384,12 @@ export class OutboxRelay {
       const fetched = Number(rows[0].fetched);
       return { published: rows.length, more: rows.length < fetched || fetched >= this.batchSize };
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!lost) await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // Released with its error, a lost connection is closed rather than pooled.
+      client.release(lost);
     }
   }
 }
