@@ -67,6 +67,7 @@ export default tseslint.config(
       '**/test/**',
       '**/bench/**',
       'libs/testing/**',
+      'libs/service-testing/**',
       'libs/crm-sandbox/**',
       'tools/**',
     ],
@@ -75,7 +76,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@baton/testing', '@baton/crm-sandbox'], message: 'test utilities are for tests only' },
+            {
+              group: ['@baton/testing', '@baton/service-testing', '@baton/crm-sandbox'],
+              message: 'test utilities are for tests only',
+            },
           ],
         },
       ],
@@ -83,7 +87,14 @@ export default tseslint.config(
   },
   {
     // Handlers in tests are often async only to satisfy a Promise-returning signature.
-    files: ['**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts', 'tools/**/*.ts', '**/bench/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/test/**/*.ts',
+      'libs/testing/**/*.ts',
+      'libs/service-testing/**/*.ts',
+      'tools/**/*.ts',
+      '**/bench/**/*.ts',
+    ],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/require-await': 'off' },
   },
   prettier,

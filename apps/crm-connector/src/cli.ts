@@ -1,3 +1,4 @@
+import { CONNECTOR_POLICY_DIR } from './connector.js';
 import { PolicyError } from '@baton/platform';
 import { ConfigError } from '@baton/platform';
 import { JsonLogger } from '@baton/observability';
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'provision': {
       const env = loadConnectorEnv();
-      const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
+      const policy = loadConnectorPolicy(env.BATON_POLICY_DIR ?? CONNECTOR_POLICY_DIR, env.CRM_PROVIDER);
       let report: ProvisionReport;
       if (env.CRM_PROVIDER === 'hubspot') {
         const limiter = new SlidingWindowLimiter('hubspot', {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Topics, type CrmProvider, type TopicName } from '@baton/domain';
 import { JsonLogger } from '@baton/observability';
 import type { ServiceRuntime } from '@baton/platform';
@@ -20,6 +21,9 @@ import { SalesforceApi } from './salesforce/salesforce-api.js';
 import type { SalesforceIngestDeps } from './salesforce/salesforce-ingest.js';
 
 export const CONNECTOR_SERVICE = 'crm-connector';
+
+/** The sample policy shipped with the connector, used when BATON_POLICY_DIR is not set. */
+export const CONNECTOR_POLICY_DIR = fileURLToPath(new URL('../config/policy', import.meta.url));
 
 /** Topics the connector produces and consumes (created with their DLQs at start-up). */
 export const CONNECTOR_TOPICS: readonly TopicName[] = [

@@ -1,14 +1,15 @@
+import { CONNECTOR_POLICY_DIR } from './connector.js';
 import 'reflect-metadata';
-import { ServiceRuntime, runService } from '@baton/platform';
+import { ServiceRuntime, runNestService } from '@baton/platform';
 import { AppModule } from './app.module.js';
 import { loadConnectorEnv } from './config/env.js';
 import { CONNECTOR_RELAY_BATCH, CONNECTOR_SERVICE, CONNECTOR_TOPICS, Connector } from './connector.js';
 import { loadConnectorPolicy } from './policy/policy.js';
 import { CONNECTOR_MIGRATIONS } from './store/connector.migration.js';
 
-await runService(CONNECTOR_SERVICE, async () => {
+await runNestService(CONNECTOR_SERVICE, async () => {
   const env = loadConnectorEnv();
-  const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
+  const policy = loadConnectorPolicy(env.BATON_POLICY_DIR ?? CONNECTOR_POLICY_DIR, env.CRM_PROVIDER);
   const runtime = await ServiceRuntime.start({
     service: CONNECTOR_SERVICE,
     env,

@@ -1,3 +1,4 @@
+import { CONNECTOR_POLICY_DIR } from '../src/connector.js';
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +53,7 @@ export async function startConnector(
   env: ConnectorEnv,
   options: ConnectorOptions = {},
 ): Promise<RunningConnector> {
-  const policy = loadConnectorPolicy(env.BATON_POLICY_DIR, env.CRM_PROVIDER);
+  const policy = loadConnectorPolicy(env.BATON_POLICY_DIR ?? CONNECTOR_POLICY_DIR, env.CRM_PROVIDER);
   const runtime = await startRuntime(env);
   const connector = new Connector(runtime, env, policy, { consumerSessionTimeoutMs: 10_000, ...options });
   const app = await NestFactory.create(AppModule.forRuntime(runtime, connector), {

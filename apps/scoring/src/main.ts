@@ -1,11 +1,11 @@
-import { loadEnv, runService } from '@baton/platform';
+import { loadEnv, runNestService } from '@baton/platform';
 import { AppModule } from './app.module.js';
 import { ScoringEnvSchema } from './config/scoring-env.js';
 import { policyDir } from './policy/policy-dir.js';
 import { loadScoringRules } from './policy/scoring-policy.js';
 import { SERVICE_NAME, startScoringService } from './scoring-service.js';
 
-await runService(SERVICE_NAME, async () => {
+await runNestService(SERVICE_NAME, async () => {
   const env = loadEnv(ScoringEnvSchema);
   const rules = loadScoringRules(policyDir());
   const service = await startScoringService({ env, rules });

@@ -10,7 +10,7 @@ import { PolicyError } from './policy.js';
  * SIGTERM/SIGINT closes it gracefully (Nest shutdown hooks stop the runtime).
  * A configuration or policy error ends the process with exit code 78 and the message.
  */
-export async function runService(
+export async function runNestService(
   name: string,
   build: () => Promise<{ module: unknown; port: number; nestOptions?: NestApplicationOptions }>,
 ): Promise<INestApplication | undefined> {

@@ -34,9 +34,39 @@ export const BaseEnvSchema = z.object({
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LOG_LEVEL: z.string().refine(isLogLevel, 'one of debug, info, warn, error').default('info'),
-  BATON_POLICY_DIR: z.string().default('config/policy'),
+  /** The sales-ops YAML files; unset = the sample policy bundled with the service. */
+  BATON_POLICY_DIR: z.string().min(1).optional(),
+  /**
+   * How the service's admin and data HTTP APIs are protected (health, metrics and signed
+   * webhooks are always open): `token` = a bearer token (BATON_API_TOKEN), `ingress` = the
+   * ingress in front of the service authenticates (declared, not checked here), `off` = open,
+   * for local use only.
+   */
+  BATON_API_AUTH: z.enum(['token', 'ingress', 'off']).default('token'),
+  BATON_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 export type BaseEnv = z.infer<typeof BaseEnvSchema>;
+
+/**
+ * Settings renamed in a release: the old name keeps working for one release, with a warning.
+ * Maps old → new before validation (the new name wins when both are set).
+ */
+export type DeprecatedEnv = Readonly<Record<string, string>>;
+
+export function applyDeprecatedEnv(
+  env: NodeJS.ProcessEnv,
+  deprecated: DeprecatedEnv | undefined,
+  warn: (message: string) => void,
+): NodeJS.ProcessEnv {
+  if (!deprecated) return env;
+  const out = { ...env };
+  for (const [old, now] of Object.entries(deprecated)) {
+    if (env[old] === undefined) continue;
+    warn(`${old} is deprecated and will be removed in the next release: use ${now}`);
+    if (out[now] === undefined) out[now] = env[old];
+  }
+  return out;
+}
 
 /**
  * Validates the environment against a schema. Every bad or missing key is reported at

@@ -9,10 +9,12 @@ import {
   type DynamicModule,
 } from '@nestjs/common';
 import { metricsRegistry } from '@baton/observability';
+import { Public } from './http/auth.js';
 import type { ReadinessProbe } from './runtime.js';
 
 export const READINESS_PROBES = Symbol('READINESS_PROBES');
 
+@Public()
 @Controller()
 export class HealthController {
   constructor(@Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[]) {}
@@ -51,11 +53,14 @@ export class HealthController {
 
 @Module({})
 export class HealthModule {
-  static register(probes: () => ReadinessProbe[]): DynamicModule {
-    return {
-      module: HealthModule,
-      controllers: [HealthController],
-      providers: [{ provide: READINESS_PROBES, useFactory: probes }],
-    };
+  static register(
+    probes:
+      (() => ReadinessProbe[]) | { inject: unknown[]; useFactory: (...deps: never[]) => ReadinessProbe[] },
+  ): DynamicModule {
+    const provider =
+      typeof probes === 'function'
+        ? { provide: READINESS_PROBES, useFactory: probes }
+        : { provide: READINESS_PROBES, inject: probes.inject as never[], useFactory: probes.useFactory };
+    return { module: HealthModule, controllers: [HealthController], providers: [provider] };
   }
 }

@@ -12,6 +12,8 @@ import {
 import { JsonLogger, enableDefaultMetrics } from '@baton/observability';
 import { Outbox, OutboxRelay, ProcessedEvents, openServiceDatabase } from '@baton/persistence';
 import type { BaseEnv } from './config.js';
+import { DEFAULT_SESSION_TIMEOUT_MS } from './consumer-settings.js';
+import { Releasers } from './releasers.js';
 
 export interface RuntimeOptions {
   /** Service name: consumer group, CloudEvents source (baton/<service>), default schema. */
@@ -43,14 +45,14 @@ export class ServiceRuntime {
   readonly publisher: EventPublisher;
   private readonly relay?: OutboxRelay;
   private readonly consumers: EventConsumer[] = [];
-  private readonly log: JsonLogger;
-  private stopped = false;
+  readonly log: JsonLogger;
   private admin?: Promise<Admin>;
 
   private constructor(
     readonly options: RuntimeOptions,
     readonly db: DataSource,
     readonly kafka: KafkaConnection,
+    private readonly releasers: Releasers,
   ) {
     this.source = `baton/${options.service}`;
     this.schema = options.env.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
@@ -66,33 +68,53 @@ export class ServiceRuntime {
     this.log = new JsonLogger(`runtime.${options.service}`);
   }
 
+  /**
+   * Opens the database (migrated), provisions the topics, connects the producer and starts the
+   * relay. Each piece registers its releaser as it comes up: a failure releases what was started,
+   * in reverse order, and rethrows.
+   */
   static async start(options: RuntimeOptions): Promise<ServiceRuntime> {
     const { env } = options;
     enableDefaultMetrics(options.service);
     JsonLogger.configure({ level: env.LOG_LEVEL as 'info' });
-    const schema = env.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
-    const db = await openServiceDatabase({
-      url: env.DATABASE_URL,
-      schema,
-      entities: options.entities,
-      migrations: options.migrations,
-    });
-    const kafka = createKafka({
-      brokers: env.KAFKA_BROKERS,
-      clientId: `baton-${options.service}`,
-      topicPrefix: env.KAFKA_TOPIC_PREFIX,
-    });
+    const releasers = new Releasers();
     try {
+      const schema = env.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
+      const db = await openServiceDatabase({
+        url: env.DATABASE_URL,
+        schema,
+        entities: options.entities,
+        migrations: options.migrations,
+      });
+      releasers.add('database', async () => {
+        if (db.isInitialized) await db.destroy();
+      });
+      const kafka = createKafka({
+        brokers: env.KAFKA_BROKERS,
+        clientId: `baton-${options.service}`,
+        topicPrefix: env.KAFKA_TOPIC_PREFIX,
+      });
       await provisionTopics(kafka, options.topics, {
         partitions: env.KAFKA_TOPIC_PARTITIONS,
         replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       });
-      const runtime = new ServiceRuntime(options, db, kafka);
+      const runtime = new ServiceRuntime(options, db, kafka, releasers);
       await runtime.publisher.connect();
-      await runtime.relay?.start();
+      releasers.add('kafka producer', () => runtime.publisher.disconnect());
+      if (runtime.relay) {
+        const relay = runtime.relay;
+        await relay.start();
+        // The final drain publishes what the last handled batches wrote, before the producer goes.
+        releasers.add('outbox relay', async () => {
+          await relay
+            .drain()
+            .catch((err) => runtime.log.error('final outbox drain failed', { error: err as Error }));
+          await relay.stop();
+        });
+      }
       return runtime;
     } catch (err) {
-      await db.destroy();
+      await releasers.releaseAll();
       throw err;
     }
   }
@@ -100,15 +122,19 @@ export class ServiceRuntime {
   /** A consumer in this service's group (or a named sub-group). Started by the caller after registering handlers. */
   consumer(overrides: Partial<ConsumerOptions> = {}): EventConsumer {
     const group = overrides.groupId ?? `baton-${this.options.service}`;
+    const sessionTimeoutMs = overrides.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const consumer = new EventConsumer(this.kafka, {
       source: this.source,
       deadLetters: this.publisher,
+      sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(1_000, Math.floor(sessionTimeoutMs / 5)),
       ...overrides,
       // The topic prefix namespaces every group too, so environments sharing a cluster never
       // join each other's groups.
       groupId: `${this.options.env.KAFKA_TOPIC_PREFIX}${group}`,
     });
     this.consumers.push(consumer);
+    this.releasers.add(`consumer ${group}`, () => consumer.stop());
     return consumer;
   }
 
@@ -155,6 +181,7 @@ export class ServiceRuntime {
     this.admin ??= (async () => {
       const admin = this.kafka.client.admin();
       await admin.connect();
+      this.releasers.add('kafka admin', () => admin.disconnect());
       return admin;
     })().catch((err: unknown) => {
       this.admin = undefined;
@@ -163,19 +190,10 @@ export class ServiceRuntime {
     return this.admin;
   }
 
+  /** Stops what start() and consumer() started, last first: consumers, relay (after a final drain), producer, database. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.log.info('stopping: consumers, then outbox relay, then connections');
-    for (const c of this.consumers)
-      await c.stop().catch((err) => this.log.error('consumer stop failed', { error: err as Error }));
-    await this.relay
-      ?.drain()
-      .catch((err) => this.log.error('final outbox drain failed', { error: err as Error }));
-    await this.relay?.stop();
-    await this.publisher.disconnect();
-    await (await this.admin?.catch(() => undefined))?.disconnect();
-    await this.db.destroy();
+    if (!this.releasers.released) this.log.info('stopping: consumers, then outbox relay, then connections');
+    await this.releasers.releaseAll();
   }
 }
 

@@ -2,10 +2,10 @@
 // row per event (deduped) in a transaction, and serves health and metrics over HTTP.
 import { Module } from '@nestjs/common';
 import { Topics } from '@baton/domain';
-import { BaseEnvSchema, RuntimeModule, ServiceRuntime, loadEnv, runService } from '../src/index.js';
+import { BaseEnvSchema, RuntimeModule, ServiceRuntime, loadEnv, runNestService } from '../src/index.js';
 import { SlowTable1732300000002 } from './slow-table.migration.js';
 
-await runService('slow-service', async () => {
+await runNestService('slow-service', async () => {
   const env = loadEnv(BaseEnvSchema);
   const runtime = await ServiceRuntime.start({
     service: 'slow-service',

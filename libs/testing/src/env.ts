@@ -13,7 +13,7 @@ export interface TestEnv {
   DATABASE_SCHEMA?: string;
   PORT: number;
   LOG_LEVEL: string;
-  BATON_POLICY_DIR: string;
+  BATON_POLICY_DIR?: string;
 }
 
 /** The broker started by tools/infra.sh (or KAFKA_BROKERS). */
@@ -56,7 +56,6 @@ export function isolatedEnv(name: string, overrides: Partial<TestEnv> = {}): Tes
     DATABASE_SCHEMA: id,
     PORT: 0,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
-    BATON_POLICY_DIR: 'config/policy',
     ...overrides,
   };
 }

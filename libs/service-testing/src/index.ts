@@ -1,0 +1,2 @@
+export * from './test-service.js';
+export * from './topics.js';
