@@ -6,4 +6,8 @@ export * from './events/inbound.js';
 export * from './events/lifecycle-events.js';
 export * from './events/operations.js';
 export * from './topics.js';
+export * from './text-match.js';
+export * from './geography.js';
+export * from './industries.js';
+export * from './vocabulary.js';
 export * from './envelope.js';

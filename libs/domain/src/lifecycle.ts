@@ -96,5 +96,14 @@ export function isTouch(kind: ActivityKind): boolean {
   }
 }
 
+/**
+ * Who made a change Baton reports as activity: a person in the CRM (with their CRM user and, where
+ * known, owner id), an integration or automation (API client, import, workflow), Baton itself (a
+ * write of its own), or nobody: Baton seeing a record for the first time ("first_sight"), which
+ * says what the record holds, not that anyone acted. Only a person's action is a rep's work.
+ */
+export const ACTOR_KINDS = ['person', 'integration', 'baton', 'first_sight'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
 export const CRM_PROVIDERS = ['hubspot', 'salesforce'] as const;
 export type CrmProvider = (typeof CRM_PROVIDERS)[number];

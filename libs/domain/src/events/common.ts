@@ -6,6 +6,7 @@ import {
   LEAD_STATUSES,
   LIFECYCLE_STAGES,
   ACTIVITY_KINDS,
+  ACTOR_KINDS,
 } from '../lifecycle.js';
 
 /** `hubspot:contact:51`, `salesforce:Lead:00Q5e00000AbCdE`: stable and CRM-qualified. */
@@ -25,6 +26,25 @@ export const LeadStatusSchema = z.enum(LEAD_STATUSES);
 export const DisqualificationReasonSchema = z.enum(DISQUALIFICATION_REASONS);
 export const EngagementKindSchema = z.enum(ENGAGEMENT_KIND_NAMES);
 export const ActivityKindSchema = z.enum(ACTIVITY_KINDS);
+export const ActorKindSchema = z.enum(ACTOR_KINDS);
+
+/** Who made a change: a person, an integration, Baton itself, or first sight of the record. */
+export const ActorSchema = z
+  .object({
+    kind: ActorKindSchema,
+    userId: z.string().optional().describe('CRM user id of the person (HubSpot user id, Salesforce User Id)'),
+    ownerId: z.string().optional().describe('CRM owner id of the person, where the CRM tells it'),
+    integrationId: z
+      .string()
+      .optional()
+      .describe('The app or API client that made the change (HubSpot sourceId, Salesforce client)'),
+    source: z
+      .string()
+      .optional()
+      .describe("The CRM's own word for the origin (HubSpot changeSource, Salesforce changeOrigin)"),
+  })
+  .describe('Who made the change');
+export type Actor = z.infer<typeof ActorSchema>;
 
 export const CrmRefSchema = z
   .object({
@@ -48,8 +68,18 @@ export const IdentitySchema = z.object({
   phone: z.string().optional(),
   company: z.string().optional(),
   title: z.string().optional(),
-  country: z.string().optional().describe('ISO 3166-1 alpha-2 where known, else as entered'),
-  state: z.string().optional().describe('State or region'),
+  country: z
+    .string()
+    .optional()
+    .describe(
+      'ISO 3166-1 alpha-2 code, e.g. DE; absent when the CRM value could not be read (see countryRaw)',
+    ),
+  state: z
+    .string()
+    .optional()
+    .describe('ISO 3166-2 code, e.g. US-TX; absent when the CRM value could not be read (see stateRaw)'),
+  countryRaw: z.string().optional().describe('The country as the CRM holds it, e.g. "United States"'),
+  stateRaw: z.string().optional().describe('The state or region as the CRM holds it, e.g. "Texas"'),
 });
 export type Identity = z.infer<typeof IdentitySchema>;
 
@@ -57,7 +87,14 @@ export type Identity = z.infer<typeof IdentitySchema>;
 export const FirmographicsSchema = z.object({
   employees: z.number().int().nonnegative().optional(),
   annualRevenue: z.number().nonnegative().optional(),
-  industry: z.string().optional(),
+  industry: z
+    .string()
+    .optional()
+    .describe('Baton industry id (INDUSTRIES in @baton/domain), e.g. software; absent when unmapped'),
+  industryRaw: z
+    .string()
+    .optional()
+    .describe('The industry as the CRM holds it, e.g. COMPUTER_SOFTWARE or Technology'),
   segment: z.string().optional().describe('smb | mid_market | enterprise, or as sales ops name them'),
   domain: z.string().optional(),
   source: z.string().optional().describe('Lead source, e.g. webinar, paid_search'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ActivityKindSchema,
+  ActorSchema,
   CrmRefSchema,
   DisqualificationReasonSchema,
   EngagementKindSchema,
@@ -50,7 +51,7 @@ export const LeadEngagementSchema = z.object({
 });
 export type LeadEngagement = z.infer<typeof LeadEngagementSchema>;
 
-/** lead.activity.v1: what a rep did (or the CRM on a rep's behalf). */
+/** lead.activity.v1: what a rep did (or the CRM on a rep's behalf); `actor` tells who. */
 export const LeadActivitySchema = z.object({
   leadId: LeadIdSchema,
   crm: CrmRefSchema,
@@ -58,6 +59,9 @@ export const LeadActivitySchema = z.object({
   occurredAt: TimestampSchema,
   sourceEventId: z.string().min(1),
   actorOwnerId: z.string().optional().describe('CRM owner id of the rep who acted'),
+  actor: ActorSchema.optional().describe(
+    'Who acted: only kind=person is a rep working the lead; integrations and Baton are not',
+  ),
   status: z.object({ from: LeadStatusSchema.optional(), to: LeadStatusSchema }).optional(),
   owner: z.object({ from: z.string().optional(), to: z.string() }).optional(),
   stage: z.object({ from: LifecycleStageSchema.optional(), to: LifecycleStageSchema }).optional(),
