@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { JsonLogger, counter } from '@baton/observability';
-import { InfraTables1732300000000 } from './infra.migration.js';
+import { InfraProcessedAtIndex1796083200000, InfraTables1732300000000 } from './infra.migration.js';
 import { assertSchemaName } from './schema.js';
 
 export interface ServiceDatabaseOptions {
@@ -10,7 +10,7 @@ export interface ServiceDatabaseOptions {
   /** The service's own schema; no service touches another's. */
   schema: string;
   entities?: NonNullable<ConstructorParameters<typeof DataSource>[0]['entities']>;
-  /** The service's migrations; the shared infra tables (outbox, dedupe) are added first. */
+  /** The service's migrations; the shared infra tables (outbox, dedupe) and their indexes are added. */
   migrations?: (new () => MigrationInterface)[];
   poolSize?: number;
   /** Shown in pg_stat_activity; `baton:<schema>` by default. */
@@ -36,7 +36,7 @@ export function createServiceDataSource(opts: ServiceDatabaseOptions): DataSourc
     url: opts.url,
     schema,
     entities: opts.entities ?? [],
-    migrations: [InfraTables1732300000000, ...(opts.migrations ?? [])],
+    migrations: [InfraTables1732300000000, InfraProcessedAtIndex1796083200000, ...(opts.migrations ?? [])],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -30,3 +30,19 @@ export class InfraTables1732300000000 implements MigrationInterface {
     await q.query(`DROP TABLE IF EXISTS ${s}.outbox`);
   }
 }
+
+/** Lets housekeeping find old dedupe rows by an index range instead of scanning the table. */
+export class InfraProcessedAtIndex1796083200000 implements MigrationInterface {
+  name = 'InfraProcessedAtIndex1796083200000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(
+      `CREATE INDEX IF NOT EXISTS processed_event_processed_at ON ${s}.processed_event (processed_at)`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS ${schemaOf(q)}.processed_event_processed_at`);
+  }
+}
