@@ -9,6 +9,7 @@ import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   HUBSPOT_ASSOCIATION,
+  HUBSPOT_INDUSTRIES,
   hubspotSignatureUri,
   startHubSpotSandbox,
   type HubSpotSandbox,
@@ -157,6 +158,36 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
       }),
     );
     expect(again.code).toBe(409);
+  });
+
+  it("updates a custom property's options, but not a HubSpot-defined property", async () => {
+    await client.crm.properties.coreApi.create('contacts', {
+      name: 'baton_disqualification_reason',
+      label: 'Reason',
+      type: PropertyCreateTypeEnum.Enumeration,
+      fieldType: PropertyCreateFieldTypeEnum.Select,
+      groupName: 'contactinformation',
+      options: [{ label: 'Timing', value: 'timing', displayOrder: 0, hidden: false }],
+    });
+    const updated = await client.crm.properties.coreApi.update('contacts', 'baton_disqualification_reason', {
+      options: [
+        { label: 'Timing', value: 'timing', displayOrder: 0, hidden: false },
+        { label: 'Budget', value: 'budget', displayOrder: 1, hidden: false },
+      ],
+    });
+    expect(updated.options.map((o) => o.value)).toEqual(['timing', 'budget']);
+    const refused = await sdkError(
+      client.crm.properties.coreApi.update('contacts', 'lifecyclestage', { label: 'Stage' }),
+    );
+    expect(refused.code).toBe(400);
+  });
+
+  it("offers HubSpot's industry enum values", () => {
+    expect(HUBSPOT_INDUSTRIES).toHaveLength(148);
+    expect(HUBSPOT_INDUSTRIES.map((i) => i.value)).toEqual(
+      expect.arrayContaining(['COMPUTER_SOFTWARE', 'INFORMATION_TECHNOLOGY_AND_SERVICES', 'MOBILE_GAMES']),
+    );
+    expect(new Set(HUBSPOT_INDUSTRIES.map((i) => i.value)).size).toBe(148);
   });
 
   it('creates a task associated to the contact and adds the contact to a list', async () => {

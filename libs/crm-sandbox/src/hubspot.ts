@@ -972,6 +972,31 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         ? { status: 200, body: property }
         : error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${m[1]} for object type contacts`);
     }
+    // PropertyUpdate: the fields given replace the stored ones (options as a whole list).
+    if ((m = path.match(/^\/crm\/v3\/properties\/contacts\/([^/]+)$/)) && method === 'PATCH') {
+      const property = properties.get(decodeURIComponent(m[1]));
+      if (!property)
+        return error(404, 'OBJECT_NOT_FOUND', `Unable to find property ${m[1]} for object type contacts`);
+      if (property.modificationMetadata.readOnlyDefinition)
+        return error(
+          400,
+          'VALIDATION_ERROR',
+          `Property ${property.name} is HubSpot-defined and cannot be modified`,
+        );
+      if (!isRecord(body)) return error(400, 'VALIDATION_ERROR', 'Invalid input JSON');
+      if (typeof body.label === 'string') property.label = body.label;
+      if (typeof body.description === 'string') property.description = body.description;
+      if (Array.isArray(body.options))
+        property.options = (body.options as unknown[]).filter(isRecord).map((o, i) => ({
+          label: String(o.label),
+          value: String(o.value),
+          displayOrder: typeof o.displayOrder === 'number' ? o.displayOrder : i,
+          hidden: o.hidden === true,
+          ...(typeof o.description === 'string' ? { description: o.description } : {}),
+        }));
+      property.updatedAt = iso();
+      return { status: 200, body: property };
+    }
 
     // Engagements
     if ((m = path.match(/^\/crm\/v3\/objects\/(tasks|notes|calls|emails|meetings)$/)) && method === 'POST')

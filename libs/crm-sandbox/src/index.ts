@@ -1,4 +1,5 @@
 export * from './hubspot.js';
+export { HUBSPOT_INDUSTRIES } from './hubspot-industries.js';
 export { hubspotSignatureUri, signHubSpotV3, signHubSpotV1 } from './hubspot-signature.js';
 export type { RecordedRequest } from './http.js';
 export * from './salesforce.js';

@@ -92,9 +92,11 @@ export async function startStandaloneSandboxes(opts: StandaloneOptions = {}): Pr
     lastname: 'Meyer',
     company: 'Acme GmbH',
     jobtitle: 'Head of Sales Ops',
+    // As real portals hold them: free-text places, HubSpot's industry enum.
     country: 'Germany',
+    state: 'Bayern',
     numemployees: '100-500',
-    industry: 'Software',
+    industry: 'COMPUTER_SOFTWARE',
   });
   const omar = hubspot.createContact({
     email: 'omar.haddad@globex.test',
@@ -102,8 +104,10 @@ export async function startStandaloneSandboxes(opts: StandaloneOptions = {}): Pr
     lastname: 'Haddad',
     company: 'Globex',
     jobtitle: 'VP Revenue',
-    country: 'United Kingdom',
+    country: 'UK',
+    state: 'England',
     numemployees: '1000+',
+    industry: 'INFORMATION_TECHNOLOGY_AND_SERVICES',
   });
   hubspot.createContact({
     email: 'student@example.test',
@@ -133,7 +137,8 @@ export async function startStandaloneSandboxes(opts: StandaloneOptions = {}): Pr
     Company: 'Acme GmbH',
     Email: 'lena.meyer@acme.test',
     Title: 'Head of Sales Ops',
-    Country: 'Germany',
+    Country: 'Deutschland',
+    State: 'BY',
     NumberOfEmployees: 250,
     Industry: 'Technology',
     LeadSource: 'Web',
@@ -146,6 +151,7 @@ export async function startStandaloneSandboxes(opts: StandaloneOptions = {}): Pr
     Title: 'VP Revenue',
     Country: 'United Kingdom',
     NumberOfEmployees: 4000,
+    Industry: 'Consulting',
     LeadSource: 'Partner Referral',
   });
   salesforce.createLead({
