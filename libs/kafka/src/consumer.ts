@@ -109,6 +109,7 @@ export class EventConsumer {
   private readonly ownsDeadLetterPublisher: boolean;
   private readonly registrations = new Map<string, Registration>();
   private readonly retry: RetryPolicy;
+  private readonly heartbeatIntervalMs: number;
   private readonly log: JsonLogger;
   private running = false;
   private stopping = false;
@@ -122,10 +123,11 @@ export class EventConsumer {
   ) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = new JsonLogger(`consumer.${options.groupId}`);
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.consumer = kafka.client.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
@@ -228,25 +230,33 @@ export class EventConsumer {
     if (!registration) return;
     const parsed = batch.messages.map((m) => this.parse(topic, batch, m));
     const timer = handleSeconds.startTimer({ topic, group: this.options.groupId });
-    if (registration.mode === 'single') {
-      for (const p of parsed) {
-        if (!payload.isRunning() || payload.isStale()) break;
-        await this.process(topic, [p], (items) => registration.handler(items[0].event!, items[0].ctx));
-        payload.resolveOffset(p.message.offset);
-        await payload.heartbeat();
+    // Heartbeats go on while the batch is handled (a slow CRM call, retries waiting out their
+    // backoff), so the session timeout only has to cover a process that died: it can be short,
+    // and a restarted replica rejoins quickly.
+    const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
+    try {
+      if (registration.mode === 'single') {
+        for (const p of parsed) {
+          if (!payload.isRunning() || payload.isStale()) break;
+          await this.process(topic, [p], (items) => registration.handler(items[0].event!, items[0].ctx));
+          payload.resolveOffset(p.message.offset);
+          await payload.heartbeat();
+        }
+      } else {
+        const size = this.batchSize;
+        for (let i = 0; i < parsed.length; i += size) {
+          if (!payload.isRunning() || payload.isStale()) break;
+          const chunk = parsed.slice(i, i + size);
+          const run = (items: Parsed[]) =>
+            registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx })));
+          if (registration.coalescer) await this.processCoalesced(topic, chunk, registration.coalescer, run);
+          else await this.process(topic, chunk, run);
+          payload.resolveOffset(chunk[chunk.length - 1].message.offset);
+          await payload.heartbeat();
+        }
       }
-    } else {
-      const size = this.batchSize;
-      for (let i = 0; i < parsed.length; i += size) {
-        if (!payload.isRunning() || payload.isStale()) break;
-        const chunk = parsed.slice(i, i + size);
-        const run = (items: Parsed[]) =>
-          registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx })));
-        if (registration.coalescer) await this.processCoalesced(topic, chunk, registration.coalescer, run);
-        else await this.process(topic, chunk, run);
-        payload.resolveOffset(chunk[chunk.length - 1].message.offset);
-        await payload.heartbeat();
-      }
+    } finally {
+      clearInterval(beat);
     }
     timer();
     const commit = this.commitSoon(payload);
