@@ -44,6 +44,27 @@ export const BaseEnvSchema = z.object({
    */
   BATON_API_AUTH: z.enum(['token', 'ingress', 'off']).default('token'),
   BATON_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Dedupe and log rows older than this are pruned (longer than Kafka's retention and HubSpot's 3-day retries). */
+  BATON_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(7),
+  /** Per-table retention in days over BATON_RETENTION_DAYS, e.g. `write_log=2,processed_event=14`. */
+  BATON_RETENTION: z
+    .string()
+    .regex(
+      /^(\s*[a-z_][a-z0-9_]*=\d+(\.\d+)?\s*)(,\s*[a-z_][a-z0-9_]*=\d+(\.\d+)?\s*)*$/,
+      'table=days, comma-separated',
+    )
+    .optional()
+    .transform((v) =>
+      Object.fromEntries(
+        (v ?? '')
+          .split(',')
+          .filter((p) => p.trim())
+          .map((p) => {
+            const [table, days] = p.split('=');
+            return [table.trim(), Number(days)];
+          }),
+      ),
+    ),
 });
 export type BaseEnv = z.infer<typeof BaseEnvSchema>;
 

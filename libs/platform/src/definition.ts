@@ -12,11 +12,10 @@ export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
 /** The clock (`Clock` from @baton/platform); tests override it with a ManualClock. */
 export const CLOCK = Symbol('CLOCK');
 
-/** A dedupe or log table pruned by age (default retention: BATON_RETENTION_DAYS). */
+/** A dedupe or log table pruned by age (BATON_RETENTION_DAYS, or its entry in BATON_RETENTION). */
 export interface RetainedTable {
   table: string;
   timeColumn: string;
-  retentionMs?: number;
 }
 
 export interface PolicySpec<Env, Policy> {

@@ -8,9 +8,10 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
+import { Housekeeper, PROCESSED_EVENT_RETENTION } from '@baton/persistence';
 import { topicsOf } from '@baton/domain';
 import { systemClock } from './clock.js';
-import type { BaseEnv } from './config.js';
+import { ConfigError, type BaseEnv } from './config.js';
 import type { ConsumerSettings } from './consumer-settings.js';
 import {
   CLOCK,
@@ -18,6 +19,7 @@ import {
   SERVICE_ENV,
   SERVICE_POLICY,
   schemaOf,
+  type RetainedTable,
   type ServiceDefinition,
 } from './definition.js';
 import { HealthModule } from './health.js';
@@ -102,6 +104,20 @@ export class PlatformModule {
           useFactory: (runtime: ServiceRuntime) => runtime.db,
         },
         RuntimeShutdown,
+        {
+          provide: Housekeeper,
+          inject: [ServiceRuntime],
+          useFactory: (runtime: ServiceRuntime) => {
+            const housekeeper = new Housekeeper({
+              url: env.DATABASE_URL,
+              schema: runtime.schema,
+              tables: retentionRules(definition.retainedTables ?? [], env),
+            });
+            housekeeper.start();
+            ctx.releasers.add('housekeeping', () => housekeeper.stop());
+            return housekeeper;
+          },
+        },
         { provide: APP_GUARD, useClass: ApiAuthGuard },
       ],
       exports: [
@@ -112,6 +128,7 @@ export class PlatformModule {
         StartupState,
         ServiceRuntime,
         DataSource,
+        Housekeeper,
       ],
     };
   }
@@ -123,4 +140,22 @@ export function serviceModule(ctx: ServiceContext<BaseEnv, unknown>): DynamicMod
   Object.defineProperty(BatonService, 'name', { value: `${ctx.definition.name}-service` });
   Module({})(BatonService);
   return { module: BatonService, imports: [PlatformModule.forService(ctx), ctx.definition.module] };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** processed_event and the service's retained tables, each with BATON_RETENTION_DAYS or its own entry in BATON_RETENTION. */
+export function retentionRules(tables: readonly RetainedTable[], env: BaseEnv) {
+  const all = [PROCESSED_EVENT_RETENTION, ...tables];
+  const unknown = Object.keys(env.BATON_RETENTION).filter((t) => !all.some((r) => r.table === t));
+  if (unknown.length > 0) {
+    throw new ConfigError([
+      `BATON_RETENTION: ${unknown.join(', ')} not pruned by this service (its tables: ${all.map((r) => r.table).join(', ')})`,
+    ]);
+  }
+  return all.map((r) => ({
+    table: r.table,
+    timeColumn: r.timeColumn,
+    retentionMs: (env.BATON_RETENTION[r.table] ?? env.BATON_RETENTION_DAYS) * DAY_MS,
+  }));
 }

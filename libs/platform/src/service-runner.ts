@@ -8,7 +8,7 @@ import { BaseEnvSchema, ConfigError, applyDeprecatedEnv, loadEnv, type BaseEnv }
 import { consumerEnvSchema } from './consumer-settings.js';
 import { policyDirOf, schemaOf, type ServiceDefinition } from './definition.js';
 import { KafkaTransport, RethrowRpcErrors } from './kafka-transport.js';
-import { StartupState, serviceModule, type ServiceContext } from './platform.module.js';
+import { StartupState, retentionRules, serviceModule, type ServiceContext } from './platform.module.js';
 import { PolicyError } from './policy.js';
 import { Releasers } from './releasers.js';
 import { ServiceRuntime } from './runtime.js';
@@ -45,6 +45,7 @@ export function prepareService<Env extends BaseEnv, Policy>(
       'BATON_API_TOKEN: is required unless BATON_API_AUTH=ingress (the ingress authenticates) or off (local use only)',
     );
   }
+  if (env) attempt(() => retentionRules(definition.retainedTables ?? [], env));
   if (!env || !consumer || problems.length > 0) throw new ConfigError(problems);
   const dir = policyDirOf(definition as never, env);
   const policy = (definition.policy && dir ? definition.policy.load(dir, env) : undefined) as Policy;

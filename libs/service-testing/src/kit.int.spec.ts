@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Topics, type LeadProfile, type LeadQualified } from '@baton/domain';
 import { EventPublisher, createKafka } from '@baton/kafka';
+import { Housekeeper } from '@baton/persistence';
 import { CLOCK, ManualClock, SERVICE_POLICY, type LoadedPolicy } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
 import { POISON_COMPANY, fixtureService } from '../test/fixture/fixture.service.js';
@@ -145,6 +146,19 @@ describe('a service built with the kit', () => {
     await publisher.disconnect();
   });
 
+  it('prunes dedupe rows past their retention (BATON_RETENTION_DAYS, or per table in BATON_RETENTION)', async () => {
+    await query(
+      `INSERT INTO ${schema}.processed_event (consumer, event_id, processed_at)
+       VALUES ('kit', 'old', now() - interval '8 days'), ('kit', 'recent', now() - interval '1 day')`,
+    );
+    const round = await service.get<Housekeeper>(Housekeeper).runOnce();
+    expect(round.deleted.processed_event).toBeGreaterThanOrEqual(1);
+    const left = await query<{ event_id: string }>(
+      `SELECT event_id FROM ${schema}.processed_event WHERE consumer = 'kit'`,
+    );
+    expect(left.map((r) => r.event_id)).toEqual(['recent']);
+  });
+
   it('stops what it started: the consumer leaves its group, and the database connections close', async () => {
     await service.stop();
     const kafka = createKafka({
@@ -161,6 +175,15 @@ describe('a service built with the kit', () => {
 });
 
 describe('configuration', () => {
+  it('rejects a retention for a table the service does not prune', async () => {
+    await expect(
+      startTestService(fixtureService, {
+        base: isolatedEnv('kitret'),
+        env: { BATON_RETENTION: 'write_log=2' },
+      }),
+    ).rejects.toThrow(/BATON_RETENTION: write_log not pruned by this service/);
+  });
+
   it('names every bad key at once, consumer settings and the API token rule included', async () => {
     await expect(
       startTestService(fixtureService, {
