@@ -3,7 +3,7 @@
 # KRaft mode built from Maven Central jars (cached between runs), and PostgreSQL with the
 # project's databases. Idempotent: `up` on a running broker only checks it.
 #
-#   tools/infra.sh up | down | status
+#   tools/infra.sh up | down | reset | status   (reset: stop and wipe the broker's storage)
 #
 # Environment: BATON_KAFKA_PORT (19092), BATON_CACHE (~/.cache/baton), BATON_PG_URL.
 set -euo pipefail
@@ -39,8 +39,7 @@ start_kafka() {
     log "kafka $KAFKA_VERSION already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
   else
     fetch_kafka
-    mkdir -p "$RUN"
-    rm -rf "$RUN/data" "$RUN/logs"; mkdir -p "$RUN/data" "$RUN/logs"
+    mkdir -p "$RUN/data" "$RUN/logs"
     cat > "$RUN/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -61,10 +60,15 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 PROPS
     local cp="$LIB/*"
-    local cluster_id
-    cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
-    java -Dkafka.logs.dir="$RUN/logs" -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" \
-      -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" >"$RUN/logs/format.log" 2>&1 || { log "kafka storage format failed:"; head -3 "$RUN/logs/format.log" >&2; exit 1; }
+    # The broker keeps its topics and offsets across down/up: storage is formatted only when new
+    # (`reset` wipes it).
+    if [ ! -f "$RUN/data/meta.properties" ]; then
+      local cluster_id
+      cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+      log "formatting new kafka storage in $RUN/data"
+      java -Dkafka.logs.dir="$RUN/logs" -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" \
+        -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" >"$RUN/logs/format.log" 2>&1 || { log "kafka storage format failed:"; head -3 "$RUN/logs/format.log" >&2; exit 1; }
+    fi
     log "starting kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT"
     nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Dkafka.logs.dir="$RUN/logs" \
       -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" \
@@ -110,6 +114,7 @@ ensure_postgres() {
 case "${1:-up}" in
   up) ensure_postgres; start_kafka ;;
   down) stop_kafka ;;
+  reset) stop_kafka; log "wiping kafka storage in $RUN"; rm -rf "$RUN/data" "$RUN/logs" ;;
   status) broker_running && echo "kafka $KAFKA_VERSION running on $PORT" || echo "kafka stopped"; pg_isready -h 127.0.0.1 -p 5432 ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|reset|status" >&2; exit 2 ;;
 esac
