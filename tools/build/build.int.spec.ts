@@ -80,6 +80,7 @@ describe(`nx build ${APP}`, () => {
         DATABASE_SCHEMA: env.DATABASE_SCHEMA,
         PORT: String(port),
         LOG_LEVEL: 'warn',
+        BATON_API_TOKEN: 'build-test-api-token-0123456789',
         ROUTING_ADMIN_TOKEN: 'build-test-admin-token-0123456789',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
