@@ -4,7 +4,7 @@
 # Extra arguments go to vitest (e.g. `npm test -- apps/routing`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-[ -x node_modules/.bin/vitest ] || npm install --no-audit --no-fund || exit 1
+[ -x node_modules/.bin/vitest ] || npm ci --no-audit --no-fund || exit 1
 
 # Stop the broker afterwards only if this run started it (status is read whole: grep -q in a
 # pipe would end it early and, with pipefail, look like "not running").
