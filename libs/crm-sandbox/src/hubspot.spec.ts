@@ -578,4 +578,16 @@ describe('HubSpot webhook delivery with retries', () => {
     expect(result).toEqual({ delivered: false, attempts: 1, status: 401 });
     expect(seen).toHaveLength(1);
   });
+
+  it('retries 4xx answers other than 400, 401, 403, 404 and 405 (a 413 comes back)', async () => {
+    seen.length = 0;
+    answers.push({ status: 413 }, { status: 400 });
+    const result = await sandbox.deliverWebhook(
+      url,
+      [sandbox.webhookEvent({ subscriptionType: 'contact.creation', objectId: 44 })],
+      { retryDelayMs: () => 20 },
+    );
+    expect(result).toEqual({ delivered: false, attempts: 2, status: 400 });
+    expect(seen.map((s) => s.attempt)).toEqual([0, 1]);
+  });
 });

@@ -187,9 +187,9 @@ export interface HubSpotSandbox {
     opts?: { secret?: string; timestamp?: number; tamper?: boolean; pretty?: boolean },
   ): Promise<Response>;
   /**
-   * Delivers like HubSpot does: on connection failure, timeout (default 5 s), 5xx or 429 it retries
-   * (429 after Retry-After), incrementing attemptNumber and re-signing each attempt; other 4xx
-   * are final. Delays default to 1 s, 2 s, 4 s ... capped at 30 s (HubSpot spreads 10 attempts over
+   * Delivers like HubSpot does: on connection failure, timeout (default 5 s) or any status but
+   * 2xx and 400, 401, 403, 404, 405 it retries (429 after Retry-After), incrementing attemptNumber
+   * and re-signing each attempt; those five are final. Delays default to 1 s, 2 s, 4 s ... capped at 30 s (HubSpot spreads 10 attempts over
    * 24 h); pass retryDelayMs to compress time in tests.
    */
   deliverWebhook(
@@ -1218,6 +1218,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       ...(partial.subscriptionType.endsWith('.creation') ? { changeFlag: 'NEW' } : {}),
       ...partial,
     };
+    // A change made at a HubSpot screen names the user who made it (here: the first owner's user).
+    if (partial.changeSource === undefined && partial.sourceId === undefined && owners[0])
+      event.sourceId = `userId:${owners[0].userId}`;
     return event;
   };
 
@@ -1259,7 +1262,9 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     return response;
   };
 
-  /** HubSpot's delivery loop: retry on connection failure, timeout, 5xx and 429 (after Retry-After); never on other 4xx. */
+  /** The answers HubSpot takes as final (webhooks docs): it retries every other non-2xx status. */
+  const FINAL_STATUSES = new Set([400, 401, 403, 404, 405]);
+  /** HubSpot's delivery loop: retry on connection failure, timeout and any status but 2xx and 400, 401, 403, 404, 405 (429 after Retry-After). */
   const deliverWebhook: HubSpotSandbox['deliverWebhook'] = async (targetUrl, batch, options = {}) => {
     const maxAttempts = options.maxAttempts ?? 10;
     const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(1000 * 2 ** attempt, 30_000));
@@ -1277,7 +1282,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
         status = response.status;
         await response.arrayBuffer();
         if (status < 300) return { delivered: true, attempts: attempt + 1, status };
-        if (status !== 429 && status < 500) return { delivered: false, attempts: attempt + 1, status };
+        if (FINAL_STATUSES.has(status)) return { delivered: false, attempts: attempt + 1, status };
         const retryAfter = Number(response.headers.get('retry-after'));
         if (status === 429 && Number.isFinite(retryAfter) && retryAfter > 0) waitMs = retryAfter * 1000;
       } catch {
