@@ -9,6 +9,7 @@ import type {
 } from '@baton/domain';
 import { leadIdOf } from '@baton/domain';
 import type { CrmMapping } from '../policy/policy.js';
+import { normaliserFor, type LeadNormaliser } from './normalise.js';
 
 /** A CRM record as flat field → value, whatever the provider. */
 export type CrmRecordFields = Record<string, unknown>;
@@ -104,12 +105,38 @@ export function fieldsRead(mapping: CrmMapping): string[] {
   return [...new Set(all)];
 }
 
+/**
+ * Country, state and industry as Baton's vocabularies (ISO 3166-1 alpha-2, ISO 3166-2, Baton
+ * industry ids), the CRM's text kept beside them; a value that does not read is left empty.
+ */
+function normalise(identity: Identity, firmographics: Firmographics, n: LeadNormaliser): void {
+  if (identity.country !== undefined) {
+    identity.countryRaw = identity.country;
+    const code = n.country(identity.country);
+    if (code) identity.country = code;
+    else delete identity.country;
+  }
+  if (identity.state !== undefined) {
+    identity.stateRaw = identity.state;
+    const code = n.state(identity.state, identity.country);
+    if (code) identity.state = code;
+    else delete identity.state;
+  }
+  if (firmographics.industry !== undefined) {
+    firmographics.industryRaw = firmographics.industry;
+    const id = n.industry(firmographics.industry);
+    if (id) firmographics.industry = id;
+    else delete firmographics.industry;
+  }
+}
+
 /** Maps one CRM record to the canonical lead, by the sales-ops mapping. */
 export function mapLead(
   mapping: CrmMapping,
   id: string,
   fields: CrmRecordFields,
   ctx: RecordUrlContext = {},
+  normaliser: LeadNormaliser = normaliserFor(mapping),
 ): CanonicalLead {
   const f = mapping.fields;
   const identity: Identity = {};
@@ -139,6 +166,7 @@ export function mapLead(
         .map((s) => s.trim())
         .filter(Boolean);
   }
+  normalise(identity, firmographics, normaliser);
   const custom: Record<string, unknown> = {};
   for (const [key, crmName] of Object.entries(f.custom)) {
     const v = fields[crmName];

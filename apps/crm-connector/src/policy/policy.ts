@@ -5,7 +5,11 @@ import {
   ENGAGEMENT_KIND_NAMES,
   LEAD_STATUSES,
   LIFECYCLE_STAGES,
+  countryProblem,
+  industryProblem,
+  subdivisionProblem,
   type CrmProvider,
+  type Industry,
 } from '@baton/domain';
 import { loadPolicy, type LoadedPolicy } from '@baton/platform';
 
@@ -25,6 +29,47 @@ export type EngagementFactType = (typeof ENGAGEMENT_FACT_TYPES)[number];
 const crmField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a CRM field name');
 const valueMap = <T extends readonly [string, ...string[]]>(values: T) =>
   z.record(z.string().min(1), z.enum(values));
+
+/** A value checked against a Baton vocabulary; the message names the nearest valid values. */
+const vocabulary = (problemOf: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * How the CRM's free text and picklists read as Baton's vocabularies. The datasets already read
+ * codes and names in many languages; these tables add the org's own picklist values and the
+ * spellings the datasets miss. A value none of them reads is left empty, never guessed.
+ */
+const NormalisationValues = {
+  /** CRM industry value (enum value, picklist value or label) → Baton industry id. */
+  industry: z
+    .record(
+      z.string().min(1),
+      vocabulary(industryProblem).transform((v) => v as Industry),
+    )
+    .default({}),
+  /** Extra country spellings → ISO 3166-1 alpha-2 code. */
+  country: z
+    .record(
+      z.string().min(1),
+      vocabulary(countryProblem).transform((v) => v.toUpperCase()),
+    )
+    .default({}),
+  /** Per country (alpha-2): extra state/region spellings → ISO 3166-2 code ("BY" or "DE-BY"). */
+  state: z
+    .record(vocabulary(countryProblem), z.record(z.string().min(1), z.string().min(1)))
+    .default({})
+    .superRefine((byCountry, ctx) => {
+      for (const [country, table] of Object.entries(byCountry)) {
+        for (const [spelling, code] of Object.entries(table)) {
+          const problem = subdivisionProblem(code, [country]);
+          if (problem) ctx.addIssue({ code: 'custom', path: [country, spelling], message: problem });
+        }
+      }
+    }),
+};
 
 export const FieldMappingSchema = z.object({
   identity: z
@@ -72,6 +117,7 @@ const MappingBase = {
     lifecycleStage: valueMap(LIFECYCLE_STAGES),
     leadStatus: valueMap(LEAD_STATUSES),
     disqualificationReason: valueMap(DISQUALIFICATION_REASONS),
+    ...NormalisationValues,
   }),
   /**
    * Baton value → CRM value for writes, where the first CRM value that reads as it is not the
