@@ -21,6 +21,7 @@ describe('logged HubSpot engagements as rep activity', () => {
         occurredAt: '2026-11-23T09:00:00.000Z',
         sourceEventId: 'hubspot:emails:7',
         actorOwnerId: '11',
+        actor: { kind: 'person', ownerId: '11' },
         subject: 'Pricing',
       },
     });

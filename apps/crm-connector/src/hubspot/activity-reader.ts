@@ -42,7 +42,10 @@ export function toActivity(leadId: string, crm: CrmRef, a: LoggedActivity, now: 
     occurredAt: a.occurredAt ?? now.toISOString(),
     sourceEventId,
   };
-  if (a.ownerId) data.actorOwnerId = a.ownerId;
+  if (a.ownerId) {
+    data.actorOwnerId = a.ownerId;
+    data.actor = { kind: 'person', ownerId: a.ownerId };
+  }
   if (a.subject) data.subject = a.subject;
   return { id: `${leadId}/activity/${kind}/${sourceEventId}`, data };
 }

@@ -246,6 +246,42 @@ export class HubSpotApi {
     );
   }
 
+  /** Every owner with the HubSpot user id behind it (GET /crm/v3/owners, paged by 500). */
+  async listOwners(): Promise<{ id: string; userId?: string }[]> {
+    const out: { id: string; userId?: string }[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) {
+      const res = await this.requests.call('owners.read', () =>
+        this.client.crm.owners.ownersApi.getPage(undefined, after, 500, false),
+      );
+      for (const o of res.results)
+        out.push({ id: String(o.id), ...(o.userId !== undefined ? { userId: String(o.userId) } : {}) });
+      after = res.paging?.next?.after;
+      if (!after) break;
+    }
+    return out;
+  }
+
+  /** Contact properties with their options (enumerations), by name. */
+  async contactProperties(): Promise<Map<string, { type: string; options: string[] }>> {
+    const res = await this.requests.call('properties.read', () =>
+      this.client.crm.properties.coreApi.getAll('contacts'),
+    );
+    return new Map(
+      res.results.map((p) => [p.name, { type: p.type, options: (p.options ?? []).map((o) => o.value) }]),
+    );
+  }
+
+  /** Replaces the options of one of Baton's own enumeration properties. */
+  async updateContactPropertyOptions(
+    name: string,
+    options: { label: string; value: string; displayOrder: number; hidden: boolean }[],
+  ): Promise<void> {
+    await this.requests.call('properties.update', () =>
+      this.client.crm.properties.coreApi.update('contacts', name, { options }),
+    );
+  }
+
   async contactPropertyNames(): Promise<Set<string>> {
     const res = await this.requests.call('properties.read', () =>
       this.client.crm.properties.coreApi.getAll('contacts'),

@@ -19,6 +19,8 @@ import type { HubSpotApi } from './hubspot-api.js';
 import { markActivitiesDue } from './activity-reader.js';
 import { hubspotIngestDeps, markEngagementsDue } from './engagement-reader.js';
 import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
+import { HubSpotOwnerDirectory } from './owner-directory.js';
+import { actorOfChange, isOwnChange, userIdsOf } from './webhook-events.js';
 
 export interface InboxWorkerOptions {
   appId?: string;
@@ -69,6 +71,7 @@ export class HubSpotInboxWorker extends IntakeLoop {
   private lastPurge = 0;
   /** CRM property → the tracked canonical field it feeds. */
   private readonly tracked = new Map<string, TrackedField>();
+  private readonly owners: HubSpotOwnerDirectory;
 
   constructor(
     private readonly runtime: ServiceRuntime,
@@ -85,6 +88,7 @@ export class HubSpotInboxWorker extends IntakeLoop {
       backoff: { baseMs: 500, maxMs: 30_000 },
       clock,
     });
+    this.owners = new HubSpotOwnerDirectory(api, clock);
     for (const [field, crmName] of [
       ['leadStatus', mapping.fields.leadStatus],
       ['ownerId', mapping.fields.ownerId],
@@ -133,11 +137,7 @@ export class HubSpotInboxWorker extends IntakeLoop {
   }
 
   private isOwnChange(e: InboxRow['payload']): boolean {
-    const appId = this.opts.appId;
-    if (!appId || !e.sourceId) return false;
-    return (
-      (e.changeSource === 'INTEGRATION' || e.changeSource === 'API') && e.sourceId.split(':').includes(appId)
-    );
+    return isOwnChange(e, this.opts.appId);
   }
 
   private async work(em: EntityManager, rows: InboxRow[]): Promise<void> {
@@ -164,6 +164,9 @@ export class HubSpotInboxWorker extends IntakeLoop {
       this.opts.echoWindowMs,
       new Date(this.clock.now()),
     );
+
+    const ownerOfUser = await this.owners.resolve(userIdsOf(propertyChanges.map((r) => r.payload)));
+    const actorOf = (r: InboxRow) => actorOfChange(r.payload, this.opts.appId, ownerOfUser);
 
     const changes: ObservedChange[] = [];
     const engagementDue: { id: string; lead: CanonicalLead }[] = [];
@@ -232,6 +235,15 @@ export class HubSpotInboxWorker extends IntakeLoop {
       }
       if (props.length) {
         const latest = props[props.length - 1];
+        // Who moved each tracked field: the last person or integration to change it here.
+        const fieldActors: ObservedChange['fieldActors'] = {};
+        for (const r of human) {
+          const field = this.tracked.get(r.payload.propertyName!);
+          const actor = actorOf(r);
+          if (field && actor) fieldActors[field] = actor;
+        }
+        const lastHuman = human[human.length - 1];
+        const actor = lastHuman ? actorOf(lastHuman) : undefined;
         changes.push({
           lead,
           change: 'updated',
@@ -239,6 +251,8 @@ export class HubSpotInboxWorker extends IntakeLoop {
           sourceEventId: latest.event_id,
           changedFields,
           echoFields,
+          fieldActors,
+          ...(actor ? { actor } : {}),
         });
       }
       const triggered =

@@ -25,7 +25,7 @@ interface Story {
 
 type Seen = { subject: string; data: Record<string, unknown> };
 
-/** Provider, ids, record links, times and CRM event ids differ by nature; everything else must not. */
+/** Provider, ids, record links, times, CRM event ids and user ids differ by nature; everything else must not. */
 function normalise(events: Seen[], leadId: string, ownerId: string | undefined): unknown[] {
   const text = JSON.stringify(events.filter((e) => e.subject === leadId).map((e) => e.data));
   const scrubbed = JSON.parse(ownerId ? text.split(JSON.stringify(ownerId)).join('"OWNER"') : text) as Record<
@@ -34,6 +34,11 @@ function normalise(events: Seen[], leadId: string, ownerId: string | undefined):
   >[];
   return scrubbed.map((d) => {
     const { leadId: _l, crm: _c, occurredAt: _o, sourceEventId: _s, ...rest } = d;
+    // Who acted: the kind and owner must agree; user ids and the CRM's origin wording cannot.
+    if (rest.actor) {
+      const { kind, ownerId } = rest.actor as { kind: string; ownerId?: string };
+      rest.actor = { kind, ...(ownerId ? { ownerId } : {}) };
+    }
     return rest;
   });
 }
@@ -182,6 +187,11 @@ describe('CRM_PROVIDER=hubspot and CRM_PROVIDER=salesforce', () => {
     expect(fromHubSpot.activities.map((a) => (a as { status: unknown }).status)).toEqual([
       { from: 'new', to: 'connected' },
       { from: 'connected', to: 'unqualified' },
+    ]);
+    // A person acted each time, the lead's owner: the same words from either CRM.
+    expect(fromHubSpot.activities.map((a) => (a as { actor: unknown }).actor)).toEqual([
+      { kind: 'person', ownerId: 'OWNER' },
+      { kind: 'person', ownerId: 'OWNER' },
     ]);
     expect(fromSalesforce).toEqual(fromHubSpot);
   }, 90_000);

@@ -92,4 +92,57 @@ describe('interpretChange', () => {
     expect(r.activities).toEqual([]);
     expect(r.snapshot).toEqual({});
   });
+
+  it("makes no activity of a record's first sight: its values were already there", () => {
+    // A contact created before Baton was installed: its first webhook is a lifecycle stage change.
+    const r = interpretChange(
+      mapping,
+      undefined,
+      observe(
+        { hs_lead_status: 'NEW', lifecyclestage: 'lead', hubspot_owner_id: '7' },
+        { changedFields: ['lifecycleStage'], actor: { kind: 'person', userId: '42' } },
+      ),
+    );
+    expect(r.activities).toEqual([]);
+    expect(r.profile?.data).toMatchObject({ change: 'updated', leadStatus: 'new', lifecycleStage: 'lead' });
+    expect(r.snapshot).toEqual({ leadStatus: 'new', lifecycleStage: 'lead', ownerId: '7' });
+  });
+
+  it('on first sight, accepts a disqualification only when this change set it', () => {
+    const closed = { hs_lead_status: 'UNQUALIFIED', baton_disqualification_reason: 'budget' };
+    const byThisChange = interpretChange(
+      mapping,
+      undefined,
+      observe(closed, { changedFields: ['leadStatus'] }),
+    );
+    expect(byThisChange.disqualified?.data.reason).toBe('budget');
+    expect(byThisChange.activities).toEqual([]);
+    // Polling meets a lead closed long ago: nothing happened now.
+    expect(interpretChange(mapping, undefined, observe(closed)).disqualified).toBeUndefined();
+    expect(
+      interpretChange(mapping, undefined, observe({ hs_lead_status: 'UNQUALIFIED' })).reasonRequest,
+    ).toBeUndefined();
+  });
+
+  it('says who acted on each activity', () => {
+    const rep = { kind: 'person' as const, userId: '9001', ownerId: '7', source: 'CRM_UI' };
+    const workflow = { kind: 'integration' as const, source: 'WORKFLOWS' };
+    const r = interpretChange(
+      mapping,
+      { leadStatus: 'new', lifecycleStage: 'lead' },
+      observe(
+        { hs_lead_status: 'CONNECTED', lifecyclestage: 'marketingqualifiedlead' },
+        {
+          changedFields: ['leadStatus', 'lifecycleStage'],
+          actor: rep,
+          fieldActors: { lifecycleStage: workflow },
+        },
+      ),
+    );
+    expect(r.activities.map((a) => a.data)).toEqual([
+      expect.objectContaining({ kind: 'status_changed', actor: rep, actorOwnerId: '7' }),
+      expect.objectContaining({ kind: 'stage_changed', actor: workflow }),
+    ]);
+    expect(r.activities[1].data).not.toHaveProperty('actorOwnerId');
+  });
 });

@@ -1,4 +1,5 @@
 import type {
+  Actor,
   DisqualificationReason,
   LeadActivity,
   LeadDisqualified,
@@ -30,7 +31,10 @@ export interface ObservedChange {
   /** Canonical fields whose new value Baton itself wrote (echoes). */
   echoFields: ReadonlySet<string>;
   mergedLeadIds?: string[];
-  actorOwnerId?: string;
+  /** Who made the change, where the CRM tells it (changeSource/sourceId, changeOrigin/commitUser). */
+  actor?: Actor;
+  /** Who moved each tracked field, when one delivery holds changes by several actors. */
+  fieldActors?: Partial<Record<TrackedField, Actor>>;
   /** Fields whose value at this point is not known (changed later in the same delivery): left out of the snapshot. */
   unknownFields?: TrackedField[];
 }
@@ -60,11 +64,20 @@ export function snapshotOf(lead: CanonicalLead): LeadSnapshot {
   return s;
 }
 
+/** The activity fields of an actor: who acted, and the owner id consumers have long read. */
+function actorFields(actor: Actor | undefined): Pick<LeadActivity, 'actor' | 'actorOwnerId'> {
+  if (!actor) return {};
+  return { actor, ...(actor.kind === 'person' && actor.ownerId ? { actorOwnerId: actor.ownerId } : {}) };
+}
+
 /**
  * Turns one observed CRM change into Baton's domain events, comparing with the last snapshot:
  * status/owner/stage moves become rep activity, a disqualifying status with a reason becomes
  * lead.disqualified, one without a reason becomes a request to the rep. Baton's own writes
- * (echoes) update the snapshot but never come back as someone else's activity.
+ * (echoes) update the snapshot but never come back as someone else's activity. First sight of
+ * a record (no snapshot yet: its creation was never seen, or polling meets it) reports what the
+ * record holds, not that anyone moved it: no activity, and a disqualification only when the CRM
+ * says this very change set the status or reason.
  */
 export function interpretChange(
   mapping: CrmMapping,
@@ -104,10 +117,16 @@ export function interpretChange(
   }
   if (obs.change !== 'updated' && obs.change !== 'merged') return result;
 
+  const firstSight = previous === undefined;
   const prev = previous ?? {};
+  const saidChanged = (field: TrackedField) =>
+    changed?.includes(field) === true && !obs.echoFields.has(field);
   const moved = (field: TrackedField) =>
-    lead[field] !== undefined && lead[field] !== prev[field] && !obs.echoFields.has(field);
-  const actor = obs.actorOwnerId ? { actorOwnerId: obs.actorOwnerId } : {};
+    lead[field] !== undefined &&
+    lead[field] !== prev[field] &&
+    !obs.echoFields.has(field) &&
+    (!firstSight || saidChanged(field));
+  const actorOf = (field: TrackedField) => actorFields(obs.fieldActors?.[field] ?? obs.actor);
 
   const status = lead.leadStatus;
   const disqualifying = status !== undefined && mapping.disqualifyingStatuses.includes(status);
@@ -132,13 +151,15 @@ export function interpretChange(
       };
     }
   }
+  // First sight is nobody's activity.
+  if (firstSight) return result;
   // A reason-less disqualification is not accepted: no status activity, the lead stays in the rep's queue.
   if (statusMoved && status && !(disqualifying && !lead.disqualificationReason)) {
     result.activities.push({
       id: `${lead.leadId}/activity/status_changed/${obs.sourceEventId}`,
       data: {
         ...base,
-        ...actor,
+        ...actorOf('leadStatus'),
         kind: 'status_changed',
         status: { ...(prev.leadStatus ? { from: prev.leadStatus } : {}), to: status },
       },
@@ -149,7 +170,7 @@ export function interpretChange(
       id: `${lead.leadId}/activity/owner_changed/${obs.sourceEventId}`,
       data: {
         ...base,
-        ...actor,
+        ...actorOf('ownerId'),
         kind: 'owner_changed',
         owner: { ...(prev.ownerId ? { from: prev.ownerId } : {}), to: lead.ownerId },
       },
@@ -160,7 +181,7 @@ export function interpretChange(
       id: `${lead.leadId}/activity/stage_changed/${obs.sourceEventId}`,
       data: {
         ...base,
-        ...actor,
+        ...actorOf('lifecycleStage'),
         kind: 'stage_changed',
         stage: { ...(prev.lifecycleStage ? { from: prev.lifecycleStage } : {}), to: lead.lifecycleStage },
       },

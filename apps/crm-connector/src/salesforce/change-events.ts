@@ -1,3 +1,5 @@
+import type { Actor } from '@baton/domain';
+
 /** A Change Data Capture event as it arrives over CometD. */
 export interface ChangeEventHeader {
   entityName: string;
@@ -69,4 +71,32 @@ export function isOwnChange(header: ChangeEventHeader, clientId: string): boolea
 
 export function isGap(changeType: string): boolean {
   return changeType.startsWith('GAP_');
+}
+
+/** The API client in changeOrigin ("com/salesforce/api/rest/62.0;client=acme-sync" → "acme-sync"). */
+function clientOf(changeOrigin: string): string | undefined {
+  const part = changeOrigin.split(/[;,]/).find((p) => p.trim().startsWith('client='));
+  const client = part?.trim().slice('client='.length).replace(/\/+$/, '');
+  return client || undefined;
+}
+
+// Lightning Experience writes through Salesforce's own internal API client.
+const SALESFORCE_UI_CLIENTS = new Set(['SfdcInternalAPI']);
+
+/**
+ * Who made a change, from the CDC header: Baton (its own client id), an integration (another
+ * API client in changeOrigin), or a person (the UI: no changeOrigin, or Salesforce's internal
+ * client). commitUser is the Salesforce User, which is also the Lead's OwnerId kind of id.
+ */
+export function actorOfChange(header: ChangeEventHeader, clientId: string): Actor | undefined {
+  const origin = header.changeOrigin || undefined;
+  const user = header.commitUser || undefined;
+  if (!origin && !user) return undefined;
+  const source = origin ? { source: origin } : {};
+  const client = origin ? clientOf(origin) : undefined;
+  if (isOwnChange(header, clientId))
+    return { kind: 'baton', ...source, ...(client ? { integrationId: client } : {}) };
+  if (client && !SALESFORCE_UI_CLIENTS.has(client))
+    return { kind: 'integration', integrationId: client, ...(user ? { userId: user } : {}), ...source };
+  return { kind: 'person', ...(user ? { userId: user, ownerId: user } : {}), ...source };
 }

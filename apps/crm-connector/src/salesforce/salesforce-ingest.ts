@@ -13,7 +13,7 @@ import { canonicalFieldNames, crmRefOf, fieldsRead, leadIdFor, mapLead } from '.
 import type { EngagementFact } from '../mapping/signals.js';
 import type { SalesforceMapping, SignalsPolicy } from '../policy/policy.js';
 import { echoKey, findEchoes } from '../store/write-log.js';
-import { isGap, isOwnChange, type ChangeEvent } from './change-events.js';
+import { actorOfChange, isGap, isOwnChange, type ChangeEvent } from './change-events.js';
 import type { SalesforceApi, SalesforceRecord } from './salesforce-api.js';
 
 export const TASK_FIELDS = [
@@ -73,7 +73,11 @@ export function readTask(
     (subtype && mapping.taskActivities[subtype]) || (type && mapping.taskActivities[type]) || undefined;
   if (!kind) return {};
   const data: LeadActivity = { leadId, crm, kind, occurredAt, sourceEventId: `Task:${taskId}` };
-  if (typeof task.OwnerId === 'string') data.actorOwnerId = task.OwnerId;
+  // A logged call, e-mail or meeting is its owner's work, whichever tool wrote the task.
+  if (typeof task.OwnerId === 'string') {
+    data.actorOwnerId = task.OwnerId;
+    data.actor = { kind: 'person', userId: task.OwnerId, ownerId: task.OwnerId };
+  }
   if (subject) data.subject = subject;
   return { activity: { id: `${leadId}/activity/${kind}/Task:${taskId}`, data } };
 }
@@ -128,6 +132,7 @@ export async function ingestChangeEvents(
   for (const e of leadEvents) {
     const h = e.header;
     const own = isOwnChange(h, api.clientId);
+    const actor = actorOfChange(h, api.clientId);
     const occurredAt = iso(h.commitTimestamp, now);
     for (const id of h.recordIds) {
       const sourceEventId = `${e.replayId}`;
@@ -160,6 +165,7 @@ export async function ingestChangeEvents(
           change: 'updated',
           changedFields: isGap(h.changeType) ? undefined : changed,
           echoFields: new Set(canonicalFieldNames(mapping, echoCrm)),
+          ...(actor && !isGap(h.changeType) ? { actor } : {}),
         });
       }
     }
