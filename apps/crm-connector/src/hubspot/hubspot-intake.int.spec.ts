@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import { signHubSpotV3, type HubSpotSandbox } from '@baton/crm-sandbox';
+import { metricsRegistry } from '@baton/observability';
 import { query } from '@baton/testing';
 import { domainEvents, settle, tearDown, type RunningConnector } from '../../test/harness.js';
 import { pendingInboxEvents, startHubSpotConnector } from '../../test/hubspot.js';
@@ -124,7 +125,16 @@ describe('POST /webhooks/hubspot signature and intake', () => {
     expect(viaSandbox.status).toBe(200);
   });
 
-  it('answers 413 for a body over the cap, and 400 for a signed body that is not a webhook batch', async () => {
+  it('answers 400 (which HubSpot does not retry) for a body over the cap and for a signed body that is not a webhook batch, and counts them', async () => {
+    const rejected = async (reason: string) =>
+      (
+        await metricsRegistry.getSingleMetric('baton_hubspot_webhook_rejected_bodies_total')?.get()
+      )?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+    const [tooLargeBefore, notBatchBefore, notJsonBefore] = [
+      await rejected('too_large'),
+      await rejected('not_a_batch'),
+      await rejected('not_json'),
+    ];
     const big = Array.from({ length: 1200 }, (_, i) =>
       hubspot.webhookEvent({
         subscriptionType: 'contact.propertyChange',
@@ -133,8 +143,12 @@ describe('POST /webhooks/hubspot signature and intake', () => {
         propertyValue: `x${i}`.repeat(20),
       }),
     );
-    const res = await hubspot.sendWebhook(webhookUrl, big);
-    expect(res.status).toBe(413);
+    // Delivered the way HubSpot delivers: a retried status would make more than one attempt.
+    const delivery = await hubspot.deliverWebhook(webhookUrl, big, {
+      maxAttempts: 3,
+      retryDelayMs: () => 10,
+    });
+    expect(delivery).toEqual({ delivered: false, attempts: 1, status: 400 });
     const body = '{"not":"an array"}';
     const ts = Date.now();
     const bad = await fetch(webhookUrl, {
@@ -146,6 +160,20 @@ describe('POST /webhooks/hubspot signature and intake', () => {
       body,
     });
     expect(bad.status).toBe(400);
+    const garbage = 'not json at all';
+    const ts2 = Date.now();
+    const unparseable = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: {
+        'x-hubspot-signature-v3': signHubSpotV3('test-secret', 'POST', webhookUrl, garbage, ts2),
+        'x-hubspot-request-timestamp': String(ts2),
+      },
+      body: garbage,
+    });
+    expect(unparseable.status).toBe(400);
+    expect(await rejected('too_large')).toBe(tooLargeBefore + 1);
+    expect(await rejected('not_a_batch')).toBe(notBatchBefore + 1);
+    expect(await rejected('not_json')).toBe(notJsonBefore + 1);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Clock } from '../api-budget/clock.js';
 import { acceptDelivery } from './inbox.js';
 import type { HubSpotInboxWorker } from './inbox-worker.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubSpotSignature } from './signature.js';
-import { parseWebhookBatch } from './webhook-events.js';
+import { NOT_JSON, parseWebhookBatch } from './webhook-events.js';
 
 export const HUBSPOT_WEBHOOK_SETTINGS = Symbol('HUBSPOT_WEBHOOK_SETTINGS');
 
@@ -27,6 +27,13 @@ const ackSeconds = histogram(
   'Time from request to 2xx',
   [],
   [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+);
+
+/** Bodies answered 400 (over the cap, not JSON, not a batch): HubSpot drops them, so they are counted. */
+const rejectedBodies = counter(
+  'baton_hubspot_webhook_rejected_bodies_total',
+  'Webhook bodies rejected as over-size or unparseable (answered 400, not retried by HubSpot)',
+  ['reason'],
 );
 
 class BodyTooLarge extends Error {}
@@ -65,8 +72,9 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
 /**
  * HubSpot webhook deliveries. The body is read here, byte for byte, because the v3 signature
  * covers the raw bytes: nothing parses or re-serialises it before the check. 2xx is answered
- * only after the events are committed to the inbox; 401/400/413 are not retried by HubSpot,
- * a 5xx (database down) is.
+ * only after the events are committed to the inbox. A body HubSpot should not send again (bad
+ * signature 401; over-size, not JSON or not a batch 400) gets a status HubSpot does not retry;
+ * a 5xx (database down) is retried.
  */
 @Controller('webhooks')
 export class HubSpotWebhookController {
@@ -88,9 +96,16 @@ export class HubSpotWebhookController {
       raw = await readBody(req, this.settings.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
+        // 400, not 413: HubSpot retries every status but 400, 401, 403, 404 and 405, and the same
+        // body would only come back, over and over, for days.
         requests.inc({ outcome: 'too_large' });
+        rejectedBodies.inc({ reason: 'too_large' });
+        this.log.warn('webhook body over the cap rejected; HubSpot will not resend it', {
+          maxBodyBytes: this.settings.maxBodyBytes,
+          declaredBytes: headerOf(req, 'content-length'),
+        });
         res.setHeader('connection', 'close');
-        reply(res, 413, { status: 'error', message: `body larger than ${this.settings.maxBodyBytes} bytes` });
+        reply(res, 400, { status: 'error', message: `body larger than ${this.settings.maxBodyBytes} bytes` });
         return;
       }
       throw err;
@@ -119,6 +134,11 @@ export class HubSpotWebhookController {
     const parsed = parseWebhookBatch(raw);
     if (!parsed.ok) {
       requests.inc({ outcome: 'invalid' });
+      rejectedBodies.inc({ reason: parsed.problem === NOT_JSON ? 'not_json' : 'not_a_batch' });
+      this.log.warn('signed webhook body is not a batch of events; rejected, HubSpot will not resend it', {
+        problem: parsed.problem,
+        bytes: raw.length,
+      });
       reply(res, 400, { status: 'error', message: parsed.problem });
       return;
     }
