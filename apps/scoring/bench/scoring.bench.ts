@@ -7,15 +7,20 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import type { Producer } from 'kafkajs';
-import { Topics, makeEvent, type EngagementKind, type LeadEngagement, type LeadProfile } from '@baton/domain';
-import { createKafka, toRecord } from '@baton/kafka';
+import {
+  Topics,
+  makeEvent,
+  topicsOf,
+  type EngagementKind,
+  type LeadEngagement,
+  type LeadProfile,
+} from '@baton/domain';
+import { createKafka, provisionTopics, toRecord } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
-import { loadEnv } from '@baton/platform';
+import { prepareService } from '@baton/platform';
+import { startTestService, testEnvOf } from '@baton/service-testing';
 import { dropSchema, isolatedEnv, percentile, query, uniqueName } from '@baton/testing';
-import { ScoringEnvSchema } from '../src/config/scoring-env.js';
-import { loadScoringRules } from '../src/policy/scoring-policy.js';
-import { BUNDLED_POLICY_DIR } from '../src/policy/policy-dir.js';
-import { startScoringService } from '../src/scoring-service.js';
+import { scoringService } from '../src/scoring.service.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
@@ -27,21 +32,13 @@ const EVENTS_PER_LEAD = 10;
 
 JsonLogger.configure({ level: 'error' });
 const base = isolatedEnv('bench', { KAFKA_TOPIC_PARTITIONS: PARTITIONS, LOG_LEVEL: 'error' });
-const env = loadEnv(ScoringEnvSchema, {
-  KAFKA_BROKERS: base.KAFKA_BROKERS.join(','),
-  KAFKA_TOPIC_PREFIX: base.KAFKA_TOPIC_PREFIX,
-  KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
-  DATABASE_URL: base.DATABASE_URL,
-  DATABASE_SCHEMA: base.DATABASE_SCHEMA!,
-  LOG_LEVEL: 'error',
+const settings = {
   SCORING_CONSUMER_GROUP: uniqueName('bench-scoring'),
-  // Tuning knobs pass through (SCORING_BATCH_SIZE, SCORING_PARTITIONS_CONCURRENTLY).
-  ...Object.fromEntries(
-    Object.entries(process.env).filter(([k]) =>
-      /^SCORING_(BATCH_SIZE|PARTITIONS_CONCURRENTLY|TRANSACTIONS_CONCURRENTLY|SIGNAL_CACHE_LEADS)$/.test(k),
-    ),
-  ),
-});
+  // Tuning knobs pass through (SCORING_CONSUMER_BATCH, SCORING_CONSUMER_TRANSACTIONS, SCORING_SIGNAL_CACHE_LEADS…).
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SCORING_'))),
+};
+// What the service will run with (validated as main does), for the figures' legend.
+const { env, consumer: consumerSettings } = prepareService(scoringService, testEnvOf(base, settings));
 const schema = env.DATABASE_SCHEMA!;
 // The client the services build (same socket and retry settings); its warnings go to the JSON
 // log, which is set to errors only above.
@@ -277,7 +274,6 @@ async function rawHopLatency(autoCommit: boolean): Promise<{ p50: number; p99: n
 }
 
 async function main(): Promise<void> {
-  const rules = loadScoringRules(BUNDLED_POLICY_DIR);
   const now = Date.now();
   const leads = Math.ceil(EVENTS / EVENTS_PER_LEAD);
   const engagements: LeadEngagement[] = [];
@@ -304,8 +300,12 @@ async function main(): Promise<void> {
       `with kafkajs auto-commit after every batch p50 ${hopAuto.p50.toFixed(1)} ms, p99 ${hopAuto.p99.toFixed(1)} ms. engagement -> lead.qualified is two hops`,
   );
 
-  // 2. Throughput: the backlog is on the topic before the service starts.
-  const service0 = await startScoringService({ env, rules, consume: false });
+  // 2. Throughput: the backlog is on the topic before the service starts (its topics as the
+  // service provisions them).
+  await provisionTopics(connection, topicsOf(scoringService.name), {
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const profiles = Array.from({ length: leads }, (_, l) => profileFor(l, now)).map((p) => {
@@ -323,7 +323,14 @@ async function main(): Promise<void> {
   let latencyRun = false;
   const batchSizes: number[] = [];
   const batchMs: number[] = [];
-  service0.consumer.raw.on(service0.consumer.raw.events.END_BATCH_PROCESS, (e) => {
+  // CPU counted from the first batch on: start-up (migrations, group join) is not per event.
+  let cpu0 = process.cpuUsage();
+  let pg0 = 0;
+  let broker0 = 0;
+  const service0 = await startTestService(scoringService, { base, env: settings });
+  // Attached before any fetch can have answered: the consumer's first fetch is sent once start resolves.
+  const consumer = service0.transport!.eventConsumer!.raw;
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
     if (e.payload.topic !== physical(Topics.LeadEngagement)) return;
     handled += e.payload.batchSize;
     if (latencyRun) {
@@ -331,15 +338,15 @@ async function main(): Promise<void> {
       batchMs.push(e.payload.duration);
     }
   });
-  service0.consumer.raw.on(service0.consumer.raw.events.START_BATCH_PROCESS, () => {
-    if (first === 0) first = performance.now();
+  consumer.on(consumer.events.START_BATCH_PROCESS, () => {
+    if (first !== 0) return;
+    pg0 = processCpuSeconds(/^postgres/);
+    broker0 = processCpuSeconds(/^java$/);
+    cpu0 = process.cpuUsage();
+    first = performance.now();
   });
-  const cpu0 = process.cpuUsage();
-  const pg0 = processCpuSeconds(/^postgres/);
-  const broker0 = processCpuSeconds(/^java$/);
   const total = records.length + profiles.length;
   const stopThroughputProfile = await startProfile('throughput');
-  await service0.consumer.start();
   for (;;) {
     if ((await count(`SELECT count(*) AS n FROM ${schema}.processed_event`)) >= total) break;
     await new Promise((r) => setTimeout(r, 100));
@@ -355,7 +362,7 @@ async function main(): Promise<void> {
   );
   const cpuPerEvent = (cpu.user + cpu.system) / total;
   console.log(
-    `  service process CPU:    ${cpuPerEvent.toFixed(0)} µs/event (${(1e6 / cpuPerEvent).toFixed(0)} events/s per core for the Node process alone; Postgres and the broker are extra), batch ${env.SCORING_BATCH_SIZE}, ${env.SCORING_TRANSACTIONS_CONCURRENTLY} transactions concurrently`,
+    `  service process CPU:    ${cpuPerEvent.toFixed(0)} µs/event (${(1e6 / cpuPerEvent).toFixed(0)} events/s per core for the Node process alone; Postgres and the broker are extra), batch ${consumerSettings.batch}, ${consumerSettings.transactions} transactions concurrently`,
   );
   if (pgCpu + brokerCpu > 0)
     console.log(

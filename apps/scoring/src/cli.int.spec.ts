@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startScoringService } from './scoring-service.js';
-import { POLICY_FILE, sampleRules } from '../test/fixtures.js';
-import { cleanup, scoringEnv } from '../test/harness.js';
+import { POLICY_FILE } from '../test/fixtures.js';
+import { cleanup, scoringEnv, startScoring } from '../test/harness.js';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'scoring-cli-'));
@@ -53,7 +52,7 @@ describe('scoring command line', () => {
   });
 
   it('prints the score review and a backtest for a period from the service schema', async () => {
-    const service = await startScoringService({ env, rules: sampleRules(), consume: false });
+    const service = await startScoring(env, { consume: false });
     await service.stop();
     const dbEnv = { DATABASE_URL: env.DATABASE_URL, DATABASE_SCHEMA: env.DATABASE_SCHEMA! };
     const review = cli(['review', '--from', '2026-01-01', '--to', '2027-01-01'], dbEnv);

@@ -1,42 +1,56 @@
 import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { createServiceDataSource } from '@baton/persistence';
-import { BaseEnvSchema, ConfigError, PolicyError, loadEnv } from '@baton/platform';
-import { policyDir } from './policy/policy-dir.js';
-import { SCORING_POLICY_FILE, loadScoringRules, type ScoringRules } from './policy/scoring-policy.js';
-import { ReviewStore, type Period } from './review/review-store.js';
-import type { BacktestResult, ScoreReview } from './review/score-review.js';
-import { SERVICE_NAME } from './scoring-service.js';
+import {
+  BaseEnvSchema,
+  ConfigError,
+  loadEnv,
+  policyDirOf,
+  runCommand,
+  schemaOf,
+  type BaseEnv,
+} from '@baton/platform';
+import type { ScoringEnv } from './config/env.js';
+import { ReviewStore } from './database/review.store.js';
+import { loadScoringRules, type ScoringRules } from './policy/scoring-policy.js';
+import { ReviewDate } from './review/review.controller.js';
+import { ScoreReviewService } from './review/score-review.service.js';
+import type { BacktestResult, Period, ScoreReview } from './review/score-review.js';
+import { scoringService } from './scoring.service.js';
 
 const USAGE = `usage:
   cli.ts validate [file]                                   check a scoring policy (default: $BATON_POLICY_DIR/scoring.yaml)
   cli.ts review --from YYYY-MM-DD --to YYYY-MM-DD [--json]  conversion by score band, SQL -> opportunity, best threshold
   cli.ts backtest <candidate.yaml> --from ... --to ... [--json]  replay stored history against a candidate rules file`;
 
-const DbEnvSchema = BaseEnvSchema.pick({ DATABASE_URL: true, DATABASE_SCHEMA: true });
-
+/** A rules file given on the command line, or the service's policy (BATON_POLICY_DIR or the bundled one). */
 function rulesFrom(file: string | undefined): ScoringRules {
-  return file
-    ? loadScoringRules(dirname(file), basename(file))
-    : loadScoringRules(policyDir(), SCORING_POLICY_FILE);
+  if (file) return loadScoringRules(dirname(file), basename(file));
+  // Only BATON_POLICY_DIR matters here (validate needs no broker or database settings).
+  const env = loadEnv(BaseEnvSchema.pick({ BATON_POLICY_DIR: true })) as ScoringEnv;
+  return scoringService.policy!.load(policyDirOf(scoringService as never, env)!, env);
 }
 
 function period(values: { from?: string; to?: string }): Period {
-  const day = z.iso.date().or(z.iso.datetime({ offset: true }));
-  const from = day.safeParse(values.from);
-  const to = day.safeParse(values.to);
+  const from = ReviewDate.safeParse(values.from);
+  const to = ReviewDate.safeParse(values.to);
   if (!from.success || !to.success)
     throw new ConfigError(['--from and --to are required dates (YYYY-MM-DD)']);
   return { from: new Date(from.data), to: new Date(to.data) };
 }
 
-async function withStore<T>(rules: ScoringRules, work: (store: ReviewStore) => Promise<T>): Promise<T> {
-  const env = loadEnv(DbEnvSchema);
-  const db = createServiceDataSource({ url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA ?? SERVICE_NAME });
+/** The score review over the service's schema, with DATABASE_URL / DATABASE_SCHEMA only (no Kafka). */
+async function withReviews<T>(work: (reviews: ScoreReviewService) => Promise<T>): Promise<T> {
+  const rules = rulesFrom(undefined);
+  const env = loadEnv(BaseEnvSchema.pick({ DATABASE_URL: true, DATABASE_SCHEMA: true })) as BaseEnv;
+  const db = createServiceDataSource({
+    url: env.DATABASE_URL,
+    schema: schemaOf(scoringService, env),
+    entities: scoringService.entities,
+  });
   await db.initialize();
   try {
-    return await work(new ReviewStore(db, rules));
+    return await work(new ScoreReviewService(new ReviewStore(db), rules));
   } finally {
     await db.destroy();
   }
@@ -103,14 +117,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'review': {
-      const report = await withStore(rulesFrom(undefined), (s) => s.review(period(values)));
+      const report = await withReviews((r) => r.review(period(values)));
       console.log(values.json ? JSON.stringify(report, null, 2) : formatReview(report));
       return 0;
     }
     case 'backtest': {
       if (!file) throw new ConfigError(['backtest needs a candidate rules file']);
       const candidate = rulesFrom(file);
-      const report = await withStore(rulesFrom(undefined), (s) => s.backtest(period(values), candidate));
+      const report = await withReviews((r) => r.backtest(period(values), candidate));
       console.log(values.json ? JSON.stringify(report, null, 2) : formatBacktest(report));
       return 0;
     }
@@ -120,13 +134,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof PolicyError || err instanceof ConfigError) {
-    console.error(err.message);
-    process.exitCode = err instanceof PolicyError ? 1 : 78;
-  } else {
-    throw err;
-  }
-}
+// An invalid policy exits 1 (what CI checks of a candidate rules file expect), usage 64, configuration 78.
+await runCommand('scoring.cli', () => main(process.argv.slice(2)), { policyErrorExit: 1 });

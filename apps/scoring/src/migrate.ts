@@ -1,4 +1,4 @@
 import { migrateService } from '@baton/platform';
-import { SCORING_MIGRATIONS, SERVICE_NAME } from './scoring-service.js';
+import { scoringService } from './scoring.service.js';
 
-await migrateService({ name: SERVICE_NAME, migrations: SCORING_MIGRATIONS });
+await migrateService(scoringService);

@@ -1,23 +1,16 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { RuntimeModule } from '@baton/platform';
+import { Module } from '@nestjs/common';
+import { LeadStore } from './database/lead.store.js';
+import { ReviewStore } from './database/review.store.js';
 import { LeadController } from './leads/lead.controller.js';
-import { ReviewStore } from './review/review-store.js';
-import { REVIEW_STORE, ReviewController } from './review/review.controller.js';
-import type { ScoringService } from './scoring-service.js';
+import { ReviewController } from './review/review.controller.js';
+import { ScoreReviewService } from './review/score-review.service.js';
+import { IntakeConsumer } from './scoring/intake.consumer.js';
+import { ScoringEngine } from './scoring/scoring-engine.js';
+import { SummarizerProvider } from './summary/summarizer.provider.js';
 
-@Module({})
-export class AppModule {
-  static forService(service: ScoringService): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [RuntimeModule.forRuntime(service.runtime)],
-      controllers: [ReviewController, LeadController],
-      providers: [
-        {
-          provide: REVIEW_STORE,
-          useFactory: () => new ReviewStore(service.runtime.db, service.engine.rules),
-        },
-      ],
-    };
-  }
-}
+/** scoring's features: the intake consumer and its engine, the lead history and the score review. */
+@Module({
+  controllers: [IntakeConsumer, LeadController, ReviewController],
+  providers: [LeadStore, ReviewStore, ScoringEngine, ScoreReviewService, SummarizerProvider],
+})
+export class ScoringModule {}

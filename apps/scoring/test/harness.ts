@@ -1,5 +1,6 @@
 import {
   Topics,
+  topicsOf,
   type EventOf,
   type LeadActivity,
   type LeadDisqualified,
@@ -8,30 +9,50 @@ import {
   type NewEvent,
   type TopicName,
 } from '@baton/domain';
-import { EventPublisher, createKafka } from '@baton/kafka';
-import { loadEnv } from '@baton/platform';
-import { dropSchema, isolatedEnv, kafkaFor, waitFor, type TestEnv, type TestKafka } from '@baton/testing';
-import { SCORING_TOPICS } from '../src/scoring-service.js';
-import { ScoringEnvSchema, type ScoringEnv } from '../src/config/scoring-env.js';
+import { EventPublisher, createKafka, type EventConsumer } from '@baton/kafka';
+import { CLOCK, type Clock } from '@baton/platform';
+import { startTestService, waitForTopics, type TestService } from '@baton/service-testing';
+import { dropSchema, isolatedEnv, kafkaFor, type TestEnv, type TestKafka } from '@baton/testing';
+import type { ScoringEnv } from '../src/config/env.js';
+import { ScoringEngine } from '../src/scoring/scoring-engine.js';
+import { scoringService } from '../src/scoring.service.js';
 
-/** A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and group. */
-export function scoringEnv(
-  name: string,
-  overrides: Record<string, string> = {},
-  base: TestEnv = isolatedEnv(name),
-): ScoringEnv {
-  return loadEnv(ScoringEnvSchema, {
-    ...toEnvStrings(base),
-    SCORING_CONSUMER_GROUP: `baton-scoring-${base.DATABASE_SCHEMA}`,
-    ...overrides,
-  });
+/**
+ * A scoring environment on the real broker and Postgres, isolated by topic prefix, schema and
+ * group (every key is a setting the service gets).
+ */
+export type ScoringTestEnv = TestEnv & { SCORING_CONSUMER_GROUP: string };
+
+export function scoringEnv(name: string): ScoringTestEnv {
+  const base = isolatedEnv(name);
+  return { ...base, SCORING_CONSUMER_GROUP: `baton-scoring-${base.DATABASE_SCHEMA}` };
 }
 
-export function toEnvStrings(env: object): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env))
-    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(',') : String(v);
-  return out;
+export interface ScoringTestService extends TestService<ScoringEnv> {
+  engine: ScoringEngine;
+  /** The service's consumer, once it consumes. */
+  readonly consumer: EventConsumer;
+}
+
+/** The scoring service as main starts it, on `env`, with the bundled policy; `clock` replaces CLOCK. */
+export async function startScoring(
+  env: ScoringTestEnv,
+  opts: { clock?: Clock; consume?: boolean } = {},
+): Promise<ScoringTestService> {
+  const service = await startTestService(scoringService, {
+    base: env,
+    consume: opts.consume,
+    providers: opts.clock ? [{ provide: CLOCK, useValue: opts.clock }] : [],
+  });
+  return {
+    ...service,
+    engine: service.get(ScoringEngine),
+    get consumer() {
+      const consumer = service.transport?.eventConsumer;
+      if (!consumer) throw new Error('the scoring service was started with consume: false');
+      return consumer;
+    },
+  };
 }
 
 export interface Upstream {
@@ -45,7 +66,7 @@ export interface Upstream {
 }
 
 /** Plays crm-connector: publishes inbound events with a plain publisher. */
-export async function upstream(env: ScoringEnv): Promise<Upstream> {
+export async function upstream(env: ScoringTestEnv): Promise<Upstream> {
   const kafka = kafkaFor(env, 'baton-test-reader');
   const connection = createKafka({
     brokers: env.KAFKA_BROKERS,
@@ -54,7 +75,7 @@ export async function upstream(env: ScoringEnv): Promise<Upstream> {
   });
   const publisher = new EventPublisher(connection, 'baton/crm-connector');
   await publisher.connect();
-  await topicsReady(kafka, SCORING_TOPICS);
+  await waitForTopics(connection, topicsOf(scoringService.name));
   // Event ids are fixed, so a retried send can only repeat what the service dedupes anyway.
   const publishRetrying = async (chunk: NewEvent<TopicName>[]) => {
     for (let attempt = 1; ; attempt++) {
@@ -107,33 +128,6 @@ export async function upstream(env: ScoringEnv): Promise<Upstream> {
   };
 }
 
-/**
- * Waits until the broker serves every partition of the topics to clients: right after creation,
- * a loaded single broker can still answer "does not host this topic-partition" for a moment.
- */
-async function topicsReady(kafka: TestKafka, topics: readonly string[]): Promise<void> {
-  const admin = kafka.client.admin();
-  await admin.connect();
-  try {
-    await waitFor(
-      async () => {
-        try {
-          const { topics: meta } = await admin.fetchTopicMetadata({
-            topics: topics.map((t) => kafka.physical(t)),
-          });
-          return meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-        } catch {
-          return false;
-        }
-      },
-      30_000,
-      'topic leaders',
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-export async function cleanup(env: ScoringEnv): Promise<void> {
+export async function cleanup(env: ScoringTestEnv): Promise<void> {
   if (env.DATABASE_SCHEMA) await dropSchema(env.DATABASE_SCHEMA);
 }

@@ -1,6 +1,11 @@
-import type { EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { CrmRef, EngagementKind, LeadProfile, LifecycleStage } from '@baton/domain';
 import type { Baseline, Signal } from '../scoring/score.js';
+import { DisqualificationEntity } from './disqualification.entity.js';
+import { LeadEntity } from './lead.entity.js';
+import { QualificationEntity } from './qualification.entity.js';
+import { StageChangeEntity } from './stage-change.entity.js';
 
 /** A lead's scoring state, as stored. */
 export interface LeadState {
@@ -98,12 +103,35 @@ export interface NewLead {
   firstSeenAt: string;
 }
 
+/** What `GET /leads/:leadId` shows: the lead, its stage changes in order, its qualifications. */
+export interface LeadRecord {
+  lead: LeadEntity;
+  stageChanges: StageChangeEntity[];
+  qualifications: QualificationEntity[];
+}
+
 /**
- * The scoring schema's tables, through the transaction's EntityManager (search_path is the
- * service schema). Set-based statements, so a batch of hundreds of events costs a handful of
- * round trips.
+ * The lead aggregate: the lead row, its signals, stage changes, qualifications and
+ * disqualifications. The scoring pipeline's methods join the caller's transaction (they take its
+ * EntityManager; search_path is the service schema) and are hand-written, set-based statements, so
+ * a batch of hundreds of events costs a handful of round trips; reads for HTTP go through the
+ * entities' repositories.
  */
+@Injectable()
 export class LeadStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** The lead with its history, or undefined when scoring has never seen it. */
+  async record(leadId: string): Promise<LeadRecord | undefined> {
+    const lead = await this.db.getRepository(LeadEntity).findOneBy({ leadId });
+    if (!lead) return undefined;
+    const [stageChanges, qualifications] = await Promise.all([
+      this.db.getRepository(StageChangeEntity).find({ where: { leadId }, order: { id: 'ASC' } }),
+      this.db.getRepository(QualificationEntity).find({ where: { leadId }, order: { seq: 'ASC' } }),
+    ]);
+    return { lead, stageChanges, qualifications };
+  }
+
   /**
    * Locks the known leads (in id order) and creates the missing ones. Two writers could only
    * deadlock by creating the same new leads at the same moment; Postgres then aborts one, and
@@ -298,10 +326,12 @@ export class LeadStore {
       occurredAt: string;
     },
   ): Promise<void> {
-    await em.query(
-      `INSERT INTO disqualification (source_event_id, lead_id, reason, outcome, stage_before, detail, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [d.sourceEventId, d.leadId, d.reason, d.outcome, d.stageBefore, d.detail ?? null, d.occurredAt],
-    );
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(DisqualificationEntity)
+      .values({ ...d, detail: d.detail ?? null, occurredAt: new Date(d.occurredAt) })
+      .orIgnore()
+      .execute();
   }
 }

@@ -1,40 +1,43 @@
-import type { DataSource } from 'typeorm';
-import type { EngagementKind, LeadProfile } from '@baton/domain';
-import type { ScoringRules } from '../policy/scoring-policy.js';
+import { Injectable } from '@nestjs/common';
+import { And, DataSource, LessThan, MoreThanOrEqual } from 'typeorm';
+import type { EngagementKind } from '@baton/domain';
+import type { HistoryLead, Period, ReviewedLead } from '../review/score-review.js';
 import type { Signal } from '../scoring/score.js';
-import {
-  backtest,
-  bestThreshold,
-  scoreBands,
-  thresholdFit,
-  type BacktestResult,
-  type HistoryLead,
-  type ScoreReview,
-} from './score-review.js';
+import { LeadEntity } from './lead.entity.js';
 
-export interface Period {
-  from: Date;
-  to: Date;
+/** SQL -> opportunity over a period: qualifications, the leads they were for, and those that converted. */
+export interface SqlOutcome {
+  qualifications: number;
+  leads: number;
+  converted: number;
 }
 
-/** Reads the scoring schema for the quarterly score review and backtests. */
-export class ReviewStore {
-  constructor(
-    private readonly db: DataSource,
-    private readonly rules: ScoringRules,
-  ) {}
+const firstSeenIn = (period: Period) => ({
+  firstSeenAt: And(MoreThanOrEqual(period.from), LessThan(period.to)),
+});
 
-  async review(period: Period, bandWidth = 10): Promise<ScoreReview> {
-    const leads: { lead_id: string; peak_score: number; converted: boolean }[] = await this.db.query(
-      `SELECT lead_id, peak_score, opportunity_at IS NOT NULL AS converted FROM lead
-       WHERE first_seen_at >= $1 AND first_seen_at < $2`,
-      [period.from, period.to],
-    );
-    const reviewed = leads.map((l) => ({
-      leadId: l.lead_id,
-      peakScore: l.peak_score,
-      converted: l.converted,
+/**
+ * Reads the scoring schema for the quarterly score review and backtests: leads through the
+ * entity's repository, the counts and the history join as hand-written SQL.
+ */
+@Injectable()
+export class ReviewStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** Leads first seen in the period: best score and whether sales turned them into pipeline. */
+  async reviewedLeads(period: Period): Promise<ReviewedLead[]> {
+    const leads = await this.db.getRepository(LeadEntity).find({
+      select: { leadId: true, peakScore: true, opportunityAt: true },
+      where: firstSeenIn(period),
+    });
+    return leads.map((l) => ({
+      leadId: l.leadId,
+      peakScore: l.peakScore,
+      converted: l.opportunityAt !== null,
     }));
+  }
+
+  async sqlOutcome(period: Period): Promise<SqlOutcome> {
     const [sql]: { qualifications: string; leads: string; converted: string }[] = await this.db.query(
       `SELECT count(*) AS qualifications, count(DISTINCT q.lead_id) AS leads,
               count(DISTINCT q.lead_id) FILTER (WHERE l.opportunity_at IS NOT NULL) AS converted
@@ -42,37 +45,30 @@ export class ReviewStore {
        WHERE q.qualified_at >= $1 AND q.qualified_at < $2`,
       [period.from, period.to],
     );
+    return {
+      qualifications: Number(sql.qualifications),
+      leads: Number(sql.leads),
+      converted: Number(sql.converted),
+    };
+  }
+
+  /** Disqualifications of the period by reason and outcome, most frequent first. */
+  async disqualifications(period: Period): Promise<{ reason: string; outcome: string; count: number }[]> {
     const dq: { reason: string; outcome: string; count: string }[] = await this.db.query(
       `SELECT reason, outcome, count(*) AS count FROM disqualification
        WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY reason, outcome ORDER BY count(*) DESC, reason`,
       [period.from, period.to],
     );
-    const sqlLeads = Number(sql.leads);
-    const becameOpportunity = Number(sql.converted);
-    return {
-      period: { from: period.from.toISOString(), to: period.to.toISOString() },
-      leads: reviewed.length,
-      converted: reviewed.filter((l) => l.converted).length,
-      bands: scoreBands(reviewed, bandWidth),
-      sql: {
-        qualifications: Number(sql.qualifications),
-        leads: sqlLeads,
-        becameOpportunity,
-        conversionRate: sqlLeads === 0 ? 0 : Math.round((becameOpportunity / sqlLeads) * 1000) / 1000,
-      },
-      bestThreshold: bestThreshold(reviewed),
-      currentThreshold: reviewed.length ? thresholdFit(reviewed, this.rules.policy.thresholds.sql) : null,
-      disqualifications: dq.map((d) => ({ reason: d.reason, outcome: d.outcome, count: Number(d.count) })),
-    };
+    return dq.map((d) => ({ reason: d.reason, outcome: d.outcome, count: Number(d.count) }));
   }
 
   /** The stored history of leads first seen in the period: signals, latest profile, conversion. */
   async history(period: Period): Promise<HistoryLead[]> {
-    const leads: { lead_id: string; profile: LeadProfile | null; converted: boolean }[] = await this.db.query(
-      `SELECT lead_id, profile, opportunity_at IS NOT NULL AS converted FROM lead
-       WHERE first_seen_at >= $1 AND first_seen_at < $2 ORDER BY lead_id`,
-      [period.from, period.to],
-    );
+    const leads = await this.db.getRepository(LeadEntity).find({
+      select: { leadId: true, profile: true, opportunityAt: true },
+      where: firstSeenIn(period),
+      order: { leadId: 'ASC' },
+    });
     const rows: {
       lead_id: string;
       source_event_id: string;
@@ -86,8 +82,13 @@ export class ReviewStore {
     );
     const byLead = new Map<string, HistoryLead>(
       leads.map((l) => [
-        l.lead_id,
-        { leadId: l.lead_id, signals: [], profile: l.profile ?? undefined, converted: l.converted },
+        l.leadId,
+        {
+          leadId: l.leadId,
+          signals: [],
+          profile: l.profile ?? undefined,
+          converted: l.opportunityAt !== null,
+        },
       ]),
     );
     for (const r of rows) {
@@ -99,14 +100,5 @@ export class ReviewStore {
       });
     }
     return [...byLead.values()];
-  }
-
-  /** Replays the period's history against the current rules and a candidate, side by side. */
-  async backtest(
-    period: Period,
-    candidate: ScoringRules,
-  ): Promise<{ current: BacktestResult; candidate: BacktestResult }> {
-    const history = await this.history(period);
-    return { current: backtest(history, this.rules), candidate: backtest(history, candidate) };
   }
 }

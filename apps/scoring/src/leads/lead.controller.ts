@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
-import { ServiceRuntime } from '@baton/platform';
+import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { LeadIdParam, ZodParam } from '@baton/platform';
+import { LeadStore } from '../database/lead.store.js';
 
 export interface LeadHistory {
   leadId: string;
@@ -29,57 +30,35 @@ export interface LeadHistory {
 /** "Why is this lead an SQL?": its stage history with causes, and each qualification's brief with its evidence. */
 @Controller('leads')
 export class LeadController {
-  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
+  constructor(private readonly leads: LeadStore) {}
 
   @Get(':leadId')
-  async history(@Param('leadId') leadId: string): Promise<LeadHistory> {
-    const [lead]: { stage: string; score: number; qualification_count: number }[] =
-      await this.runtime.db.query(`SELECT stage, score, qualification_count FROM lead WHERE lead_id = $1`, [
-        leadId,
-      ]);
-    if (!lead) throw new NotFoundException(`no lead ${leadId}`);
-    const changes: {
-      from_stage: string;
-      to_stage: string;
-      cause: string;
-      cause_event_id: string | null;
-      score: number;
-      rules_version: string;
-      changed_at: Date;
-    }[] = await this.runtime.db.query(`SELECT * FROM stage_change WHERE lead_id = $1 ORDER BY id`, [leadId]);
-    const qualifications: {
-      qualification_id: string;
-      score: number;
-      summary: string;
-      opening_line: string | null;
-      claims: unknown;
-      written_by: string;
-      qualified_at: Date;
-    }[] = await this.runtime.db.query(`SELECT * FROM qualification WHERE lead_id = $1 ORDER BY seq`, [
-      leadId,
-    ]);
+  async history(@Param('leadId', new ZodParam(LeadIdParam)) leadId: string): Promise<LeadHistory> {
+    const found = await this.leads.record(leadId);
+    if (!found) throw new NotFoundException(`no lead ${leadId}`);
+    const { lead, stageChanges, qualifications } = found;
     return {
       leadId,
       stage: lead.stage,
       score: lead.score,
-      qualificationCount: lead.qualification_count,
-      stageChanges: changes.map((c) => ({
-        from: c.from_stage,
-        to: c.to_stage,
+      qualificationCount: lead.qualificationCount,
+      stageChanges: stageChanges.map((c) => ({
+        from: c.fromStage,
+        to: c.toStage,
         cause: c.cause,
-        causeEventId: c.cause_event_id,
+        causeEventId: c.causeEventId,
         score: c.score,
-        rulesVersion: c.rules_version,
-        changedAt: c.changed_at.toISOString(),
+        rulesVersion: c.rulesVersion,
+        changedAt: c.changedAt.toISOString(),
       })),
       qualifications: qualifications.map((q) => ({
-        qualificationId: q.qualification_id,
+        qualificationId: q.qualificationId,
         score: q.score,
         summary: q.summary,
-        openingLine: q.opening_line,
+        openingLine: q.openingLine,
         claims: q.claims,
-        writtenBy: q.written_by,
-        qualifiedAt: q.qualified_at.toISOString(),
+        writtenBy: q.writtenBy,
+        qualifiedAt: q.qualifiedAt.toISOString(),
       })),
     };
   }

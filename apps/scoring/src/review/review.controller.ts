@@ -1,33 +1,31 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ReviewStore, type Period } from './review-store.js';
+import { ZodParam, textParam } from '@baton/platform';
+import { ScoreReviewService } from './score-review.service.js';
 import type { ScoreReview } from './score-review.js';
 
-export const REVIEW_STORE = Symbol('REVIEW_STORE');
+/** A day (`2026-07-01`) or a date-time with its offset. */
+export const ReviewDate = textParam(40).pipe(z.iso.date().or(z.iso.datetime({ offset: true })));
 
-const PeriodQuerySchema = z
+const PeriodQuery = z
   .object({
-    from: z.iso.date().or(z.iso.datetime({ offset: true })),
-    to: z.iso.date().or(z.iso.datetime({ offset: true })),
+    from: ReviewDate,
+    to: ReviewDate,
     bandWidth: z.coerce.number().positive().max(1000).default(10),
   })
-  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
-
-export function parsePeriod(query: Record<string, unknown>): Period & { bandWidth: number } {
-  const q = PeriodQuerySchema.safeParse(query);
-  if (!q.success)
-    throw new BadRequestException(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  return { from: new Date(q.data.from), to: new Date(q.data.to), bandWidth: q.data.bandWidth };
-}
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
+  .transform((q) => ({ from: new Date(q.from), to: new Date(q.to), bandWidth: q.bandWidth }));
 
 /** The quarterly score review: conversion by score band, SQL -> opportunity, best threshold. */
 @Controller('review')
 export class ReviewController {
-  constructor(@Inject(REVIEW_STORE) private readonly store: ReviewStore) {}
+  constructor(private readonly reviews: ScoreReviewService) {}
 
   @Get()
-  review(@Query() query: Record<string, unknown>): Promise<ScoreReview> {
-    const { bandWidth, ...period } = parsePeriod(query);
-    return this.store.review(period, bandWidth);
+  review(
+    @Query(new ZodParam(PeriodQuery, 'query')) query: z.infer<typeof PeriodQuery>,
+  ): Promise<ScoreReview> {
+    const { bandWidth, ...period } = query;
+    return this.reviews.review(period, bandWidth);
   }
 }

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics } from '@baton/domain';
 import { query, readTopic, waitFor } from '@baton/testing';
-import { AppModule } from '../app.module.js';
 import { ManualClock } from '@baton/platform';
 import { parseScoringRules } from '../policy/scoring-policy.js';
-import { startScoringService } from '../scoring-service.js';
 import {
   NOW,
   POLICY_FILE,
@@ -16,10 +12,9 @@ import {
   hoursAgo,
   profile,
   qualifyingJourney,
-  sampleRules,
 } from '../../test/fixtures.js';
-import { cleanup, scoringEnv, upstream } from '../../test/harness.js';
-import { ReviewStore } from './review-store.js';
+import { cleanup, scoringEnv, startScoring, upstream } from '../../test/harness.js';
+import { ScoreReviewService } from './score-review.service.js';
 import type { ScoreReview } from './score-review.js';
 import type { LeadHistory } from '../leads/lead.controller.js';
 
@@ -32,14 +27,10 @@ describe('score review and backtest on stored history', () => {
   it('reports conversion by band, SQL -> opportunity and the best threshold over HTTP, and backtests a candidate', async () => {
     const env = scoringEnv('review');
     stops.push(() => cleanup(env));
-    const rules = sampleRules();
-    const service = await startScoringService({ env, rules, clock: new ManualClock(NOW) });
-    const app: INestApplication = await NestFactory.create(AppModule.forService(service), { logger: false });
-    await app.listen(0, '127.0.0.1');
-    stops.push(() => app.close());
+    const service = await startScoring(env, { clock: new ManualClock(NOW) });
+    stops.push(() => service.stop());
     const up = await upstream(env);
     stops.push(() => up.close());
-    const base = await app.getUrl();
 
     const strong = Array.from({ length: 6 }, (_, i) => `hubspot:contact:${300 + i}`);
     const weak = Array.from({ length: 6 }, (_, i) => `hubspot:contact:${400 + i}`);
@@ -91,7 +82,7 @@ describe('score review and backtest on stored history', () => {
 
     const from = new Date(NOW.getTime() - 30 * 86_400_000).toISOString().slice(0, 10);
     const to = new Date(NOW.getTime() + 86_400_000).toISOString().slice(0, 10);
-    const res = await fetch(`${base}/review?from=${from}&to=${to}`);
+    const res = await service.fetch(`/review?from=${from}&to=${to}`);
     expect(res.status).toBe(200);
     const review = (await res.json()) as ScoreReview;
     expect(review.leads).toBe(12);
@@ -107,11 +98,13 @@ describe('score review and backtest on stored history', () => {
     expect(review.currentThreshold).toMatchObject({ threshold: 50, recall: 0.8 });
     expect(review.disqualifications).toEqual([{ reason: 'budget', outcome: 'disqualified', count: 1 }]);
 
-    const bad = await fetch(`${base}/review?from=${to}&to=${from}`);
+    const bad = await service.fetch(`/review?from=${to}&to=${from}`);
     expect(bad.status).toBe(400);
 
     // Why is this lead where it is: stage changes with their causes, the brief with its evidence.
-    const why = (await (await fetch(`${base}/leads/${encodeURIComponent(strong[0])}`)).json()) as LeadHistory;
+    const why = (await (
+      await service.fetch(`/leads/${encodeURIComponent(strong[0])}`)
+    ).json()) as LeadHistory;
     expect(why.stageChanges.map((c) => c.to).slice(-2)).toEqual(['sql', 'opportunity']);
     expect(why.stageChanges.at(-2)!.cause).toMatch(/score .* >= 50 with 3 high-intent signals/);
     expect(why.stageChanges.at(-1)!.cause).toBe('crm activity: stage changed to opportunity');
@@ -119,7 +112,7 @@ describe('score review and backtest on stored history', () => {
       qualificationId: `${strong[0]}:1`,
       writtenBy: 'deterministic',
     });
-    expect((await fetch(`${base}/leads/hubspot:contact:999999`)).status).toBe(404);
+    expect((await service.fetch(`/leads/hubspot:contact:999999`)).status).toBe(404);
 
     // A looser candidate: 30 points and no high-intent requirement would have made every lead an SQL.
     const loose = readFileSync(POLICY_FILE, 'utf8')
@@ -127,10 +120,9 @@ describe('score review and backtest on stored history', () => {
       .replace('minHighIntentSignals: 3', 'minHighIntentSignals: 0')
       .replace('mql: 25', 'mql: 20');
     const candidate = parseScoringRules('candidate.yaml', loose);
-    const result = await new ReviewStore(service.runtime.db, rules).backtest(
-      { from: new Date(from), to: new Date(to) },
-      candidate,
-    );
+    const result = await service
+      .get<ScoreReviewService>(ScoreReviewService)
+      .backtest({ from: new Date(from), to: new Date(to) }, candidate);
     expect(result.current).toMatchObject({ leads: 12, sqls: 6, sqlsConverted: 4, convertersMissed: 1 });
     expect(result.candidate).toMatchObject({
       leads: 12,

@@ -3,6 +3,12 @@ import { judgeEvidence } from '../lifecycle/qualification.js';
 import type { ScoringRules } from '../policy/scoring-policy.js';
 import { canonicalOrder, score, type Signal } from '../scoring/score.js';
 
+/** A review period, `from` included, `to` excluded. */
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
 /** One lead as review sees it: its best score and whether sales turned it into pipeline. */
 export interface ReviewedLead {
   leadId: string;

@@ -4,10 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type CloudEvent, type LeadEngagement, type LeadQualified } from '@baton/domain';
 import { query, readTopic, waitFor, type TestKafka } from '@baton/testing';
 import { systemClock } from '@baton/platform';
-import { startScoringService } from '../scoring-service.js';
-import { engagement, profile, qualifyingJourney, sampleRules } from '../../test/fixtures.js';
-import { cleanup, scoringEnv, toEnvStrings, upstream } from '../../test/harness.js';
-import type { ScoringEnv } from '../config/scoring-env.js';
+import { testEnvOf } from '@baton/service-testing';
+import { engagement, profile, qualifyingJourney } from '../../test/fixtures.js';
+import { cleanup, scoringEnv, startScoring, upstream, type ScoringTestEnv } from '../../test/harness.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -35,16 +34,18 @@ async function count(sql: string): Promise<number> {
   return Number((await query<{ n: string }>(sql))[0].n);
 }
 
-function startChild(env: ScoringEnv): { child: ChildProcess; output: () => string } {
+/** The service's real main (runService) in its own process, with the test API token. */
+function startChild(env: ScoringTestEnv): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
     env: {
       ...process.env,
-      ...toEnvStrings(env),
-      PORT: '0',
-      BATON_POLICY_DIR: POLICY_DIR,
-      SCORING_BATCH_SIZE: '40',
-      SCORING_SESSION_TIMEOUT_MS: '6000',
-      LOG_LEVEL: 'error',
+      ...testEnvOf(env, {
+        PORT: '0',
+        BATON_POLICY_DIR: POLICY_DIR,
+        SCORING_CONSUMER_BATCH: '40',
+        SCORING_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+        LOG_LEVEL: 'error',
+      }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -140,10 +141,9 @@ describe('scoring under failure and scale-out', () => {
   it('two replicas in one consumer group share the partitions and qualify each lead exactly once, across a rebalance', async () => {
     const env = scoringEnv('replicas');
     stops.push(() => cleanup(env));
-    const rules = sampleRules();
-    const a = await startScoringService({ env, rules, clock: systemClock });
+    const a = await startScoring(env, { clock: systemClock });
     stops.push(() => a.stop());
-    const b = await startScoringService({ env, rules, clock: systemClock });
+    const b = await startScoring(env, { clock: systemClock });
     let bStopped = false;
     stops.push(() => (bStopped ? Promise.resolve() : b.stop()));
     const up = await upstream(env);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   Topics,
@@ -13,15 +14,17 @@ import {
 } from '@baton/domain';
 import type { Outbox, ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
-import type { Clock } from '@baton/platform';
-import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
+import { CLOCK, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
+import type { ScoringEnv } from '../config/env.js';
 import {
   LeadStore,
   type LeadState,
   type QualificationRecord,
   type StageChange,
-} from '../leads/lead-store.js';
+} from '../database/lead.store.js';
+import { judgeEvidence, nextStage } from '../lifecycle/qualification.js';
 import type { ScoringRules } from '../policy/scoring-policy.js';
+import { SUMMARIZER } from '../summary/summarizer.provider.js';
 import type { Summarizer } from '../summary/summary.js';
 import { score, type ScoreResult, type Signal } from './score.js';
 import { SignalCache } from './signal-cache.js';
@@ -31,16 +34,8 @@ export type IntakeEvent =
   | { type: 'profile'; eventId: string; data: LeadProfile }
   | { type: 'activity'; eventId: string; data: LeadActivity };
 
-export interface ScoringDeps {
-  rules: ScoringRules;
-  outbox: Outbox;
-  processed: ProcessedEvents;
-  summarizer: Summarizer;
-  clock: Clock;
-  source: string;
-  /** Leads whose stored signals are kept in memory between batches (0: read every time). */
-  signalCacheLeads?: number;
-}
+/** The dedupe name of the intake and disqualification handlers' claimed event ids. */
+const PROCESSED_AS = 'scoring-intake';
 
 export interface ApplyOutcome {
   applied: number;
@@ -67,12 +62,35 @@ function isPipeline(stage: LifecycleStage | undefined): boolean {
  * on the evidence, and enqueue the resulting events in the outbox. A crash anywhere rolls the
  * whole batch back; the redelivered batch finds nothing claimed and does it all again once.
  */
+@Injectable()
 export class ScoringEngine {
-  private readonly store = new LeadStore();
+  private readonly deps: {
+    rules: ScoringRules;
+    outbox: Outbox;
+    processed: ProcessedEvents;
+    summarizer: Summarizer;
+    clock: Clock;
+    source: string;
+  };
   private readonly signalCache: SignalCache;
 
-  constructor(private readonly deps: ScoringDeps) {
-    this.signalCache = new SignalCache(deps.signalCacheLeads ?? 0);
+  constructor(
+    runtime: ServiceRuntime,
+    private readonly store: LeadStore,
+    @Inject(SERVICE_POLICY) rules: ScoringRules,
+    @Inject(SUMMARIZER) summarizer: Summarizer,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(SERVICE_ENV) env: ScoringEnv,
+  ) {
+    this.deps = {
+      rules,
+      outbox: runtime.outbox,
+      processed: runtime.processed(PROCESSED_AS),
+      summarizer,
+      clock,
+      source: runtime.source,
+    };
+    this.signalCache = new SignalCache(env.SCORING_SIGNAL_CACHE_LEADS);
   }
 
   get rules(): ScoringRules {

@@ -9,7 +9,6 @@ import {
 } from '@baton/domain';
 import { query, readTopic, waitFor, type SeenMessage } from '@baton/testing';
 import { ManualClock } from '@baton/platform';
-import { startScoringService, type ScoringService } from '../scoring-service.js';
 import {
   NOW,
   engagement,
@@ -19,9 +18,16 @@ import {
   sampleRules,
   signalOf,
 } from '../../test/fixtures.js';
-import { cleanup, scoringEnv, upstream, type Upstream } from '../../test/harness.js';
+import {
+  cleanup,
+  scoringEnv,
+  startScoring,
+  upstream,
+  type ScoringTestEnv,
+  type ScoringTestService,
+  type Upstream,
+} from '../../test/harness.js';
 import { score } from './score.js';
-import type { ScoringEnv } from '../config/scoring-env.js';
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -33,10 +39,10 @@ const rules = sampleRules();
 async function setup(
   name: string,
   clock = new ManualClock(NOW),
-): Promise<{ env: ScoringEnv; service: ScoringService; up: Upstream; clock: ManualClock }> {
+): Promise<{ env: ScoringTestEnv; service: ScoringTestService; up: Upstream; clock: ManualClock }> {
   const env = scoringEnv(name);
   stops.push(() => cleanup(env));
-  const service = await startScoringService({ env, rules, clock });
+  const service = await startScoring(env, { clock });
   stops.push(() => service.stop());
   const up = await upstream(env);
   stops.push(() => up.close());
@@ -268,9 +274,9 @@ describe('scoring service on the real broker and Postgres', () => {
     const env = scoringEnv('cache');
     stops.push(() => cleanup(env));
     const clock = new ManualClock(NOW);
-    const a = await startScoringService({ env, rules, clock, consume: false });
+    const a = await startScoring(env, { clock, consume: false });
     stops.push(() => a.stop());
-    const b = await startScoringService({ env, rules, clock, consume: false });
+    const b = await startScoring(env, { clock, consume: false });
     stops.push(() => b.stop());
     const lead = 'hubspot:contact:808';
     const p = profile(lead, hoursAgo(200));
@@ -285,7 +291,7 @@ describe('scoring service on the real broker and Postgres', () => {
       engagement(lead, 5, 'demo_requested', hoursAgo(10), { formId: 'demo', title: 'Book a demo' }),
       engagement(lead, 6, 'email_clicked', hoursAgo(5), { campaign: 'nov-webinar' }),
     ];
-    const apply = (svc: ScoringService, items: typeof e, id: string) =>
+    const apply = (svc: ScoringTestService, items: typeof e, id: string) =>
       svc.runtime.transaction((em) =>
         svc.engine.apply(
           em,

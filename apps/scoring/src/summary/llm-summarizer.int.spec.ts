@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '@baton/platform';
 import { NOW, hoursAgo, profile, qualifyingJourney, sampleRules, signalOf } from '../../test/fixtures.js';
-import { ScoringEnvSchema } from '../config/scoring-env.js';
+import { ScoringEnvSchema } from '../config/env.js';
 import { score } from '../scoring/score.js';
-import { summarizerFor } from '../scoring-service.js';
+import { summarizerFor } from './summarizer.provider.js';
 import { LlmSummarizer } from './llm-summarizer.js';
 import { DeterministicSummarizer, type JourneyFacts } from './summary.js';
 
