@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { suggestCountries, suggestSubdivisions, territoryProblem } from '@baton/domain';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -31,10 +32,29 @@ export const TimeZoneSchema = z
   .string()
   .refine((tz) => IANAZone.isValidZone(tz), 'not an IANA time zone (e.g. Europe/Berlin)');
 
-/** "US" (whole country) or "US-CA" (country + state/region). */
+const TERRITORY_SHAPE = /^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/;
+
+/**
+ * "US" (whole country, ISO 3166-1 alpha-2) or "US-CA" (a state or region, ISO 3166-2): the codes
+ * crm-connector gives leads, so a territory written any other way would never match one.
+ */
 export const TerritorySchema = z
   .string()
-  .regex(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/, 'expected a country code ("DE") or country-state ("US-CA")')
+  .superRefine((s, ctx) => {
+    if (!TERRITORY_SHAPE.test(s)) {
+      const [country, ...rest] = s.split(/[-,]/);
+      const near = rest.length
+        ? suggestSubdivisions(rest.join('-').trim(), suggestCountries(country)[0])
+        : suggestCountries(s);
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a country code ("DE") or country-state ("US-CA")${near.length ? `; did you mean ${near.map((c) => `"${c}"`).join(' or ')}?` : ''}`,
+      });
+      return;
+    }
+    const problem = territoryProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .transform((s) => s.toUpperCase());
 
 const Tags = z.array(z.string().min(1)).default([]);
@@ -108,13 +128,13 @@ export type RosterPolicy = z.infer<typeof RosterPolicySchema>;
 export const StrategySchema = z.enum(['weighted_rotation', 'least_loaded', 'existing_owner']);
 export type RuleStrategy = z.infer<typeof StrategySchema>;
 
-const upper = z.string().transform((s) => s.toUpperCase());
 const lower = z.string().transform((s) => s.toLowerCase());
 
 export const ConditionsSchema = z
   .object({
-    country: z.array(upper).optional(),
-    state: z.array(upper).optional(),
+    // Compared case-insensitively; kept as written so a policy error quotes the file.
+    country: z.array(z.string()).optional().describe('ISO 3166-1 alpha-2 codes, e.g. US'),
+    state: z.array(z.string()).optional().describe('ISO 3166-2 codes, e.g. US-TX'),
     productInterest: z
       .array(lower)
       .optional()
@@ -127,7 +147,10 @@ export const ConditionsSchema = z
       .strict()
       .optional(),
     segment: z.array(lower).optional(),
-    industry: z.array(lower).optional(),
+    industry: z
+      .array(z.string())
+      .optional()
+      .describe('Baton industry ids (INDUSTRIES in @baton/domain), e.g. software'),
     source: z.array(lower).optional(),
   })
   .strict();

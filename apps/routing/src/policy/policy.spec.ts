@@ -81,4 +81,30 @@ describe('routing policy files', () => {
     );
     expect(problems[0]).toMatch(/^reps\.0: Unrecognized key: "dailyCapcity"/);
   });
+
+  it('rejects places and industries leads never carry, naming the key path and the nearest valid values', () => {
+    const badRoster = roster
+      .replace('territories: [US, CA]\n    products', 'territories: [United States, CA]\n    products')
+      .replace('territories: [DE, AT, CH]', 'territories: [DE, AT, CH-XX]');
+    const rosterProblems = problemsOf(() => parseRoutingPolicy(badRoster, routing));
+    expect(rosterProblems.file).toBe('roster.yaml');
+    expect(rosterProblems.problems).toEqual([
+      'reps.0.territories.0: expected a country code ("DE") or country-state ("US-CA"); did you mean "US"?',
+      expect.stringMatching(/^reps\.6\.territories\.2: "CH-XX" is not an ISO 3166-2 state or region code/),
+    ]);
+
+    const badRouting = routing
+      .replace('when: { country: [US, CA], segment', 'when: { country: [United States, CA], segment')
+      .replace(
+        'when: { country: [US, CA], employees',
+        'when: { country: [US], state: [Texas, TX, US-CA], industry: [Software, financial_services], employees',
+      );
+    const { file, problems } = problemsOf(() => parseRoutingPolicy(roster, badRouting));
+    expect(file).toBe('routing.yaml');
+    expect(problems).toEqual([
+      'rules.1.when.country.0: "United States" is not an ISO 3166-1 alpha-2 country code; did you mean "US" (United States of America)?',
+      'rules.2.when.state.0: "Texas" is not an ISO 3166-2 state or region code; did you mean "US-TX" (Texas)?',
+      'rules.2.when.industry.0: "Software" is not a Baton industry; did you mean "software" (Software)?',
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { countryProblem, industryProblem, subdivisionProblem } from '@baton/domain';
 import { PolicyError, loadPolicy, parsePolicy, type LoadedPolicy } from '@baton/platform';
 import {
   RosterPolicySchema,
@@ -7,6 +8,7 @@ import {
   type RepPolicy,
   type RosterPolicy,
   type RoutingRules,
+  type RuleConditions,
   type WorkingHours,
 } from './policy.schema.js';
 
@@ -95,6 +97,7 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
     ruleIds.add(rule.id);
     if (rule.pool !== undefined && !pools.has(rule.pool))
       routingProblems.push(`rules.${i}.pool: unknown pool "${rule.pool}" (pools live in ${ROSTER_FILE})`);
+    routingProblems.push(...vocabularyProblems(rule.when, `rules.${i}.when`));
   });
   const rules = routing.policy.rules;
   const last = rules[rules.length - 1];
@@ -116,6 +119,27 @@ function assemble(roster: LoadedPolicy<RosterPolicy>, routing: LoadedPolicy<Rout
     rosterFile: roster.file,
     routingFile: routing.file,
   };
+}
+
+/**
+ * Places and industries in a rule must be the values leads carry (ISO codes, Baton industry
+ * ids): "United States" or "Software" would never match a lead, so they are errors here.
+ */
+function vocabularyProblems(when: RuleConditions, at: string): string[] {
+  const problems: string[] = [];
+  const check = (
+    key: string,
+    values: readonly string[] | undefined,
+    problemOf: (v: string) => string | undefined,
+  ) =>
+    values?.forEach((v, j) => {
+      const problem = problemOf(v);
+      if (problem) problems.push(`${at}.${key}.${j}: ${problem}`);
+    });
+  check('country', when.country, countryProblem);
+  check('state', when.state, (v) => subdivisionProblem(v, when.country ?? []));
+  check('industry', when.industry, industryProblem);
+  return problems;
 }
 
 export function workingHoursOf(rep: RepPolicy, roster: RosterPolicy): WorkingHours {

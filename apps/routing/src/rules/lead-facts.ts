@@ -5,7 +5,9 @@ import type { RoutingRules } from '../policy/policy.schema.js';
 export interface LeadFacts {
   leadId: string;
   provider: CrmProvider;
+  /** ISO 3166-1 alpha-2. */
   country?: string;
+  /** The state or region part of its ISO 3166-2 code ("TX" of "US-TX"). */
   state?: string;
   productInterest: string[];
   employees?: number;
@@ -42,11 +44,15 @@ export function leadFacts(
   }
   const emailDomain = identity.email?.split('@')[1];
   const domain = (norm(f.domain) ?? norm(emailDomain))?.toLowerCase().replace(/^www\./, '');
+  const country = norm(identity.country)?.toUpperCase();
+  // crm-connector gives ISO 3166-2 ("US-TX"); rules and territories compare the state part.
+  let state = norm(identity.state)?.toUpperCase();
+  if (country && state?.startsWith(`${country}-`)) state = state.slice(country.length + 1);
   return {
     leadId: input.leadId,
     provider: input.provider,
-    country: norm(identity.country)?.toUpperCase(),
-    state: norm(identity.state)?.toUpperCase(),
+    country,
+    state,
     productInterest: (f.productInterest ?? []).map((p) => p.trim().toLowerCase()).filter(Boolean),
     employees,
     segment,

@@ -8,10 +8,23 @@ import type { LeadFacts } from './lead-facts.js';
 export function ruleMatches(when: RuleConditions, lead: LeadFacts): boolean {
   const inList = (list: string[] | undefined, value: string | undefined) =>
     list === undefined || (value !== undefined && list.includes(value));
-  if (!inList(when.country, lead.country)) return false;
-  if (!inList(when.state, lead.state)) return false;
+  const upper = (list: string[] | undefined) => list?.map((v) => v.trim().toUpperCase());
+  if (!inList(upper(when.country), lead.country)) return false;
+  // "US-TX" names the state with its country; a bare "TX" (older policies) the state alone.
+  const states = upper(when.state);
+  if (
+    states &&
+    !states.some((s) => (s.includes('-') ? s === `${lead.country}-${lead.state}` : s === lead.state))
+  )
+    return false;
   if (!inList(when.segment, lead.segment)) return false;
-  if (!inList(when.industry, lead.industry)) return false;
+  if (
+    !inList(
+      when.industry?.map((i) => i.toLowerCase()),
+      lead.industry,
+    )
+  )
+    return false;
   if (!inList(when.source, lead.source)) return false;
   if (when.productInterest && !when.productInterest.some((p) => lead.productInterest.includes(p)))
     return false;
