@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DisqualificationReasonSchema, EngagementKindSchema } from '@baton/domain';
+import {
+  DisqualificationReasonSchema,
+  EngagementKindSchema,
+  countryProblem,
+  industryProblem,
+} from '@baton/domain';
 import { loadPolicy, parsePolicy, type LoadedPolicy } from '@baton/platform';
 
 export const SCORING_POLICY_FILE = 'scoring.yaml';
@@ -12,6 +17,13 @@ const regex = z.string().refine((s) => {
     return false;
   }
 }, 'not a valid regular expression');
+
+/** A value leads carry (a Baton vocabulary); the message names the nearest valid values. */
+const vocabulary = (problemOf: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _ . - only');
 
@@ -57,8 +69,16 @@ const FitConditionSchema = z
         max: z.number().int().nonnegative().optional(),
       })
       .optional(),
-    industries: z.array(z.string()).min(1).optional(),
-    countries: z.array(z.string()).min(1).optional(),
+    industries: z
+      .array(vocabulary(industryProblem))
+      .min(1)
+      .optional()
+      .describe('Baton industry ids (INDUSTRIES in @baton/domain), e.g. software'),
+    countries: z
+      .array(vocabulary(countryProblem))
+      .min(1)
+      .optional()
+      .describe('ISO 3166-1 alpha-2 codes, e.g. DE'),
     titlePatterns: z.array(regex).min(1).optional(),
     emailDomains: z
       .array(z.string())
