@@ -20,7 +20,8 @@ import { ManualClock } from '@baton/platform';
 import { parseRoutingPolicy, workingHoursOf } from '../src/policy/policy.js';
 import type { RepState } from '../src/roster/rep.js';
 import { leadFacts } from '../src/rules/lead-facts.js';
-import { startRouting, upstreamPublisher, withKafkaRetry } from '../test/harness.js';
+import { withKafkaRetry } from '@baton/service-testing';
+import { startRouting, upstreamPublisher } from '../test/harness.js';
 
 const N = Number(process.env.BENCH_LEADS ?? 20_000);
 JsonLogger.configure({ level: 'error' });

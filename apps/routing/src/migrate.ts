@@ -1,4 +1,4 @@
 import { migrateService } from '@baton/platform';
-import { RoutingTables1763900000000 } from './database/routing.migration.js';
+import { routingService } from './routing.service.js';
 
-await migrateService({ name: 'routing', migrations: [RoutingTables1763900000000] });
+await migrateService(routingService);

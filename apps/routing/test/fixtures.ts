@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LeadQualified } from '@baton/domain';
-import { parseRoutingPolicy, type RoutingPolicy } from '../src/policy/policy.js';
+import { ROSTER_FILE, ROUTING_FILE, parseRoutingPolicy, type RoutingPolicy } from '../src/policy/policy.js';
 
 const allWeek = `
     mon: ["00:00-24:00"]
@@ -61,4 +64,12 @@ export function qualified(n: number, overrides: Partial<LeadQualified> = {}): Le
     qualifiedAt: '2026-11-23T15:00:00.000Z',
     ...overrides,
   };
+}
+
+/** The test policy as files, for a routing process (BATON_POLICY_DIR). */
+export function testPolicyDir(roster = TEST_ROSTER, rules = TEST_RULES): string {
+  const dir = mkdtempSync(join(tmpdir(), 'routing-policy-'));
+  writeFileSync(join(dir, ROSTER_FILE), roster);
+  writeFileSync(join(dir, ROUTING_FILE), rules);
+  return dir;
 }

@@ -1,48 +1,14 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { topicsOf } from '@baton/domain';
 import { createKafka, EventPublisher, type KafkaConnection } from '@baton/kafka';
-import { BaseEnvSchema, ServiceRuntime, loadEnv, type BaseEnv, type Clock } from '@baton/platform';
-import type { TestEnv } from '@baton/testing';
+import { CLOCK, type Clock } from '@baton/platform';
+import { startTestService, testEnvOf, waitForTopics, type TestService } from '@baton/service-testing';
+import { waitFor, type TestEnv } from '@baton/testing';
 import { AssignmentService } from '../src/assignment/assignment.service.js';
-import { RoutingTables1763900000000 } from '../src/database/routing.migration.js';
 import type { RoutingPolicy } from '../src/policy/policy.js';
-import { seedRoster } from '../src/roster/roster.store.js';
-import { routingConsumer } from '../src/routing.consumers.js';
-import { ROUTING_TOPICS } from '../src/routing.topics.js';
-
-/** On a busy shared broker, fresh topics can take a moment to show in metadata; subscribing before that fails. */
-export async function topicsVisible(runtime: ServiceRuntime): Promise<void> {
-  const admin = runtime.kafka.client.admin();
-  await admin.connect();
-  try {
-    await withKafkaRetry(
-      () => admin.fetchTopicMetadata({ topics: ROUTING_TOPICS.map((t) => runtime.kafka.physical(t)) }),
-      8,
-    );
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** The test environment, validated as the service validates its own. */
-export function serviceEnv(env: TestEnv): BaseEnv {
-  return loadEnv(BaseEnvSchema, {
-    KAFKA_BROKERS: env.KAFKA_BROKERS.join(','),
-    KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX,
-    KAFKA_TOPIC_PARTITIONS: String(env.KAFKA_TOPIC_PARTITIONS),
-    KAFKA_REPLICATION_FACTOR: String(env.KAFKA_REPLICATION_FACTOR),
-    DATABASE_URL: env.DATABASE_URL,
-    DATABASE_SCHEMA: env.DATABASE_SCHEMA,
-    PORT: String(env.PORT),
-    LOG_LEVEL: env.LOG_LEVEL,
-  });
-}
-
-/**
- * Consumer groups are not namespaced by the topic prefix, so suites running side by side would
- * share `baton-routing` and rebalance each other; each test environment gets its own group.
- */
-export function testGroupOf(env: TestEnv): string {
-  return `baton-routing-${env.KAFKA_TOPIC_PREFIX.replace(/\.$/, '')}`;
-}
+import { routingService } from '../src/routing.service.js';
 
 /** An upstream producer (scoring, sla) on the test's topics. */
 export async function upstreamPublisher(
@@ -59,61 +25,98 @@ export async function upstreamPublisher(
   return { kafka, publisher };
 }
 
-export interface RoutingInstance {
-  runtime: ServiceRuntime;
-  service: AssignmentService;
-  stop(): Promise<void>;
+/**
+ * Keeps a schema's outbox unpublished: holds the advisory lock its relays take for a round (as
+ * another relay would), so every relay on the schema skips its rounds until released.
+ */
+export async function holdOutbox(env: TestEnv): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: env.DATABASE_URL });
+  await client.connect();
+  await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [`baton.outbox.${env.DATABASE_SCHEMA}`]);
+  let released: Promise<void> | undefined;
+  return () => (released ??= client.end());
 }
 
-/** One routing replica on the real broker and Postgres, wired exactly as main.ts wires it (minus HTTP). */
+export interface RoutingInstance extends TestService {
+  service: AssignmentService;
+}
+
+/** One routing replica on the real broker and Postgres, started by the kit exactly as main.ts starts it. */
 export async function startRouting(
   env: TestEnv,
   policy: RoutingPolicy,
   clock: Clock,
   opts: {
     consume?: boolean;
+    /** false: what it decides stays in the outbox while it runs. */
     relay?: boolean;
     maxBatch?: number;
     concurrency?: number;
-    sessionTimeoutMs?: number;
+    /** Environment variables as the process would get them. */
+    env?: Record<string, string | undefined>;
   } = {},
 ): Promise<RoutingInstance> {
-  const runtime = await ServiceRuntime.start({
-    service: 'routing',
-    env: serviceEnv(env),
-    topics: ROUTING_TOPICS,
-    migrations: [RoutingTables1763900000000],
-    relay: opts.relay,
+  const release = opts.relay === false ? await holdOutbox(env) : undefined;
+  const routing = await startTestService(routingService, {
+    base: env,
+    policy,
+    providers: [{ provide: CLOCK, useValue: clock }],
+    consume: opts.consume,
+    env: {
+      ROUTING_CONSUMER_BATCH: opts.maxBatch?.toString(),
+      ROUTING_CONSUMER_CONCURRENCY: opts.concurrency?.toString(),
+      ...opts.env,
+    },
+  }).catch(async (err: unknown) => {
+    await release?.();
+    throw err;
   });
-  await runtime.transaction((em) => seedRoster(em, policy));
-  await topicsVisible(runtime);
-  const service = new AssignmentService(runtime, policy, clock);
-  if (opts.consume !== false) {
-    await routingConsumer(
-      runtime,
-      service,
-      { maxBatch: opts.maxBatch ?? 500, concurrency: opts.concurrency ?? 1 },
-      {
-        groupId: testGroupOf(env),
-        sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
-        heartbeatIntervalMs: 500,
-      },
-    ).start();
-  }
-  return { runtime, service, stop: () => runtime.stop() };
+  await waitForTopics(routing.runtime.kafka, topicsOf(routingService.name));
+  return {
+    ...routing,
+    service: routing.get(AssignmentService),
+    stop: async () => {
+      await routing.stop();
+      await release?.();
+    },
+  };
 }
 
-/**
- * Retries a test's own broker call when the broker answers with a retriable error right after
- * topics were created (metadata settling on a busy shared broker); the code under test is not retried.
- */
-export async function withKafkaRetry<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
-      await new Promise((r) => setTimeout(r, 300 * attempt));
-    }
-  }
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+export interface RoutingProcess {
+  child: ChildProcess;
+  /** Resolves once /health/ready answers 200 (every consumer started); rejects if it exits first. */
+  ready: Promise<void>;
+}
+
+/** routing's real main.ts in its own process, with the test environment and the API token. */
+export function spawnRouting(env: TestEnv, vars: Record<string, string> = {}): RoutingProcess {
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
+    env: { ...process.env, ...testEnvOf(env, { LOG_LEVEL: 'info', ...vars }) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`routing exited early (${code})`))),
+  );
+  exited.catch(() => undefined);
+  const ready = (async () => {
+    const port = await waitFor(
+      async () => /"msg":"listening"[^\n]*"port":(\d+)/.exec(out)?.[1],
+      60_000,
+      'routing listening',
+    );
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/health/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      60_000,
+      'routing ready',
+    );
+  })();
+  return { child, ready: Promise.race([ready, exited]) };
 }

@@ -1,15 +1,16 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
-import { ServiceRuntime } from '@baton/platform';
-import { assignmentHistory, type AssignmentAnswer } from './assignment.history.js';
+import { LeadIdParam, ZodParam } from '@baton/platform';
+import { AssignmentStore } from '../database/assignment.store.js';
+import { assignmentAnswer, type AssignmentAnswer } from './assignment.history.js';
 
 @Controller('leads')
 export class AssignmentController {
-  constructor(private readonly runtime: ServiceRuntime) {}
+  constructor(private readonly assignments: AssignmentStore) {}
 
   /** "Why did I get this lead?" */
   @Get(':leadId/assignment')
-  async assignment(@Param('leadId') leadId: string): Promise<AssignmentAnswer> {
-    const answer = await assignmentHistory(this.runtime.db.manager, leadId);
+  async assignment(@Param('leadId', new ZodParam(LeadIdParam)) leadId: string): Promise<AssignmentAnswer> {
+    const answer = assignmentAnswer(leadId, await this.assignments.history(leadId));
     if (!answer) throw new NotFoundException(`lead ${leadId} has no assignment`);
     return answer;
   }

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { AssignmentHistoryRow } from '../database/assignment.store.js';
 import type { DecisionAudit } from './router.js';
 
 export interface AssignmentRecord {
@@ -27,36 +27,8 @@ export interface AssignmentAnswer {
   history: AssignmentRecord[];
 }
 
-interface Row {
-  id: string;
-  qualification_id: string;
-  generation: number;
-  current: boolean;
-  rep_id: string;
-  rep_name: string | null;
-  assignee_kind: 'rep' | 'manager';
-  rule_id: string;
-  pool_id: string;
-  strategy: string;
-  reason: string;
-  cause: string | null;
-  replaces_assignment_id: string | null;
-  policy_version: string;
-  assigned_at: Date;
-  released_at: Date | null;
-  audit: DecisionAudit;
-}
-
 /** "Why did I get this lead?": the current assignment and every earlier one, newest first, each with its audit. */
-export async function assignmentHistory(
-  em: EntityManager,
-  leadId: string,
-): Promise<AssignmentAnswer | undefined> {
-  const rows: Row[] = await em.query(
-    `SELECT a.*, r.profile->>'name' AS rep_name FROM assignment a LEFT JOIN rep r ON r.id = a.rep_id
-     WHERE a.lead_id = $1 ORDER BY a.assigned_at DESC, a.generation DESC`,
-    [leadId],
-  );
+export function assignmentAnswer(leadId: string, rows: AssignmentHistoryRow[]): AssignmentAnswer | undefined {
   if (rows.length === 0) return undefined;
   const history = rows.map((r): AssignmentRecord => ({
     assignmentId: r.id,

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   Topics,
@@ -9,8 +8,9 @@ import {
 } from '@baton/domain';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor, type TestEnv } from '@baton/testing';
 import { ManualClock } from '@baton/platform';
-import { qualified, testPolicy } from '../../test/fixtures.js';
-import { startRouting, upstreamPublisher, withKafkaRetry } from '../../test/harness.js';
+import { withKafkaRetry } from '@baton/service-testing';
+import { qualified, testPolicy, testPolicyDir } from '../../test/fixtures.js';
+import { holdOutbox, spawnRouting, startRouting, upstreamPublisher } from '../../test/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -254,23 +254,19 @@ describe('routing on the real broker and Postgres', () => {
     cleanups.push(() => dropSchema(env.DATABASE_SCHEMA!));
     const policy = testPolicy();
 
-    // First life, in its own process: decides and commits, but dies before anything is published
-    // (its relay is off) and before its consumer offsets are committed.
-    const child = spawn(
-      process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'apps/routing/test/crash-child.ts'],
-      {
-        env: { ...process.env, ROUTING_TEST_ENV: JSON.stringify(env) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    // First life, the real main.ts in its own process: decides and commits, but dies before
+    // anything is published (the test holds the outbox) and before its consumer offsets are
+    // committed. A short session lets the group notice the death sooner.
+    const outboxHeld = await holdOutbox(env);
+    const { child, ready } = spawnRouting(env, {
+      BATON_POLICY_DIR: testPolicyDir(),
+      ROUTING_CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    });
     cleanups.push(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await outboxHeld();
     });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.on('exit', (code) => reject(new Error(`routing child exited early (${code})`)));
-    });
+    await ready;
     const { kafka, publisher } = await publisherFor(env);
     await withKafkaRetry(() =>
       publisher.publish([
@@ -287,6 +283,7 @@ describe('routing on the real broker and Postgres', () => {
     await exited;
     const waiting = await query(`SELECT topic FROM ${env.DATABASE_SCHEMA}.outbox ORDER BY id`);
     expect(waiting.map((r) => r.topic)).toEqual([Topics.LeadAssigned, Topics.CrmCommand]);
+    await outboxHeld();
 
     // Second life: the relay publishes what the first one committed; the redelivered qualification is a no-op.
     const second = await startRouting(env, policy, new ManualClock(new Date('2026-11-23T15:00:00Z')));

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   Topics,
   type CloudEvent,
-  type CrmRef,
-  type Firmographics,
-  type Identity,
   type LeadAssigned,
   type LeadQualified,
   type LeadReassignmentRequested,
@@ -15,25 +13,17 @@ import {
 } from '@baton/domain';
 import { PermanentError } from '@baton/kafka';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import type { ServiceRuntime, Clock } from '@baton/platform';
+import { CLOCK, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
+import type { AssignmentRow, LeadSnapshot } from '../database/assignment.entity.js';
+import { AssignmentStore, type CurrentAssignment } from '../database/assignment.store.js';
+import { LeadProfileStore } from '../database/lead-profile.store.js';
+import { PoolRotationStore } from '../database/pool-rotation.store.js';
+import { RosterStore } from '../database/roster.store.js';
 import type { RoutingPolicy } from '../policy/policy.js';
-import { pruneRotation, type RotationState } from '../rotation/weighted-rotation.js';
-import { loadReps } from '../roster/roster.store.js';
+import { pruneRotation } from '../rotation/weighted-rotation.js';
 import { leadFacts, type LeadFacts } from '../rules/lead-facts.js';
 import { matchingRules } from '../rules/rules.js';
 import { RoutingBook, decide, managerOf, type Assignee, type Decision } from './router.js';
-
-/** What routing keeps of a lead with each assignment (enough to route it again on a reassignment). */
-export interface LeadSnapshot {
-  crm: CrmRef;
-  identity: Identity;
-  firmographics: Firmographics;
-  score: number;
-  summary: string;
-  openingLine?: string;
-  currentOwnerId?: string;
-  qualifiedAt: string;
-}
 
 interface PendingRoute {
   leadId: string;
@@ -44,7 +34,7 @@ interface PendingRoute {
   facts: LeadFacts;
   exclude: Set<string>;
   /** The assignment this one replaces (a reassignment, or an earlier qualification of the same lead). */
-  replaces?: { id: string; repId: string; kind: string; isReassignment: boolean };
+  replaces?: CurrentAssignment & { isReassignment: boolean };
   cause?: string;
 }
 
@@ -78,14 +68,19 @@ export function assignmentIdOf(qualificationId: string, generation: number): str
  * batch: dedupe, lock the pools' rotation rows and the roster (always in the same order),
  * decide, then store the assignments with their audit and the outgoing events via the outbox.
  */
+@Injectable()
 export class AssignmentService {
   private readonly log = new JsonLogger('routing.assignment');
   private readonly processedReassignment;
 
   constructor(
     private readonly runtime: ServiceRuntime,
-    private readonly policy: RoutingPolicy,
-    private readonly clock: Clock,
+    @Inject(SERVICE_POLICY) private readonly policy: RoutingPolicy,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly assignments: AssignmentStore,
+    private readonly roster: RosterStore,
+    private readonly rotation: PoolRotationStore,
+    private readonly profiles: LeadProfileStore,
   ) {
     this.processedReassignment = runtime.processed('lead-reassignment');
   }
@@ -101,14 +96,9 @@ export class AssignmentService {
         for (const e of events)
           if (!byQualification.has(e.data.qualificationId)) byQualification.set(e.data.qualificationId, e);
         const items = [...byQualification.values()];
-        const profiles = await this.profilesOf(
-          em,
-          items.map((e) => e.data.leadId),
-        );
-        const current = await this.currentAssignments(
-          em,
-          items.map((e) => e.data.leadId),
-        );
+        const leadIds = items.map((e) => e.data.leadId);
+        const profiles = await this.profiles.of(em, leadIds);
+        const current = await this.assignments.lockCurrent(em, leadIds);
         const pending: PendingRoute[] = items.map((e) => {
           const q = e.data;
           const profile = profiles.get(q.leadId);
@@ -147,21 +137,8 @@ export class AssignmentService {
     const req = event.data;
     return this.runtime.transaction(async (em) => {
       if (!(await this.processedReassignment.claim(em, event.id))) return undefined;
-      const rows: {
-        id: string;
-        lead_id: string;
-        qualification_id: string;
-        generation: number;
-        rep_id: string;
-        assignee_kind: string;
-        current: boolean;
-        lead: LeadSnapshot;
-      }[] = await em.query(
-        `SELECT id, lead_id, qualification_id, generation, rep_id, assignee_kind, current, lead FROM assignment WHERE id = $1 FOR UPDATE`,
-        [req.assignmentId],
-      );
-      const old = rows[0];
-      if (!old || old.lead_id !== req.leadId)
+      const old = await this.assignments.lock(em, req.assignmentId);
+      if (!old || old.leadId !== req.leadId)
         throw new PermanentError(`no assignment ${req.assignmentId} for lead ${req.leadId}`);
       if (!old.current) {
         // Already replaced (a second request for the same assignment): one reassignment per assignment.
@@ -172,14 +149,14 @@ export class AssignmentService {
       }
       const ids = await this.decideAndStore(em, [
         {
-          leadId: old.lead_id,
-          qualificationId: old.qualification_id,
+          leadId: old.leadId,
+          qualificationId: old.qualificationId,
           generation: old.generation + 1,
           sourceEventId: event.id,
           lead: old.lead,
-          facts: this.factsOf(old.lead_id, old.lead),
-          exclude: new Set([old.rep_id, ...req.excludeRepIds]),
-          replaces: { id: old.id, repId: old.rep_id, kind: old.assignee_kind, isReassignment: true },
+          facts: this.factsOf(old.leadId, old.lead),
+          exclude: new Set([old.repId, ...req.excludeRepIds]),
+          replaces: { id: old.id, repId: old.repId, kind: old.assigneeKind, isReassignment: true },
           cause: `${req.requestedBy}: ${req.cause}`,
         },
       ]);
@@ -217,64 +194,49 @@ export class AssignmentService {
         }
       }
     }
-    const rotationRows: { pool_id: string; credits: RotationState }[] = await em.query(
-      `SELECT pool_id, credits FROM pool_rotation WHERE pool_id = ANY($1::text[]) ORDER BY pool_id FOR UPDATE`,
-      [[...poolIds].sort()],
-    );
-    const reps = await loadReps(em, { lock: true });
+    const rotation = await this.rotation.lock(em, [...poolIds]);
+    const reps = await this.roster.reps(em, { lock: true });
     // Checked again under the locks: a replica that decided the same qualification meanwhile
     // (possible only around a rebalance) has committed by now, and we skip instead of failing.
     const firsts = candidates.filter((p) => p.generation === 0).map((p) => p.qualificationId);
-    const decided: { qualification_id: string }[] = firsts.length
-      ? await em.query(
-          `SELECT qualification_id FROM assignment WHERE qualification_id = ANY($1::text[]) AND generation = 0`,
-          [firsts],
-        )
-      : [];
-    const already = new Set(decided.map((d) => d.qualification_id));
+    const already = await this.assignments.firstAssigned(em, firsts);
     if (already.size) duplicates.inc(already.size);
     const pending = candidates.filter((p) => p.generation !== 0 || !already.has(p.qualificationId));
     if (pending.length === 0) return [];
     const utcDay = now.toISOString().slice(0, 10);
-    const loads: { rep_id: string; day: string; assigned: number }[] = await em.query(
-      `SELECT rep_id, to_char(day, 'YYYY-MM-DD') AS day, assigned FROM rep_daily_load WHERE day BETWEEN $1::date - 1 AND $1::date + 1`,
-      [utcDay],
-    );
+    const loads = await this.roster.loadsAround(em, utcDay);
     const domains = [...new Set(pending.map((p) => p.facts.companyDomain).filter((d): d is string => !!d))];
-    const companyRows: { domain: string; rep_id: string }[] = domains.length
-      ? await em.query(`SELECT domain, rep_id FROM company_owner WHERE domain = ANY($1::text[])`, [domains])
-      : [];
+    const companyOwners = await this.assignments.companyOwners(em, domains);
     const book = new RoutingBook(
       reps,
       new Map(
-        rotationRows.map((r) => [
-          r.pool_id,
-          pruneRotation(r.credits, policy.pools.get(r.pool_id)?.members ?? []),
+        [...rotation].map(([poolId, credits]) => [
+          poolId,
+          pruneRotation(credits, policy.pools.get(poolId)?.members ?? []),
         ]),
       ),
-      new Map(loads.map((l) => [`${l.rep_id}|${l.day}`, l.assigned])),
+      loads,
       new Map(
         pending
           .filter((p) => p.replaces && p.replaces.kind === 'rep')
           .map((p) => [p.leadId, p.replaces!.repId]),
       ),
-      new Map(companyRows.map((r) => [r.domain, r.rep_id])),
+      companyOwners,
     );
 
-    const rows: Record<string, unknown>[] = [];
+    const rows: AssignmentRow[] = [];
     const events: NewEvent<TopicName>[] = [];
     const released: string[] = [];
     // A lead qualified twice within one batch: the later assignment supersedes the earlier one.
-    const latestByLead = new Map<
-      string,
-      { id: string; repId: string; kind: string; row?: Record<string, unknown> }
-    >();
+    const latestByLead = new Map<string, CurrentAssignment & { row?: AssignmentRow }>();
     for (const p of pending) {
       const previous = latestByLead.get(p.leadId) ?? p.replaces;
       if (previous) {
         const inBatch = latestByLead.get(p.leadId)?.row;
-        if (inBatch) Object.assign(inBatch, { current: false, released_at: now.toISOString() });
-        else released.push(previous.id);
+        if (inBatch) {
+          inBatch.current = false;
+          inBatch.releasedAt = now;
+        } else released.push(previous.id);
         if (previous.kind === 'rep') book.release(previous.repId);
       }
       const decision = decide(p.facts, policy, book, now, { exclude: p.exclude });
@@ -282,26 +244,26 @@ export class AssignmentService {
       const reason = p.replaces?.isReassignment
         ? `Reassigned from ${reps.get(p.replaces.repId)?.name ?? p.replaces.repId} (${p.cause}). ${decision.reason}`
         : decision.reason;
-      const row: Record<string, unknown> = {
+      const row: AssignmentRow = {
         id: assignmentId,
         current: true,
-        released_at: null,
-        lead_id: p.leadId,
-        qualification_id: p.qualificationId,
+        releasedAt: null,
+        leadId: p.leadId,
+        qualificationId: p.qualificationId,
         generation: p.generation,
-        replaces_assignment_id: p.replaces?.isReassignment ? p.replaces.id : null,
-        rep_id: decision.assignee.id,
-        assignee_kind: decision.assignee.kind,
-        rule_id: decision.ruleId,
-        pool_id: decision.poolId,
+        replacesAssignmentId: p.replaces?.isReassignment ? p.replaces.id : null,
+        repId: decision.assignee.id,
+        assigneeKind: decision.assignee.kind,
+        ruleId: decision.ruleId,
+        poolId: decision.poolId,
         strategy: decision.strategy,
         reason,
         cause: p.cause ?? null,
         audit: decision.audit,
         lead: p.lead,
-        policy_version: policy.version,
-        source_event_id: p.sourceEventId,
-        assigned_at: now.toISOString(),
+        policyVersion: policy.version,
+        sourceEventId: p.sourceEventId,
+        assignedAt: now,
       };
       rows.push(row);
       latestByLead.set(p.leadId, {
@@ -325,70 +287,38 @@ export class AssignmentService {
       }
     }
 
-    if (released.length) {
-      await em.query(
-        `UPDATE assignment SET current = false, released_at = $2 WHERE id = ANY($1::text[]) AND current`,
-        [released, now],
-      );
-    }
-    await em.query(
-      `INSERT INTO assignment (id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
-         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at)
-       SELECT id, lead_id, qualification_id, generation, replaces_assignment_id, rep_id, assignee_kind, current, rule_id, pool_id,
-         strategy, reason, cause, audit, lead, policy_version, source_event_id, assigned_at, released_at
-       FROM json_to_recordset($1::json) AS x(id text, current boolean, released_at timestamptz, lead_id text, qualification_id text, generation int, replaces_assignment_id text,
-         rep_id text, assignee_kind text, rule_id text, pool_id text, strategy text, reason text, cause text, audit json, lead json,
-         policy_version text, source_event_id text, assigned_at timestamptz)`,
-      [JSON.stringify(rows)],
-    );
+    await this.assignments.release(em, released, now);
+    await this.assignments.insert(em, rows);
     await this.saveBook(em, book, now);
     await this.runtime.outbox.enqueue(em, events);
-    return rows.map((r) => r.id as string);
+    return rows.map((r) => r.id);
   }
 
+  /** What the batch changed of the book, in a fixed order (pools, then reps, then companies). */
   private async saveBook(em: EntityManager, book: RoutingBook, now: Date): Promise<void> {
-    if (book.touchedPools.size) {
-      const pools = [...book.touchedPools]
-        .sort()
-        .map((id) => ({ pool_id: id, credits: book.rotation.get(id) ?? {} }));
-      await em.query(
-        `UPDATE pool_rotation p SET credits = x.credits, decisions = p.decisions + 1, updated_at = $2
-         FROM jsonb_to_recordset($1::jsonb) AS x(pool_id text, credits jsonb) WHERE p.pool_id = x.pool_id`,
-        [JSON.stringify(pools), now],
-      );
-    }
-    if (book.touchedLoads.size) {
-      const loads = [...book.touchedLoads].sort().map((key) => {
-        const [rep_id, day] = key.split('|');
-        return { rep_id, day, assigned: book.dailyLoad.get(key) ?? 0 };
-      });
-      await em.query(
-        `INSERT INTO rep_daily_load (rep_id, day, assigned)
-         SELECT rep_id, day, assigned FROM jsonb_to_recordset($1::jsonb) AS x(rep_id text, day date, assigned int)
-         ON CONFLICT (rep_id, day) DO UPDATE SET assigned = EXCLUDED.assigned`,
-        [JSON.stringify(loads)],
-      );
-    }
-    const deltas = [...book.openLeadDelta]
-      .filter(([, d]) => d !== 0)
-      .map(([rep_id, delta]) => ({ rep_id, delta }));
-    if (deltas.length) {
-      await em.query(
-        `UPDATE rep r SET open_leads = GREATEST(0, r.open_leads + x.delta) FROM jsonb_to_recordset($1::jsonb) AS x(rep_id text, delta int) WHERE r.id = x.rep_id`,
-        [JSON.stringify(deltas)],
-      );
-    }
-    const companies = [...book.touchedCompanies]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([domain, lead_id]) => ({ domain, rep_id: book.companyOwners.get(domain)!, lead_id }));
-    if (companies.length) {
-      await em.query(
-        `INSERT INTO company_owner (domain, rep_id, lead_id, updated_at)
-         SELECT domain, rep_id, lead_id, $2 FROM jsonb_to_recordset($1::jsonb) AS x(domain text, rep_id text, lead_id text)
-         ON CONFLICT (domain) DO UPDATE SET rep_id = EXCLUDED.rep_id, lead_id = EXCLUDED.lead_id, updated_at = EXCLUDED.updated_at`,
-        [JSON.stringify(companies), now],
-      );
-    }
+    await this.rotation.save(
+      em,
+      [...book.touchedPools].sort().map((poolId) => ({ poolId, credits: book.rotation.get(poolId) ?? {} })),
+      now,
+    );
+    await this.roster.saveLoads(
+      em,
+      [...book.touchedLoads].sort().map((key) => {
+        const [repId, day] = key.split('|');
+        return { repId, day, assigned: book.dailyLoad.get(key) ?? 0 };
+      }),
+    );
+    await this.roster.addOpenLeads(
+      em,
+      [...book.openLeadDelta].filter(([, d]) => d !== 0).map(([repId, delta]) => ({ repId, delta })),
+    );
+    await this.assignments.saveCompanyOwners(
+      em,
+      [...book.touchedCompanies]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([domain, leadId]) => ({ domain, repId: book.companyOwners.get(domain)!, leadId })),
+      now,
+    );
   }
 
   private eventsFor(
@@ -471,38 +401,6 @@ export class AssignmentService {
       slackUserId: m.slackUserId,
       teamsUserId: m.teamsUserId,
     };
-  }
-
-  private async profilesOf(
-    em: EntityManager,
-    leadIds: string[],
-  ): Promise<Map<string, { identity: Identity; firmographics: Firmographics; ownerId?: string }>> {
-    const rows: {
-      lead_id: string;
-      identity: Identity;
-      firmographics: Firmographics;
-      owner_id: string | null;
-    }[] = await em.query(
-      `SELECT lead_id, identity, firmographics, owner_id FROM lead_profile WHERE lead_id = ANY($1::text[]) AND NOT deleted`,
-      [leadIds],
-    );
-    return new Map(
-      rows.map((r) => [
-        r.lead_id,
-        { identity: r.identity, firmographics: r.firmographics, ownerId: r.owner_id ?? undefined },
-      ]),
-    );
-  }
-
-  private async currentAssignments(
-    em: EntityManager,
-    leadIds: string[],
-  ): Promise<Map<string, { id: string; repId: string; kind: string }>> {
-    const rows: { id: string; lead_id: string; rep_id: string; assignee_kind: string }[] = await em.query(
-      `SELECT id, lead_id, rep_id, assignee_kind FROM assignment WHERE lead_id = ANY($1::text[]) AND current ORDER BY id FOR UPDATE`,
-      [leadIds],
-    );
-    return new Map(rows.map((r) => [r.lead_id, { id: r.id, repId: r.rep_id, kind: r.assignee_kind }]));
   }
 }
 

@@ -1,58 +1,31 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Topics, type LeadProfile } from '@baton/domain';
 import type { EventPublisher } from '@baton/kafka';
-import { ServiceRuntime, ManualClock } from '@baton/platform';
+import { ManualClock } from '@baton/platform';
+import { withKafkaRetry } from '@baton/service-testing';
 import { dropSchema, isolatedEnv, query, waitFor } from '@baton/testing';
-import { AppModule } from '../app.module.js';
-import { RoutingTables1763900000000 } from '../database/routing.migration.js';
-import { ROUTING_TOPICS } from '../routing.topics.js';
-import { seedRoster } from './roster.store.js';
 import { qualified, testPolicy } from '../../test/fixtures.js';
-import {
-  serviceEnv,
-  testGroupOf,
-  topicsVisible,
-  upstreamPublisher,
-  withKafkaRetry,
-} from '../../test/harness.js';
+import { startRouting, upstreamPublisher, type RoutingInstance } from '../../test/harness.js';
 
 const TOKEN = 'sales-ops-token-0123456789';
 const env = isolatedEnv('route-admin');
 const clock = new ManualClock(new Date('2026-11-23T15:00:00Z'));
-let app: INestApplication;
+let routing: RoutingInstance;
 let base: string;
 let publisher: EventPublisher;
 
 beforeAll(async () => {
-  const policy = testPolicy();
-  const runtime = await ServiceRuntime.start({
-    service: 'routing',
-    env: serviceEnv(env),
-    topics: ROUTING_TOPICS,
-    migrations: [RoutingTables1763900000000],
+  // Started with the settings' old names (deprecated, still accepted for one release).
+  routing = await startRouting(env, testPolicy(), clock, {
+    env: { BATON_API_TOKEN: undefined, ROUTING_ADMIN_TOKEN: TOKEN, ROUTING_MAX_BATCH: '100' },
   });
-  await runtime.transaction((em) => seedRoster(em, policy));
-  await topicsVisible(runtime);
-  app = await NestFactory.create(
-    AppModule.forRuntime(runtime, policy, clock, {
-      adminToken: TOKEN,
-      maxBatch: 100,
-      concurrency: 1,
-      consumerGroup: testGroupOf(env),
-    }),
-    { logger: false },
-  );
-  await app.listen(0, '127.0.0.1');
-  base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  base = routing.url;
   publisher = (await upstreamPublisher(env, 'scoring')).publisher;
 });
 
 afterAll(async () => {
   await publisher?.disconnect();
-  await app?.close();
+  await routing?.stop();
   await dropSchema(env.DATABASE_SCHEMA!);
 });
 
@@ -199,5 +172,22 @@ describe('roster admin API and "why did I get this lead?"', () => {
     expect((why.body.current as unknown as { strategy: string; reason: string }).reason).toBe(
       'Kept with Carol, who already owns this lead (rule keep-owner).',
     );
+  });
+
+  it('requires the API token on every route but health, and answers bad path parameters with 400, never 500', async () => {
+    // ROUTING_ADMIN_TOKEN became BATON_API_TOKEN: reads need it too now.
+    expect((await call('GET', '/roster/reps', undefined, null)).status).toBe(401);
+    expect((await call('GET', '/leads/hubspot:contact:11/assignment', undefined, null)).status).toBe(401);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    for (const path of ['/roster/reps/%00', '/leads/%00/assignment', '/leads/hubspot%00contact/assignment']) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(400);
+    }
+    expect((await call('PATCH', '/roster/reps/%00', { active: false })).status).toBe(400);
+    expect((await call('PUT', '/roster/reps/a%00b/availability', {})).status).toBe(400);
+    expect((await call('GET', '/roster/reps/nobody')).status).toBe(404);
+    expect(
+      (await call('GET', `/leads/${encodeURIComponent('salesforce:Lead:00Q1')}/assignment`)).status,
+    ).toBe(404);
   });
 });

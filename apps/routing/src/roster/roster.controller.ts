@@ -1,10 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   BadRequestException,
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Inject,
   NotFoundException,
@@ -12,16 +10,18 @@ import {
   Patch,
   Post,
   Put,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { ServiceRuntime, type Clock } from '@baton/platform';
-import type { RoutingSettings } from '../config.js';
+import { CLOCK, SERVICE_POLICY, ZodParam, textParam, type Clock } from '@baton/platform';
+import { PoolRotationStore } from '../database/pool-rotation.store.js';
+import type { RepChange } from '../database/roster.entity.js';
+import { RosterStore, type RepView } from '../database/roster.store.js';
 import type { RoutingPolicy } from '../policy/policy.js';
 import { isAway } from './rep.js';
 import { isWithinWorkingHours } from './working-hours.js';
-import { CLOCK, ROUTING_POLICY, ROUTING_SETTINGS } from '../tokens.js';
-import { changeRep, loadRep, loadReps, rosterChanges, type RepChange, type RepView } from './roster.store.js';
+
+/** A rep id in a path: printable, bounded (an unknown one is a 404). */
+const RepIdParam = new ZodParam(textParam(100), 'repId');
 
 const RepPatchSchema = z
   .object({
@@ -71,40 +71,38 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 @Controller('roster')
 export class RosterController {
   constructor(
-    private readonly runtime: ServiceRuntime,
-    @Inject(ROUTING_POLICY) private readonly policy: RoutingPolicy,
+    private readonly roster: RosterStore,
+    private readonly rotation: PoolRotationStore,
+    @Inject(SERVICE_POLICY) private readonly policy: RoutingPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(ROUTING_SETTINGS) private readonly settings: RoutingSettings,
   ) {}
 
   @Get('reps')
   async reps() {
     const now = this.clock.now();
-    const reps = await loadReps(this.runtime.db.manager, { lock: false });
+    const reps = await this.roster.reps();
     return { policyVersion: this.policy.version, reps: [...reps.values()].map((r) => this.present(r, now)) };
   }
 
   @Get('reps/:repId')
-  async rep(@Param('repId') repId: string) {
-    const rep = await loadRep(this.runtime.db.manager, repId, { lock: false });
+  async rep(@Param('repId', RepIdParam) repId: string) {
+    const rep = await this.roster.rep(repId);
     if (!rep) throw new NotFoundException(`no rep ${repId}`);
     return {
       ...this.present(rep, this.clock.now()),
-      changes: await rosterChanges(this.runtime.db.manager, repId),
+      changes: await this.roster.changes(repId),
     };
   }
 
   @Patch('reps/:repId')
-  async patch(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
-    this.authorize(auth);
+  async patch(@Param('repId', RepIdParam) repId: string, @Body() body: unknown) {
     const p = parse(RepPatchSchema, body);
     return this.apply(repId, { active: p.active, weight: p.weight }, p.changedBy);
   }
 
   /** Out of office from/to; takes effect at once. */
   @Put('reps/:repId/availability')
-  async away(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
-    this.authorize(auth);
+  async away(@Param('repId', RepIdParam) repId: string, @Body() body: unknown) {
     const a = parse(AvailabilitySchema, body);
     const now = this.clock.now();
     return this.apply(
@@ -121,32 +119,27 @@ export class RosterController {
   /** Back early: the absence ends now. */
   @Post('reps/:repId/back')
   @HttpCode(200)
-  async back(@Param('repId') repId: string, @Body() body: unknown, @Headers('authorization') auth?: string) {
-    this.authorize(auth);
+  async back(@Param('repId', RepIdParam) repId: string, @Body() body: unknown) {
     const b = parse(BackSchema, body);
     return this.apply(repId, { awayFrom: null, awayUntil: null, awayNote: null }, b.changedBy);
   }
 
   @Get('pools')
   async pools() {
-    const rows: { pool_id: string; credits: Record<string, number>; decisions: string; updated_at: Date }[] =
-      await this.runtime.db.query(
-        `SELECT pool_id, credits, decisions, updated_at FROM pool_rotation ORDER BY pool_id`,
-      );
-    const state = new Map(rows.map((r) => [r.pool_id, r]));
+    const state = new Map((await this.rotation.all()).map((r) => [r.poolId, r]));
     return [...this.policy.pools.values()].map((p) => ({
       ...p,
       rotation: {
         credits: state.get(p.id)?.credits ?? {},
         rounds: Number(state.get(p.id)?.decisions ?? 0),
-        updatedAt: state.get(p.id)?.updated_at,
+        updatedAt: state.get(p.id)?.updatedAt,
       },
     }));
   }
 
   private async apply(repId: string, change: RepChange, changedBy = 'admin-api') {
     const now = this.clock.now();
-    const rep = await this.runtime.transaction((em) => changeRep(em, repId, change, changedBy, now));
+    const rep = await this.roster.change(repId, change, changedBy, now);
     if (!rep) throw new NotFoundException(`no rep ${repId}`);
     return this.present(rep, now);
   }
@@ -161,14 +154,5 @@ export class RosterController {
         inWorkingHours: isWithinWorkingHours(rep.workingHours, rep.timeZone, now),
       },
     };
-  }
-
-  private authorize(header: string | undefined): void {
-    const token = this.settings.adminToken;
-    if (!token) return;
-    const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-    const expected = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new UnauthorizedException('roster changes need the admin bearer token');
   }
 }
