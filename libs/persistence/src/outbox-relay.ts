@@ -74,6 +74,9 @@ const CONNECTION_SETTINGS = {
 /** Longest wait for the LISTEN connection to answer a check. */
 const LISTENER_CHECK_TIMEOUT_MS = 5_000;
 
+/** Longest wait for any query of a round (the Kafka send is not a query, and is not bounded by it). */
+const ROUND_QUERY_TIMEOUT_MS = 30_000;
+
 /**
  * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
  *
@@ -88,7 +91,8 @@ const LISTENER_CHECK_TIMEOUT_MS = 5_000;
  * back, publishing what was committed while no NOTIFY could arrive.
  */
 export class OutboxRelay {
-  private readonly pool: pg.Pool;
+  /** Round connections; replaced when the server seems gone (see listenerLost). */
+  private pool: pg.Pool;
   private readonly url: string;
   private readonly schema: string;
   private readonly applicationName: string;
@@ -99,7 +103,10 @@ export class OutboxRelay {
   private readonly backoff: RetryPolicy;
   private readonly log: JsonLogger;
   private listener?: pg.Client;
-  private lastListenerCheck = 0;
+  /** The connection of the round under way, if any. */
+  private roundClient?: pg.PoolClient;
+  private checkTimer?: NodeJS.Timeout;
+  private checking?: Promise<void>;
   private reconnecting?: Promise<void>;
   /** Aborted by stop(): ends reconnect backoffs at once. */
   private stopSignal = new AbortController();
@@ -125,18 +132,25 @@ export class OutboxRelay {
       maxDelayMs: opts.reconnect?.maxDelayMs ?? 5_000,
     };
     this.log = new JsonLogger(`outbox-relay.${this.schema}`);
-    this.pool = new pg.Pool({
-      connectionString: opts.url,
+    this.pool = this.createPool();
+  }
+
+  private createPool(): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.url,
       max: 2,
       application_name: this.applicationName,
+      // A round's queries are short; one that gets no answer is on a connection to a vanished server.
+      query_timeout: ROUND_QUERY_TIMEOUT_MS,
       ...CONNECTION_SETTINGS,
     });
     // Idle round connections closed by the server are dropped by the pool; the next round opens
     // a new one. Without this listener the error would end the process.
-    this.pool.on('error', (err) => {
+    pool.on('error', (err) => {
       connectionErrors.inc({ schema: this.schema, connection: 'pool' });
       this.log.warn('idle relay connection lost; the next round opens a new one', { error: err.message });
     });
+    return pool;
   }
 
   /** Opens the LISTEN connection (failing if the database cannot be reached) and starts relaying. */
@@ -151,22 +165,28 @@ export class OutboxRelay {
       throw err;
     }
     this.loop = this.run();
+    this.checkTimer = setInterval(() => {
+      this.checking ??= this.checkListener().finally(() => {
+        this.checking = undefined;
+      });
+    }, this.listenerCheckIntervalMs);
+    this.checkTimer.unref();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearInterval(this.checkTimer);
     this.stopSignal.abort();
     this.nudge();
     await this.loop;
     await this.reconnecting;
+    await this.checking;
     const listener = this.listener;
     this.listener = undefined;
     listening.set({ schema: this.schema }, 0);
-    if (listener) {
-      await listener.query(`UNLISTEN *`).catch(() => undefined);
-      await listener.end().catch(() => undefined);
-    }
+    // Closing the session ends its LISTEN. Bounded: to a vanished server a goodbye never completes.
+    if (listener) await within(listener.end(), 2_000).catch(() => undefined);
     await this.pool.end();
   }
 
@@ -213,7 +233,6 @@ export class OutboxRelay {
       return;
     }
     this.listener = client;
-    this.lastListenerCheck = Date.now();
     listening.set({ schema: this.schema }, 1);
   }
 
@@ -226,6 +245,11 @@ export class OutboxRelay {
     // Its 'error' listener stays: a late error from the abandoned connection must not be unhandled.
     client.end().catch(() => undefined);
     if (!this.running) return;
+    // The pool's idle connections went to the same server and may be dead without knowing it
+    // (a vanished peer sends nothing): rounds start on fresh ones. Checked-out ones finish first.
+    const stale = this.pool;
+    this.pool = this.createPool();
+    stale.end().catch(() => undefined);
     this.log.warn('LISTEN connection lost; reconnecting', { error: err.message });
     this.reconnecting ??= this.reconnect().finally(() => {
       this.reconnecting = undefined;
@@ -285,7 +309,6 @@ export class OutboxRelay {
       }
       if (round.more || this.signalled) continue;
       await this.idle(this.pollIntervalMs);
-      await this.checkListenerIfDue();
     }
   }
 
@@ -305,36 +328,33 @@ export class OutboxRelay {
     });
   }
 
-  /** A quiet LISTEN connection may be dead without knowing it; a query finds out. */
-  private async checkListenerIfDue(): Promise<void> {
+  /** A LISTEN connection may be dead without knowing it (a vanished peer sends nothing); a query finds out. */
+  private async checkListener(): Promise<void> {
     const listener = this.listener;
-    if (!listener || !this.running || Date.now() - this.lastListenerCheck < this.listenerCheckIntervalMs)
-      return;
-    this.lastListenerCheck = Date.now();
-    let timer: NodeJS.Timeout | undefined;
+    if (!listener || !this.running) return;
     try {
-      await Promise.race([
-        listener.query('SELECT 1'),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer in ${LISTENER_CHECK_TIMEOUT_MS} ms`)),
-            LISTENER_CHECK_TIMEOUT_MS,
-          );
-        }),
-      ]);
+      await within(listener.query('SELECT 1'), LISTENER_CHECK_TIMEOUT_MS);
     } catch (err) {
+      if (listener !== this.listener) return;
+      // A round under way talks to the same silent server: end it now rather than wait out its
+      // query timeout (the round is retried; what it had sent goes again, at least once).
+      const round = this.roundClient;
+      if (round) {
+        this.log.warn('ending the round under way: the server stopped answering');
+        round.end().catch(() => undefined);
+      }
       this.listenerLost(listener, err as Error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   /** One transaction: lock, read a batch, publish, delete. -1 when another relay holds the lock. */
   private async publishRound(): Promise<Round> {
     const client = await this.pool.connect();
+    this.roundClient = client;
     // A checked-out client has no pool listener: a connection lost mid-round must not be unhandled
     // (the query under way fails too, and the round is retried).
     let lost: Error | undefined;
+    let failed = false;
     const onError = (err: Error) => {
       if (!lost) connectionErrors.inc({ schema: this.schema, connection: 'pool' });
       lost = err;
@@ -384,12 +404,25 @@ export class OutboxRelay {
       const fetched = Number(rows[0].fetched);
       return { published: rows.length, more: rows.length < fetched || fetched >= this.batchSize };
     } catch (err) {
-      if (!lost) await client.query('ROLLBACK').catch(() => undefined);
+      failed = true;
       throw err;
     } finally {
+      if (this.roundClient === client) this.roundClient = undefined;
       client.removeListener('error', onError);
-      // Released with its error, a lost connection is closed rather than pooled.
-      client.release(lost);
+      // After a failure the connection is closed, not pooled: that rolls the transaction back (and
+      // frees its lock) without a ROLLBACK that could wait behind a query that never returns.
+      client.release(lost ?? failed);
     }
   }
+}
+
+/** `p`, or a rejection once `ms` passed without it settling. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]);
 }

@@ -337,29 +337,102 @@ describe('transactional outbox on real Postgres and Kafka', () => {
       Array.from({ length: total }, (_, i) => i),
     );
   });
+
+  it('finds a vanished server by checking the LISTEN connection, ends the round stuck on it, and moves on', async () => {
+    const { env, schema, kafka, publisher, db } = await setup('vanish');
+    const ds = await db();
+    const outbox = new Outbox('baton/test', schema);
+    let n = 0;
+    const write = (count: number) =>
+      ds.transaction((em) =>
+        outbox.enqueue(
+          em,
+          Array.from({ length: count }, () => activity('hubspot:contact:4000', n++)),
+        ),
+      );
+    const proxy = await tcpProxy(new URL(env.DATABASE_URL));
+    cleanups.push(() => proxy.down());
+    // A sender the test can hold, to have a round under way at the moment the server vanishes.
+    let gate: Promise<void> | undefined;
+    let open = () => {};
+    let held = false;
+    const sender = {
+      async sendRecords(records: Parameters<typeof publisher.sendRecords>[0]) {
+        if (gate) {
+          held = true;
+          await gate;
+        }
+        await publisher.sendRecords(records);
+      },
+    };
+    const r = new OutboxRelay(sender, {
+      url: proxy.url,
+      schema,
+      batchSize: 50,
+      pollIntervalMs: 120_000,
+      listenerCheckIntervalMs: 200,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 400 },
+    });
+    cleanups.push(() => r.stop());
+    await r.start();
+    await write(5);
+    await readTopic(kafka, Topics.LeadActivity, { until: (s) => s.length >= 5 });
+
+    gate = new Promise((resolve) => (open = resolve));
+    await write(5);
+    await waitFor(async () => held, 10_000, 'a round holding its batch');
+    const lost = await relayConnectionErrors(schema);
+    // Every open connection now leads nowhere, and says nothing: only a check can tell. The
+    // round's DELETE and COMMIT, sent after the broker's ack, get no answer.
+    proxy.freeze();
+    gate = undefined;
+    open();
+    const frozenAt = Date.now();
+    // (Counted rather than watched: the relay may be listening again within a few ms.)
+    await waitFor(
+      async () => (await relayConnectionErrors(schema)) > lost,
+      15_000,
+      'the check to find the LISTEN connection dead',
+    );
+    await waitFor(async () => r.isListening, 10_000, 'a new LISTEN connection');
+    await waitFor(
+      async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.outbox`))[0].n === 0,
+      15_000,
+      'the stuck round done again on a new connection',
+    );
+    // Well before the round's 30 s query timeout would have ended it.
+    expect(Date.now() - frozenAt).toBeLessThan(20_000);
+    const seen = await readTopic(kafka, Topics.LeadActivity, {
+      until: (s) => new Set(s.map((m) => m.json<{ id: string }>().id)).size >= 10,
+      timeoutMs: 10_000,
+    });
+    expect(new Set(seen.map((m) => m.json<{ id: string }>().id)).size).toBe(10);
+  });
 });
 
-/** A TCP proxy to Postgres: down() resets every connection and refuses new ones until up(). */
+/**
+ * A TCP proxy to Postgres. down() resets every connection and refuses new ones until up(), as a
+ * restart does. freeze() makes the server of every open connection vanish (a failover): the
+ * server's side is closed, the client's side stays open and hears nothing more; new connections
+ * still pass.
+ */
 async function tcpProxy(target: URL) {
-  const sockets = new Set<Socket>();
+  const pairs = new Set<{ client: Socket; upstream: Socket }>();
+  const silent = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
   const up = () =>
     new Promise<void>((resolve) => {
       server = createServer((client) => {
         const upstream = netConnect(Number(target.port || 5432), target.hostname);
+        const pair = { client, upstream };
         const close = () => {
+          pairs.delete(pair);
           client.destroy();
           upstream.destroy();
         };
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('error', close);
-          s.on('close', () => {
-            sockets.delete(s);
-            close();
-          });
-        }
+        for (const s of [client, upstream]) s.on('error', close).on('close', close);
+        pairs.add(pair);
         client.pipe(upstream);
         upstream.pipe(client);
       });
@@ -371,13 +444,32 @@ async function tcpProxy(target: URL) {
   const down = async () => {
     const closing = server ? new Promise((resolve) => server!.close(resolve)) : undefined;
     server = undefined;
-    for (const s of sockets) s.destroy();
+    for (const { client, upstream } of [...pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    for (const s of silent) s.destroy();
+    silent.clear();
     await closing;
+  };
+  const freeze = () => {
+    for (const { client, upstream } of pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      for (const s of [client, upstream])
+        s.removeAllListeners('close')
+          .removeAllListeners('error')
+          .on('error', () => {});
+      client.pause();
+      silent.add(client);
+      upstream.destroy();
+    }
+    pairs.clear();
   };
   await up();
   const url = new URL(target);
   url.host = `127.0.0.1:${port}`;
-  return { url: url.toString(), up, down };
+  return { url: url.toString(), up, down, freeze };
 }
 
 async function relayConnectionErrors(schema: string): Promise<number> {
