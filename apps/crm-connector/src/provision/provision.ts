@@ -16,10 +16,10 @@ export interface ProvisionReport {
 
 const GROUP = 'contactinformation';
 
-/** Creates the contact properties Baton writes (HubSpot lets an app create them). */
-export async function provisionHubSpot(api: HubSpotApi, mapping: HubSpotMapping): Promise<ProvisionReport> {
+/** The contact properties Baton owns in HubSpot: created by `provision`, checked at start-up. */
+export function batonHubSpotProperties(mapping: HubSpotMapping) {
   const f = mapping.fields;
-  const wanted = [
+  return [
     {
       name: f.score,
       label: 'Baton score',
@@ -48,6 +48,12 @@ export async function provisionHubSpot(api: HubSpotApi, mapping: HubSpotMapping)
       })),
     },
   ];
+}
+
+/** Creates the contact properties Baton writes (HubSpot lets an app create them). */
+export async function provisionHubSpot(api: HubSpotApi, mapping: HubSpotMapping): Promise<ProvisionReport> {
+  const f = mapping.fields;
+  const wanted = batonHubSpotProperties(mapping);
   const existing = await api.contactPropertyNames();
   const report: ProvisionReport = { provider: 'hubspot', created: [], present: [], missing: [] };
   for (const p of wanted) {
