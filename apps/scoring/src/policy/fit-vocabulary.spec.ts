@@ -23,11 +23,11 @@ const fromHubSpot: ProfileFacts = {
     state: 'DE-BY',
     stateRaw: 'Bayern',
   },
-  firmographics: { employees: 250, industry: 'software', industryRaw: 'COMPUTER_SOFTWARE' },
+  firmographics: { employees: 1000, industry: 'software', industryRaw: 'COMPUTER_SOFTWARE' },
 };
 const fromSalesforce: ProfileFacts = {
   identity: { ...fromHubSpot.identity, countryRaw: 'DEU', stateRaw: 'BY' },
-  firmographics: { employees: 250, industry: 'software', industryRaw: 'Technology' },
+  firmographics: { employees: 1000, industry: 'software', industryRaw: 'Technology' },
 };
 
 const fitPoints = (profile: ProfileFacts) =>
