@@ -190,16 +190,17 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
     lastname: 'Raman',
     company: 'Northwind Logistics',
     jobtitle: 'VP of Operations',
-    country: 'US',
-    state: 'CA',
-    numemployees: '1200',
-    industry: 'Logistics',
+    // As a real portal holds them: free-text places, HubSpot's industry and employee-range enums.
+    country: 'United States',
+    state: 'California',
+    numemployees: '1000+',
+    industry: 'LOGISTICS_AND_SUPPLY_CHAIN',
     product_interest: 'routing',
   });
   const leadId = `hubspot:contact:${contact.id}`;
   const day = 24 * 3600_000;
   const t0 = Date.now();
-  const journeyEvents = [
+  const journeyEvents: { eventType: string; at: number; properties: Record<string, string> }[] = [
     {
       eventType: 'e_visited_page',
       at: t0 - 9 * day,
@@ -241,7 +242,7 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
     });
 
   say(
-    `\n▶ Prospect ${leadId}: Priya Raman, VP of Operations at Northwind Logistics (US-CA, 1,200 employees)`,
+    `\n▶ Prospect ${leadId}: Priya Raman, VP of Operations at Northwind Logistics (California, United States; 1000+ employees; LOGISTICS_AND_SUPPLY_CHAIN)`,
   );
   say('  journey: blog post → e-mail open → security whitepaper → pricing page → "Request a demo" form');
   const qualified = watch<LeadQualified>(Topics.LeadQualified, leadId, 60_000);
@@ -256,6 +257,10 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
   const q = await qualified;
   say(
     `\n✔ lead.qualified.v1 after ${q.at - sentAt} ms: score ${q.data.score} ≥ ${q.data.threshold}, ${q.data.highIntentSignals.length} distinct high-intent signals`,
+  );
+  const { identity: who, firmographics: firm } = q.data;
+  say(
+    `  read as: country ${who.country ?? '?'} (from "${who.countryRaw ?? ''}"), state ${who.state ?? '?'} (from "${who.stateRaw ?? ''}"), industry ${firm.industry ?? '?'} (from "${firm.industryRaw ?? ''}")`,
   );
   for (const b of q.data.breakdown) say(`    ${String(b.points).padStart(4)}  ${b.label}`);
   say(`  summary for the rep: ${q.data.summary}`);
