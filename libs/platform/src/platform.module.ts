@@ -1,11 +1,4 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Global, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { Housekeeper, PROCESSED_EVENT_RETENTION } from '@baton/persistence';
@@ -35,20 +28,14 @@ export interface ServiceContext<Env extends BaseEnv = BaseEnv, Policy = unknown>
   consumer: ConsumerSettings;
   policy: Policy;
   releasers: Releasers;
+  /** Tests: run without the outbox relay (to hold events in the outbox). */
+  relay?: boolean;
 }
 
 /** Whether start-up has finished (every consumer started): readiness is false before. */
 @Injectable()
 export class StartupState {
   started = false;
-}
-
-@Injectable()
-class RuntimeShutdown implements OnApplicationShutdown {
-  constructor(@Inject(ServiceRuntime) private readonly runtime: ServiceRuntime) {}
-  async onApplicationShutdown(): Promise<void> {
-    await this.runtime.stop();
-  }
 }
 
 /**
@@ -93,6 +80,7 @@ export class PlatformModule {
               entities: definition.entities,
               migrations: definition.migrations,
               relayBatchSize: definition.relayBatchSize,
+              relay: ctx.relay,
             });
             ctx.releasers.add('runtime', () => runtime.stop());
             return runtime;
@@ -103,7 +91,6 @@ export class PlatformModule {
           inject: [ServiceRuntime],
           useFactory: (runtime: ServiceRuntime) => runtime.db,
         },
-        RuntimeShutdown,
         {
           provide: Housekeeper,
           inject: [ServiceRuntime],

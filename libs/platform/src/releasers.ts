@@ -46,6 +46,7 @@ export class Releasers {
           timer.unref();
         }),
       ]);
+      this.log.info('released', { piece: piece.name });
     } catch (err) {
       this.log.error('release failed', { piece: piece.name, error: err as Error });
     } finally {

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestMicroservice } from '@nestjs/microservices';
 import { JsonLogger } from '@baton/observability';
 import { openServiceDatabase } from '@baton/persistence';
@@ -70,18 +72,53 @@ export interface BootedService<Env extends BaseEnv = BaseEnv> {
 }
 
 /**
- * The one way a service comes up, in main and in tests: the Nest application over the service's
- * module (its runtime starting inside Nest's container), HTTP listening first (liveness answers
- * while the consumer group is still joining), then the Kafka handlers as a NestJS microservice.
- * Every piece registers with `ctx.releasers`; on a failure the caller releases them.
+ * The one way a service comes up, in main and in tests. HTTP listens first, before anything else
+ * starts: /health/live answers from the first moment and /health/ready says "starting" (so a slow
+ * database or broker never looks like a hung process). Then the Nest application over the
+ * service's module (its runtime starting inside Nest's container), its routes attached to the
+ * listening server, then the Kafka handlers as a NestJS microservice. Every piece registers with
+ * `ctx.releasers`; on a failure the caller releases them.
  */
 export async function bootService<Env extends BaseEnv>(
   ctx: ServiceContext<Env, unknown>,
-  createApp: (module: DynamicModule) => Promise<INestApplication>,
+  createApp: (module: DynamicModule, adapter: ExpressAdapter) => Promise<INestApplication>,
   opts: BootOptions,
 ): Promise<BootedService<Env>> {
   const definition = ctx.definition as unknown as AnyDefinition;
-  const app = await createApp(serviceModule(ctx as unknown as ServiceContext<BaseEnv, unknown>));
+  const log = new JsonLogger(definition.name);
+  const adapter = new ExpressAdapter();
+  let started = false;
+  adapter
+    .getInstance()
+    .use((req: IncomingMessage & { path: string }, res: ServerResponse, next: () => void) => {
+      if (started) return next();
+      if (req.path === '/health/live' || req.path === '/health/ready') {
+        const live = req.path === '/health/live';
+        res.writeHead(live ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            live ? { status: 'ok' } : { status: 'unavailable', checks: { startup: 'down: still starting' } },
+          ),
+        );
+        return;
+      }
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ statusCode: 503, message: 'starting' }));
+    });
+  const server = createServer(adapter.getInstance());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  ctx.releasers.add('http server', () => closeServer(server));
+  const address = server.address();
+  const port = address && typeof address === 'object' ? address.port : opts.port;
+  log.info('listening', { port });
+
+  const app = await createApp(serviceModule(ctx as unknown as ServiceContext<BaseEnv, unknown>), adapter);
   ctx.releasers.add('nest application', () => app.close());
   const runtime = app.get(ServiceRuntime);
   let transport: KafkaTransport | undefined;
@@ -99,13 +136,21 @@ export async function bootService<Env extends BaseEnv>(
     microservice.setIsInitialized(true);
     microservice.setIsInitHookCalled(true);
   }
-  await app.listen(opts.port, opts.host ?? '0.0.0.0');
-  const address: unknown = app.getHttpServer().address();
-  const port = address && typeof address === 'object' && 'port' in address ? Number(address.port) : opts.port;
-  new JsonLogger(definition.name).info('listening', { port });
+  await app.init();
+  started = true;
   if (transport) await app.startAllMicroservices();
   app.get(StartupState).started = true;
+  log.info('started', { consuming: transport?.declaredTopics() ?? [] });
   return { app, env: ctx.env, runtime, transport, port, url: `http://127.0.0.1:${port}` };
+}
+
+/** Stops accepting, then ends idle keep-alive connections so close() does not wait on them. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2_000).unref();
+  });
 }
 
 /** Bounds a stop: drain what can be drained, then leave. */
@@ -136,8 +181,8 @@ export async function runService<Env extends BaseEnv, Policy>(
     const ctx = prepareService(definition, process.env, releasers);
     await bootService(
       ctx,
-      (module) =>
-        NestFactory.create(module, {
+      (module, adapter) =>
+        NestFactory.create(module, adapter, {
           logger: new JsonLogger(definition.name),
           abortOnError: false,
           ...definition.http,

@@ -1,2 +1,3 @@
 export * from './test-service.js';
 export * from './topics.js';
+export * from './spawn.js';

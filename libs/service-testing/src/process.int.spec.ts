@@ -1,48 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafka } from '@baton/kafka';
 import { dropSchema, isolatedEnv, query, waitFor, type TestEnv } from '@baton/testing';
 import { fixtureService } from '../test/fixture/fixture.service.js';
-import { startTestService, testEnvOf, type TestService } from './test-service.js';
+import { killSpawnedServices, spawnService } from './spawn.js';
+import { startTestService, type TestService } from './test-service.js';
 
 const MAIN = fileURLToPath(new URL('../test/fixture/fixture.main.ts', import.meta.url));
-const children: ChildProcess[] = [];
 const schemas: string[] = [];
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killSpawnedServices();
   for (const s of schemas) await dropSchema(s);
 });
 
-interface Child {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  port: Promise<number>;
-}
-
-/** The fixture service's real main (runService) in its own process. */
-function run(base: TestEnv, vars: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', MAIN], {
-    env: { ...process.env, ...testEnvOf(base, { LOG_LEVEL: 'info', ...vars }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const port = waitFor(
-    async () => /"msg":"listening"[^\n]*"port":(\d+)/.exec(out)?.[1],
-    60_000,
-    'listening',
-  ).then(Number);
-  port.catch(() => undefined);
-  return { child, output: () => out, exited, port };
+function run(base: TestEnv, vars: Record<string, string> = {}) {
+  return spawnService(MAIN, base, vars);
 }
 
 async function ready(port: number): Promise<boolean> {
@@ -78,25 +52,61 @@ const connections = async (schema: string) =>
   )[0].n;
 
 describe('a service process', () => {
-  it('whose start fails half way (the port is taken) releases what it started and exits non-zero', async () => {
-    const base = isolatedEnv('kitport');
-    schemas.push(base.DATABASE_SCHEMA!);
+  it('whose port is taken exits 1 at once, naming EADDRINUSE', async () => {
     const taken: Server = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as { port: number }).port;
     try {
-      const started = Date.now();
-      const svc = run(base, { PORT: String(port) });
+      const svc = run(isolatedEnv('kitport'), { PORT: String(port) });
       const exit = await svc.exited;
       expect(exit.code, svc.output()).toBe(1);
-      expect(Date.now() - started).toBeLessThan(30_000);
       expect(svc.output()).toContain('EADDRINUSE');
-      // The database was migrated (the runtime had started), and nothing of it is left open.
-      expect(await query(`SELECT 1 FROM ${base.DATABASE_SCHEMA}.migrations`)).not.toHaveLength(0);
-      expect(await groupMembers(base)).toBe(0);
     } finally {
       taken.close();
     }
+  });
+
+  it('whose start fails half way releases, in reverse order, what it started, and exits 1', async () => {
+    const base = isolatedEnv('kithalf');
+    schemas.push(base.DATABASE_SCHEMA!);
+    const started = Date.now();
+    const svc = run(base, { FIXTURE_FAIL_ON_BOOTSTRAP: 'true' });
+    const exit = await svc.exited;
+    const out = svc.output();
+    expect(exit.code, out).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(out).toContain('failing on bootstrap as asked');
+    // The runtime had started (the schema is migrated), and each piece was released, last first.
+    expect(await query(`SELECT 1 FROM ${base.DATABASE_SCHEMA}.migrations`)).not.toHaveLength(0);
+    const released = [...out.matchAll(/"msg":"released"[^\n]*"piece":"([^"]+)"/g)].map((m) => m[1]);
+    expect(released).toEqual([
+      'nest application',
+      'housekeeping',
+      'outbox relay',
+      'kafka producer',
+      'database',
+      'runtime',
+      'http server',
+    ]);
+    expect(await connections(base.DATABASE_SCHEMA!)).toBe(0);
+  });
+
+  it('answers liveness from the first moment, and readiness "starting", while the broker cannot be reached', async () => {
+    const base = isolatedEnv('kitlive');
+    schemas.push(base.DATABASE_SCHEMA!);
+    const spawned = Date.now();
+    const svc = run(base, { KAFKA_BROKERS: '127.0.0.1:1' });
+    const port = await svc.port;
+    const live = await fetch(`http://127.0.0.1:${port}/health/live`);
+    expect(live.status).toBe(200);
+    console.log(`[kit] liveness answered ${Date.now() - spawned} ms after spawn`);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toContain('starting');
+    expect(svc.child.exitCode).toBeNull();
+    svc.child.kill('SIGTERM');
+    const exit = await svc.exited;
+    expect(exit.code).toBe(0);
   });
 
   it('a bad setting exits 78 naming the key', async () => {

@@ -25,6 +25,8 @@ export interface TestServiceOptions {
   providers?: { provide: unknown; useValue: unknown }[];
   /** Start the Kafka handlers (default true). */
   consume?: boolean;
+  /** Run the outbox relay (default true); off, committed events stay in the outbox. */
+  relay?: boolean;
   /** Drop the schema when the service stops (default false: tests often restart on the same schema). */
   dropSchemaOnStop?: boolean;
 }
@@ -73,6 +75,7 @@ export async function startTestService<Env extends BaseEnv, Policy>(
   const releasers = new Releasers();
   const ctx = prepareService(definition, testEnvOf(base, opts.env), releasers);
   if (opts.policy !== undefined) ctx.policy = opts.policy as Policy;
+  if (opts.relay === false) ctx.relay = false;
   if (opts.dropSchemaOnStop && ctx.env.DATABASE_SCHEMA) {
     const schema = ctx.env.DATABASE_SCHEMA;
     releasers.add('test schema', () => dropSchema(schema));
@@ -82,12 +85,12 @@ export async function startTestService<Env extends BaseEnv, Policy>(
       () =>
         bootService(
           ctx,
-          async (module) => {
+          async (module, adapter) => {
             let builder = Test.createTestingModule({ imports: [module] });
             for (const o of opts.providers ?? [])
               builder = builder.overrideProvider(o.provide).useValue(o.useValue);
             const moduleRef = await builder.compile();
-            return moduleRef.createNestApplication({
+            return moduleRef.createNestApplication(adapter, {
               logger: new JsonLogger(`test.${definition.name}`),
               ...definition.http,
             });
