@@ -1,4 +1,4 @@
-import type { Batch, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, KafkaMessage, Message } from 'kafkajs';
 import type { KafkaConnection } from './client.js';
 import {
   EventValidationError,
@@ -10,8 +10,16 @@ import {
 } from '@baton/domain';
 import { JsonLogger, counter, gauge, histogram, parseTraceparent, runInContext } from '@baton/observability';
 import { BatchCoalescer } from './coalescer.js';
-import { PermanentError } from './errors.js';
+import {
+  DEFAULT_DEAD_LETTER_MAX_BYTES,
+  RECORD_FRAMING_BYTES,
+  fitDeadLetter,
+  pointerOnly,
+  type DeadLetterParts,
+} from './dead-letter.js';
+import { PermanentError, isNonRetriable } from './errors.js';
 import { Headers, headerString } from './headers.js';
+import { topicMaxMessageBytes } from './provisioning.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from './retry.js';
 import { EventPublisher } from './publisher.js';
 
@@ -58,6 +66,13 @@ export interface ConsumerOptions {
    * one producer). Without it the consumer opens and closes a producer of its own.
    */
   deadLetters?: EventPublisher;
+  /**
+   * Most bytes (key, value and headers) of a dead letter, 900 KiB by default, and never more than
+   * the DLQ topic's `max.message.bytes` allows. A larger one is sent cut to fit, with
+   * `x-baton-dlq-truncated: <original value bytes>`; the pointer headers name where the full
+   * message stays (its topic, partition and offset, until retention).
+   */
+  deadLetterMaxBytes?: number;
 }
 
 const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
@@ -72,6 +87,16 @@ const lag = gauge('baton_consumer_lag', 'Messages behind the partition high wate
   'partition',
   'group',
 ]);
+const deadLettersTruncated = counter(
+  'baton_consumer_dead_letters_truncated_total',
+  'Dead letters cut to fit the broker size limit (the full message stays on the original topic)',
+  ['topic', 'group'],
+);
+const deadLettersLost = counter(
+  'baton_consumer_dead_letters_lost_total',
+  'Messages the DLQ refused for good (non-retriable error); the consumer moved past them, they stay on the original topic',
+  ['topic', 'group'],
+);
 const handleSeconds = histogram(
   'baton_consumer_handle_seconds',
   'Time to handle a message or batch',
@@ -84,6 +109,9 @@ type AnyBatchHandler = (events: { event: CloudEvent<unknown>; ctx: MessageContex
 type Registration =
   | { mode: 'single'; handler: AnyHandler }
   | { mode: 'batch'; handler: AnyBatchHandler; coalescer?: BatchCoalescer<Parsed> };
+
+/** Dead letters up to this size skip the lookup of the DLQ topic's own limit (none is that low). */
+const LIMIT_LOOKUP_ABOVE_BYTES = 64 * 1024;
 
 interface Parsed {
   message: KafkaMessage;
@@ -99,8 +127,11 @@ interface Parsed {
  * - a handler that throws is retried with backoff and jitter; after the last attempt (or at
  *   once for PermanentError) the message is dead-lettered;
  * - an offset is marked for commit only after its handler resolved (the effect is durable) or
- *   the message is safely in the DLQ; if dead-lettering itself fails, nothing is committed and
- *   the message is delivered again.
+ *   the message is safely in the DLQ; if dead-lettering itself fails on something that may pass
+ *   (the broker unreachable), nothing is committed and the message is delivered again;
+ * - a dead letter never fails on size: one over the broker's limit is cut to fit, with a pointer
+ *   to the original; if the DLQ still refuses it for good, that is logged and counted and the
+ *   partition moves on (the original stays on its topic) instead of crash-looping.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -116,6 +147,9 @@ export class EventConsumer {
   /** The offset commit under way, if any (at most one at a time). */
   private committing?: Promise<void>;
   private commitAgain = false;
+  private readonly deadLetterMaxBytes: number;
+  /** Per DLQ topic: the bound its `max.message.bytes` allows, once known. */
+  private readonly deadLetterLimits = new Map<string, number>();
 
   constructor(
     private readonly kafka: KafkaConnection,
@@ -124,6 +158,7 @@ export class EventConsumer {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = new JsonLogger(`consumer.${options.groupId}`);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+    this.deadLetterMaxBytes = options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES;
     this.consumer = kafka.client.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -427,31 +462,106 @@ export class EventConsumer {
     reason: string,
     attempts: number,
   ): Promise<void> {
-    const headers: Record<string, string | Buffer> = {};
+    const original: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(p.message.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : (v as Buffer | string);
+      if (v !== undefined) original[k] = Array.isArray(v) ? String(v[0]) : (v as Buffer | string);
     }
-    Object.assign(headers, {
-      [Headers.dlqReason]: reason.slice(0, 2000),
-      [Headers.dlqKind]: kind,
-      [Headers.dlqAttempts]: String(attempts),
-      [Headers.dlqFailedAt]: new Date().toISOString(),
-      [Headers.dlqGroup]: this.options.groupId,
-      // The name on the wire (prefix included): where an operator finds the original message.
-      [Headers.originalTopic]: this.kafka.physical(topic),
-      [Headers.originalPartition]: String(p.ctx.partition),
-      [Headers.originalOffset]: p.message.offset,
-    });
-    await this.deadLetterPublisher.sendRaw(deadLetterTopic(topic), [
-      { key: p.message.key, value: p.message.value, headers },
-    ]);
-    deadLetters.inc({ topic, group: this.options.groupId, kind });
+    const parts: DeadLetterParts = {
+      key: p.message.key,
+      value: p.message.value,
+      original,
+      added: {
+        [Headers.dlqReason]: reason.slice(0, 2000),
+        [Headers.dlqKind]: kind,
+        [Headers.dlqAttempts]: String(attempts),
+        [Headers.dlqFailedAt]: new Date().toISOString(),
+        [Headers.dlqGroup]: this.options.groupId,
+        // The name on the wire (prefix included): where an operator finds the original message.
+        [Headers.originalTopic]: this.kafka.physical(topic),
+        [Headers.originalPartition]: String(p.ctx.partition),
+        [Headers.originalOffset]: p.message.offset,
+      },
+    };
+    const labels = { topic, group: this.options.groupId };
+    const pointer = { topic, partition: p.ctx.partition, offset: p.message.offset, kind, reason };
+    const dlq = deadLetterTopic(topic);
+    const size = (p.message.value?.length ?? 0) + (p.message.key?.length ?? 0);
+    const fitted = fitDeadLetter(parts, await this.deadLetterLimit(dlq, size));
+    let truncated = fitted.truncated;
+    try {
+      try {
+        await this.sendDeadLetter(dlq, fitted.message);
+      } catch (err) {
+        if (!isNonRetriable(err)) throw err;
+        // Refused for good (a topic limit lower than known, a record the broker will not take):
+        // the pointer alone still tells an operator where the message is.
+        this.log.warn('dead letter refused; sending the pointer without the value', {
+          ...pointer,
+          bytes: fitted.bytes,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        await this.sendDeadLetter(dlq, pointerOnly(parts));
+        truncated = true;
+      }
+    } catch (err) {
+      // Retriable (the broker unreachable): nothing is committed, the message comes again.
+      if (!isNonRetriable(err)) throw err;
+      // Crash-looping on it would stop the partition for good: move past it. The original stays
+      // on its topic at this offset until retention.
+      deadLettersLost.inc(labels);
+      this.log.error('message could not be dead-lettered; moving past it (it stays on its topic)', {
+        ...pointer,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return;
+    }
+    deadLetters.inc({ ...labels, kind });
+    if (truncated) deadLettersTruncated.inc(labels);
     this.log.error('message dead-lettered', {
-      topic,
-      partition: p.ctx.partition,
-      offset: p.message.offset,
-      kind,
-      reason,
+      ...pointer,
+      ...(truncated ? { truncatedFrom: p.message.value?.length ?? 0 } : {}),
     });
   }
+
+  private async sendDeadLetter(dlq: string, message: Message): Promise<void> {
+    await this.deadLetterPublisher.sendRaw(dlq, [message]);
+  }
+
+  /**
+   * The size bound for a dead letter of about `size` bytes to `dlq`: the configured bound, lowered
+   * to what the topic's `max.message.bytes` allows when that is lower (looked up once per topic,
+   * for large dead letters only; without an answer the configured bound stands).
+   */
+  private async deadLetterLimit(dlq: string, size: number): Promise<number> {
+    if (size <= LIMIT_LOOKUP_ABOVE_BYTES) return this.deadLetterMaxBytes;
+    const known = this.deadLetterLimits.get(dlq);
+    if (known !== undefined) return known;
+    try {
+      const topicMax = await withTimeout(topicMaxMessageBytes(this.kafka, dlq), 5_000);
+      const limit =
+        topicMax === undefined
+          ? this.deadLetterMaxBytes
+          : Math.min(this.deadLetterMaxBytes, topicMax - RECORD_FRAMING_BYTES);
+      this.deadLetterLimits.set(dlq, limit);
+      return limit;
+    } catch (err) {
+      this.log.warn('could not read the dead-letter topic size limit; using the configured bound', {
+        topic: dlq,
+        bound: this.deadLetterMaxBytes,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return this.deadLetterMaxBytes;
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  p.catch(() => undefined);
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]);
 }

@@ -10,6 +10,11 @@ export const Headers = {
   dlqAttempts: 'x-baton-dlq-attempts',
   dlqFailedAt: 'x-baton-dlq-failed-at',
   dlqGroup: 'x-baton-dlq-consumer-group',
+  /**
+   * On a dead letter that had to be cut to fit the broker's size limit: the original value's size
+   * in bytes. The full message stays on the original topic, partition and offset (until retention).
+   */
+  dlqTruncated: 'x-baton-dlq-truncated',
   /** The topic the message was consumed from, as named on the wire (with the deployment's prefix). */
   originalTopic: 'x-baton-original-topic',
   originalPartition: 'x-baton-original-partition',

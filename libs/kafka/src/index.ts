@@ -1,6 +1,7 @@
 export * from './client.js';
 export * from './coalescer.js';
 export * from './consumer.js';
+export * from './dead-letter.js';
 export * from './errors.js';
 export * from './headers.js';
 export * from './provisioning.js';

@@ -1,3 +1,4 @@
+import { ConfigResourceTypes } from 'kafkajs';
 import type { KafkaConnection } from './client.js';
 import { deadLetterTopic } from '@baton/domain';
 import { JsonLogger } from '@baton/observability';
@@ -49,6 +50,31 @@ export async function provisionTopics(
     }
     log.info('topics created', { topics: wanted });
     return wanted;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * A topic's `max.message.bytes` as the broker applies it (the topic's own setting, else the
+ * broker's `message.max.bytes`); undefined if the broker cannot say.
+ */
+export async function topicMaxMessageBytes(
+  kafka: KafkaConnection,
+  topic: string,
+): Promise<number | undefined> {
+  const admin = kafka.client.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: kafka.physical(topic), configNames: ['max.message.bytes'] },
+      ],
+      includeSynonyms: false,
+    });
+    const value = resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+    const n = Number(value);
+    return value !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
   } finally {
     await admin.disconnect();
   }
