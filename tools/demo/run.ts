@@ -10,6 +10,7 @@
  * Each run uses its own topic prefix and database schemas, dropped again on exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const once = process.argv.includes('--once');
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092';
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/baton';
+/** Every service's admin and data API requires it; printed at the end with the commands that use it. */
+const apiToken = process.env.BATON_API_TOKEN ?? `local-${randomBytes(12).toString('hex')}`;
 const run = `demo${Date.now().toString(36)}`;
 const prefix = `${run}.`;
 const ports = { hubspot: 4010, connector: 3101, scoring: 3102, routing: 3103 };
@@ -74,6 +77,7 @@ function startService(name: string, port: number, extra: Record<string, string>)
         PORT: String(port),
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         BATON_POLICY_DIR: join(root, 'apps', name, 'config', 'policy'),
+        BATON_API_TOKEN: apiToken,
         ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -272,7 +276,9 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
   say(`  why: ${a.data.reason}`);
 
   const audit = (await (
-    await fetch(`http://127.0.0.1:${ports.routing}/leads/${encodeURIComponent(leadId)}/assignment`)
+    await fetch(`http://127.0.0.1:${ports.routing}/leads/${encodeURIComponent(leadId)}/assignment`, {
+      headers: { authorization: `Bearer ${apiToken}` },
+    })
   ).json()) as unknown;
   say(
     `  GET routing /leads/${leadId}/assignment → ${JSON.stringify(audit).length} bytes of audit (candidates, skips, rotation before/after)`,
@@ -367,8 +373,9 @@ async function main(): Promise<number> {
       return ok ? 0 : 1;
     }
     say('\nEverything stays up (Ctrl-C stops it): try the admin API, e.g.');
-    say(`  curl http://127.0.0.1:${ports.routing}/roster/reps`);
-    say(`  curl http://127.0.0.1:${ports.scoring}/review`);
+    say(`  API token (every admin and data API): ${apiToken}`);
+    say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.routing}/roster/reps`);
+    say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.scoring}/review`);
     await new Promise(() => undefined);
     return 0;
   } catch (err) {
