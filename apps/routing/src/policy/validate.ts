@@ -1,21 +1,21 @@
-import { fileURLToPath } from 'node:url';
-import { PolicyError } from '@baton/platform';
+import { runCommand } from '@baton/platform';
+import { routingService } from '../routing.service.js';
 import { loadRoutingPolicy } from './policy.js';
 
 /**
- * `nx run routing:validate [dir]`: checks roster.yaml and routing.yaml (schema and cross-references).
- * Exits 1 with the file and key path of every problem; prints a summary otherwise.
+ * `nx run routing:validate [dir]`: checks roster.yaml and routing.yaml (schema and cross-references)
+ * in the directory given, BATON_POLICY_DIR, or the bundled sample. Exits 1 with the file and key
+ * path of every problem; prints a summary otherwise.
  */
-const dir =
-  process.argv[2] ??
-  process.env.BATON_POLICY_DIR ??
-  fileURLToPath(new URL('../../config/policy', import.meta.url));
-try {
-  const policy = loadRoutingPolicy(dir);
-  console.log(
-    `routing policy OK (${policy.version}): ${policy.roster.reps.length} reps, ${policy.pools.size} pools, ${policy.managers.size} managers, ${policy.routing.rules.length} rules`,
-  );
-} catch (err) {
-  console.error(err instanceof PolicyError ? err.message : `cannot validate: ${(err as Error).message}`);
-  process.exitCode = 1;
-}
+await runCommand(
+  'routing.validate',
+  () => {
+    const dir = process.argv[2] ?? process.env.BATON_POLICY_DIR ?? routingService.policy!.bundledDir;
+    const policy = loadRoutingPolicy(dir);
+    console.log(
+      `routing policy OK (${policy.version}): ${policy.roster.reps.length} reps, ${policy.pools.size} pools, ${policy.managers.size} managers, ${policy.routing.rules.length} rules`,
+    );
+    return Promise.resolve(0);
+  },
+  { policyErrorExit: 1 },
+);
