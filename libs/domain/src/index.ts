@@ -11,3 +11,4 @@ export * from './geography.js';
 export * from './industries.js';
 export * from './vocabulary.js';
 export * from './envelope.js';
+export * from './schedule.js';

@@ -15,6 +15,8 @@ import {
 import {
   CrmCommandSchema,
   NotificationSentSchema,
+  RepActionSchema,
+  SlaArmedSchema,
   SlaBreachedSchema,
   SlaMetSchema,
 } from './events/operations.js';
@@ -37,6 +39,8 @@ export const Topics = {
   SlaBreached: 'sla.breached.v1',
   SlaMet: 'sla.met.v1',
   NotificationSent: 'notification.sent.v1',
+  SlaArmed: 'sla.armed.v1',
+  RepAction: 'rep.action.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -153,6 +157,20 @@ export const Contracts = {
     ['notification'],
     ['sla'],
     'A delivery receipt for an alert or e-mail',
+  ),
+  [Topics.SlaArmed]: contract(
+    Topics.SlaArmed,
+    SlaArmedSchema,
+    ['sla'],
+    ['notification'],
+    "An assignment's deadlines, as the SLA service set them",
+  ),
+  [Topics.RepAction]: contract(
+    Topics.RepAction,
+    RepActionSchema,
+    ['notification'],
+    ['sla'],
+    'What a rep did from an alert (Accept, Log a call, Not mine)',
   ),
 } as const;
 

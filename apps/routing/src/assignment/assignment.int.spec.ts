@@ -60,6 +60,11 @@ describe('routing on the real broker and Postgres', () => {
       lead: { score: 72, identity: { company: 'Company 1' } },
     });
     expect(a.data.reason).toContain('Alice via rule us, pool us');
+    // What the alert and the SLA clocks need travels with the assignment.
+    expect(a.data.rep.channels).toEqual(['slack', 'teams', 'email']);
+    expect(a.data.rep.workingHours?.mon).toEqual(['00:00-24:00']);
+    expect(a.data.rep.manager).toMatchObject({ timeZone: 'Europe/Berlin', channels: ['slack', 'email'] });
+    expect(a.data.lead).toMatchObject({ threshold: 60, qualifiedAt: '2026-11-23T15:00:00.000Z' });
 
     const commands = await withKafkaRetry(() =>
       readTopic(kafka, Topics.CrmCommand, { until: (s) => s.length >= 1 }),

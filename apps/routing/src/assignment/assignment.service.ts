@@ -8,6 +8,7 @@ import {
   type LeadQualified,
   type LeadReassignmentRequested,
   type NewEvent,
+  type NotifyChannel,
   type RepRef,
   type TopicName,
 } from '@baton/domain';
@@ -108,10 +109,13 @@ export class AssignmentService {
             identity: { ...profile?.identity, ...stripUndefined(q.identity) },
             firmographics: { ...profile?.firmographics, ...stripUndefined(q.firmographics) },
             score: q.score,
+            threshold: q.threshold,
+            highIntentSignals: q.highIntentSignals,
             summary: q.summary,
             openingLine: q.openingLine,
             currentOwnerId: q.currentOwnerId ?? profile?.ownerId,
             qualifiedAt: q.qualifiedAt,
+            signalReceivedAt: q.signalReceivedAt,
           };
           const previous = current.get(q.leadId);
           return {
@@ -338,6 +342,12 @@ export class AssignmentService {
       slackUserId: d.assignee.slackUserId,
       teamsUserId: d.assignee.teamsUserId,
       timeZone: d.assignee.timeZone,
+      channels: this.channelsOf(d.assignee),
+      workingHours: d.assignee.workingHours,
+      outOfOffice:
+        d.assignee.awayFrom || d.assignee.awayUntil
+          ? { from: d.assignee.awayFrom?.toISOString(), until: d.assignee.awayUntil?.toISOString() }
+          : undefined,
       manager: this.managerRef(d.assignee, book),
     };
     const assigned: LeadAssigned = {
@@ -354,8 +364,12 @@ export class AssignmentService {
         identity: p.lead.identity,
         firmographics: p.lead.firmographics,
         score: p.lead.score,
+        threshold: p.lead.threshold,
+        highIntentSignals: p.lead.highIntentSignals,
         summary: p.lead.summary,
         openingLine: p.lead.openingLine,
+        qualifiedAt: p.lead.qualifiedAt,
+        signalReceivedAt: p.lead.signalReceivedAt,
       },
       reassignment: p.replaces?.isReassignment
         ? { previousRepId: p.replaces.repId, cause: p.cause ?? 'reassigned' }
@@ -400,7 +414,22 @@ export class AssignmentService {
       email: m.email,
       slackUserId: m.slackUserId,
       teamsUserId: m.teamsUserId,
+      timeZone: m.timeZone,
+      channels: this.channelsOf(m),
     };
+  }
+
+  /** The roster's preference, or Slack, then Teams, then e-mail, as the person's ids allow. */
+  private channelsOf(who: Assignee): NotifyChannel[] {
+    const listed =
+      this.policy.roster.reps.find((r) => r.id === who.id)?.channels ??
+      this.policy.managers.get(who.id)?.channels;
+    if (listed) return listed;
+    const out: NotifyChannel[] = [];
+    if (who.slackUserId) out.push('slack');
+    if (who.teamsUserId) out.push('teams');
+    out.push('email');
+    return out;
   }
 }
 

@@ -117,6 +117,9 @@ export interface Assignee {
   teamsUserId?: string;
   timeZone: string;
   managerId?: string;
+  workingHours?: RepState['workingHours'];
+  awayFrom?: Date;
+  awayUntil?: Date;
 }
 
 export interface Decision {
@@ -408,6 +411,9 @@ function repAssignee(rep: RepState): Assignee {
     teamsUserId: rep.teamsUserId,
     timeZone: rep.timeZone,
     managerId: rep.managerId,
+    workingHours: rep.workingHours,
+    awayFrom: rep.awayFrom,
+    awayUntil: rep.awayUntil,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn, Unique } from 'typeorm';
-import type { CrmRef, Firmographics, Identity } from '@baton/domain';
+import type { CrmRef, Firmographics, Identity, LeadQualified } from '@baton/domain';
 import type { DecisionAudit } from '../assignment/router.js';
 
 /** What routing keeps of a lead with each assignment (enough to route it again on a reassignment). */
@@ -8,10 +8,13 @@ export interface LeadSnapshot {
   identity: Identity;
   firmographics: Firmographics;
   score: number;
+  threshold?: number;
+  highIntentSignals?: LeadQualified['highIntentSignals'];
   summary: string;
   openingLine?: string;
   currentOwnerId?: string;
   qualifiedAt: string;
+  signalReceivedAt?: string;
 }
 
 /**

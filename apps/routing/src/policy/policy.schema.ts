@@ -1,32 +1,11 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { suggestCountries, suggestSubdivisions, territoryProblem } from '@baton/domain';
+import { NotifyChannelSchema, suggestCountries, suggestSubdivisions, territoryProblem } from '@baton/domain';
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-const ClockTime = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
-
-/** "09:00-17:30": one working stretch in the rep's own time zone; overnight stretches are split in two. */
-export const HoursRangeSchema = z.string().refine((s) => {
-  const [from, to] = s.split('-');
-  return ClockTime.test(from ?? '') && ClockTime.test(to ?? '') && minutesOf(from) < minutesOf(to);
-}, 'expected "HH:MM-HH:MM" with the end after the start');
-
-export function minutesOf(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h * 60 + m;
-}
-
-export const WorkingHoursSchema = z
-  .object(
-    Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(HoursRangeSchema).optional()])) as Record<
-      Weekday,
-      z.ZodOptional<z.ZodArray<typeof HoursRangeSchema>>
-    >,
-  )
-  .strict();
-export type WorkingHours = z.infer<typeof WorkingHoursSchema>;
+// The week's shape is shared with the events that carry a rep's hours (libs/domain).
+export { HoursRangeSchema, WEEKDAYS, WorkingHoursSchema, minutesOf } from '@baton/domain';
+export type { Weekday, WorkingHours } from '@baton/domain';
+import { WorkingHoursSchema } from '@baton/domain';
 
 export const TimeZoneSchema = z
   .string()
@@ -59,6 +38,9 @@ export const TerritorySchema = z
 
 const Tags = z.array(z.string().min(1)).default([]);
 
+/** Alert channels in order of preference; left out: Slack, then Teams, then e-mail, as ids allow. */
+const Channels = z.array(NotifyChannelSchema).min(1).optional();
+
 export const RepSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, . _ -'),
@@ -70,6 +52,7 @@ export const RepSchema = z
       .default({}),
     slackUserId: z.string().optional(),
     teamsUserId: z.string().optional(),
+    channels: Channels,
     managerId: z.string().optional(),
     timeZone: TimeZoneSchema,
     workingHours: WorkingHoursSchema.optional().describe('Defaults to roster.defaults.workingHours'),
@@ -94,6 +77,7 @@ export const ManagerSchema = z
       .default({}),
     slackUserId: z.string().optional(),
     teamsUserId: z.string().optional(),
+    channels: Channels,
     timeZone: TimeZoneSchema.default('UTC'),
   })
   .strict();

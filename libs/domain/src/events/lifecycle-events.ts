@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkingHoursSchema } from '../schedule.js';
 import {
   CrmRefSchema,
   DisqualificationReasonSchema,
@@ -28,6 +29,10 @@ export type LeadScored = z.infer<typeof LeadScoredSchema>;
  * lead.qualified.v1: the public contract. The lead crossed into SQL on evidence;
  * everything a downstream team needs to act on it is here.
  */
+export const HighIntentSignalsSchema = z
+  .array(z.object({ kind: EngagementKindSchema, label: z.string(), lastSeenAt: TimestampSchema }))
+  .describe('Distinct high-intent signals seen');
+
 export const LeadQualifiedSchema = z.object({
   leadId: LeadIdSchema,
   qualificationId: z
@@ -40,11 +45,12 @@ export const LeadQualifiedSchema = z.object({
   score: z.number(),
   threshold: z.number(),
   breakdown: z.array(ScoreContributionSchema).describe('Which signals and fit facts gave which points'),
-  highIntentSignals: z
-    .array(z.object({ kind: EngagementKindSchema, label: z.string(), lastSeenAt: TimestampSchema }))
-    .describe('Distinct high-intent signals seen'),
+  highIntentSignals: HighIntentSignalsSchema,
   summary: z.string().max(1000).describe('The journey brief written for the rep'),
   openingLine: z.string().optional(),
+  signalReceivedAt: TimestampSchema.optional().describe(
+    'When Baton received the event that qualified the lead (start of speed-to-lead system time)',
+  ),
   currentOwnerId: z.string().optional().describe('CRM owner id when the lead already has an owner'),
   rulesVersion: z.string(),
   qualifiedAt: TimestampSchema,
@@ -64,6 +70,10 @@ export const LeadRecycledSchema = z.object({
 });
 export type LeadRecycled = z.infer<typeof LeadRecycledSchema>;
 
+/** Where a person wants alerts, in order of preference (the roster says; routing carries it). */
+export const NotifyChannelSchema = z.enum(['slack', 'teams', 'email']);
+export type NotifyChannel = z.infer<typeof NotifyChannelSchema>;
+
 export const RepRefSchema = z.object({
   repId: z.string(),
   name: z.string(),
@@ -72,6 +82,17 @@ export const RepRefSchema = z.object({
   slackUserId: z.string().optional(),
   teamsUserId: z.string().optional(),
   timeZone: z.string(),
+  channels: z
+    .array(NotifyChannelSchema)
+    .optional()
+    .describe('Alert channels in order of preference; absent: Slack, then Teams, then e-mail, as ids allow'),
+  workingHours: WorkingHoursSchema.optional().describe(
+    "The rep's week in their own time zone (business-hours clocks)",
+  ),
+  outOfOffice: z
+    .object({ from: TimestampSchema.optional(), until: TimestampSchema.optional() })
+    .optional()
+    .describe('Away from (inclusive) until (exclusive), as known at assignment'),
   manager: z
     .object({
       repId: z.string().optional(),
@@ -79,6 +100,8 @@ export const RepRefSchema = z.object({
       email: z.string(),
       slackUserId: z.string().optional(),
       teamsUserId: z.string().optional(),
+      timeZone: z.string().optional(),
+      channels: z.array(NotifyChannelSchema).optional(),
     })
     .optional(),
 });
@@ -99,8 +122,14 @@ export const LeadAssignedSchema = z.object({
     identity: IdentitySchema,
     firmographics: FirmographicsSchema,
     score: z.number(),
+    threshold: z.number().optional(),
+    highIntentSignals: HighIntentSignalsSchema.optional(),
     summary: z.string(),
     openingLine: z.string().optional(),
+    qualifiedAt: TimestampSchema.optional(),
+    signalReceivedAt: TimestampSchema.optional().describe(
+      'When Baton received the event that qualified the lead (start of speed-to-lead system time)',
+    ),
   }),
   reassignment: z
     .object({ previousRepId: z.string(), cause: z.string() })
@@ -114,7 +143,7 @@ export type LeadAssigned = z.infer<typeof LeadAssignedSchema>;
 export const LeadReassignmentRequestedSchema = z.object({
   leadId: LeadIdSchema,
   assignmentId: z.string().describe('The assignment being replaced'),
-  requestedBy: z.enum(['sla', 'admin']),
+  requestedBy: z.enum(['sla', 'admin', 'rep']).describe('rep: the rep said "Not mine" from the alert'),
   cause: z.string(),
   excludeRepIds: z.array(z.string()).default([]),
   requestedAt: TimestampSchema,

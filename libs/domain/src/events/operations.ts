@@ -7,7 +7,7 @@ import {
   LifecycleStageSchema,
   TimestampSchema,
 } from './common.js';
-import { RepRefSchema } from './lifecycle-events.js';
+import { NotifyChannelSchema, RepRefSchema } from './lifecycle-events.js';
 
 const CommandBase = {
   commandId: z
@@ -60,6 +60,46 @@ export type CrmCommandAction = CrmCommand['action'];
 
 export const SlaPolicySchema = z.string().describe('Policy id, e.g. first_touch or still_new');
 
+/** wall: 24/7; business: the rep's working hours, out-of-office and holidays. */
+export const SlaClockSchema = z.enum(['wall', 'business']);
+
+/** sla.armed.v1: the deadlines of an assignment, as the SLA service set them. */
+export const SlaArmedSchema = z.object({
+  leadId: LeadIdSchema,
+  assignmentId: z.string(),
+  repId: z.string(),
+  timers: z.array(
+    z.object({
+      timerId: z.string(),
+      policy: SlaPolicySchema,
+      clock: SlaClockSchema,
+      deadline: TimestampSchema.describe('When the policy is breached, on the wall clock'),
+      rungs: z.array(
+        z.object({
+          rung: z.number().int().nonnegative(),
+          action: z.enum(['remind_rep', 'escalate_to_manager', 'reassign']),
+          at: TimestampSchema,
+        }),
+      ),
+    }),
+  ),
+  armedAt: TimestampSchema,
+});
+export type SlaArmed = z.infer<typeof SlaArmedSchema>;
+
+/** rep.action.v1: what a rep (or manager) did from an alert. */
+export const RepActionSchema = z.object({
+  leadId: LeadIdSchema,
+  actionId: z.string().describe('Unique per action (dedupe)'),
+  assignmentId: z.string(),
+  repId: z.string().describe('The Baton rep (or manager) who acted'),
+  action: z.enum(['accepted', 'call_logged', 'not_mine', 'reassign_requested']),
+  channel: NotifyChannelSchema,
+  note: z.string().max(2000).optional(),
+  actedAt: TimestampSchema,
+});
+export type RepAction = z.infer<typeof RepActionSchema>;
+
 /** sla.breached.v1: nobody acted in time. */
 export const SlaBreachedSchema = z.object({
   leadId: LeadIdSchema,
@@ -71,6 +111,14 @@ export const SlaBreachedSchema = z.object({
   rep: RepRefSchema,
   deadline: TimestampSchema,
   breachedAt: TimestampSchema,
+  clock: SlaClockSchema.optional(),
+  lateByMs: z.number().int().nonnegative().optional().describe('breachedAt − deadline on the wall clock'),
+  reassignments: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Reassignments of this qualification so far'),
   lead: z.object({
     name: z.string().optional(),
     company: z.string().optional(),
@@ -91,6 +139,34 @@ export const SlaMetSchema = z.object({
   deadline: TimestampSchema,
   metAt: TimestampSchema,
   elapsedMs: z.number().int().nonnegative(),
+  clock: SlaClockSchema.optional(),
+  touch: z
+    .object({
+      kind: z.string(),
+      occurredAt: TimestampSchema,
+      source: z.string().describe('lead.activity.v1 or rep.action.v1'),
+    })
+    .optional(),
+  speedToLead: z
+    .object({
+      systemMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('Qualifying signal received → rep alerted (wall clock): what Baton takes'),
+      humanMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('Assignment → first touch (wall clock): what the rep takes'),
+      humanPolicyClockMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('Assignment → first touch on the policy clock (business hours where the policy says)'),
+    })
+    .optional(),
 });
 export type SlaMet = z.infer<typeof SlaMetSchema>;
 
@@ -106,5 +182,12 @@ export const NotificationSentSchema = z.object({
   providerMessageId: z.string().optional(),
   error: z.string().optional(),
   sentAt: TimestampSchema,
+  assignmentId: z.string().optional(),
+  latency: z
+    .object({
+      fromSignalMs: z.number().int().optional().describe('Qualifying signal received by Baton → delivered'),
+      fromAssignmentMs: z.number().int().optional().describe('lead.assigned → delivered'),
+    })
+    .optional(),
 });
 export type NotificationSent = z.infer<typeof NotificationSentSchema>;
