@@ -11,13 +11,19 @@ import {
 import { JsonLogger, counter, gauge, histogram, parseTraceparent, runInContext } from '@baton/observability';
 import { BatchCoalescer } from './coalescer.js';
 import {
+  ConsumerHealthTracker,
+  DEFAULT_CRASH_LOOP,
+  type ConsumerHealth,
+  type CrashLoopPolicy,
+} from './consumer-health.js';
+import {
   DEFAULT_DEAD_LETTER_MAX_BYTES,
   RECORD_FRAMING_BYTES,
   fitDeadLetter,
   pointerOnly,
   type DeadLetterParts,
 } from './dead-letter.js';
-import { PermanentError, isNonRetriable } from './errors.js';
+import { PermanentError, isNonRetriable, isTopicMissing } from './errors.js';
 import { Headers, headerString } from './headers.js';
 import { topicMaxMessageBytes } from './provisioning.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, type RetryPolicy } from './retry.js';
@@ -73,6 +79,24 @@ export interface ConsumerOptions {
    * message stays (its topic, partition and offset, until retention).
    */
   deadLetterMaxBytes?: number;
+  /**
+   * Creates the topics again when they are missing (the broker was wiped under the service): called
+   * when subscribing finds them missing, when a dead-letter topic is missing, and when the consumer
+   * crashes on a missing topic (kafkajs then restarts it by itself). Re-created topics are read
+   * from their beginning (with `fromBeginning`, the default), so nothing produced to them is
+   * skipped. See `topicReprovisioner`.
+   */
+  reprovision?: () => Promise<void>;
+  /**
+   * Longest stop() takes (5 s by default): what cannot be finished by then (a batch whose handler
+   * hangs, a commit or a group leave to an unreachable broker) is abandoned, and what was not
+   * committed is delivered again later (at least once).
+   */
+  stopTimeoutMs?: number;
+  /** How many crashes in what window health() calls a crash loop; 3 in a minute by default. */
+  crashLoop?: Partial<CrashLoopPolicy>;
+  /** Clock for health() (tests). */
+  now?: () => number;
 }
 
 const handled = counter('baton_consumer_messages_total', 'Messages handled successfully', ['topic', 'group']);
@@ -97,6 +121,13 @@ const deadLettersLost = counter(
   'Messages the DLQ refused for good (non-retriable error); the consumer moved past them, they stay on the original topic',
   ['topic', 'group'],
 );
+const crashes = counter('baton_consumer_crashes_total', 'Consumer crashes (kafkajs CRASH events)', [
+  'group',
+  'restart',
+]);
+const up = gauge('baton_consumer_up', 'Whether the consumer is in its group and fetching (1) or not (0)', [
+  'group',
+]);
 const handleSeconds = histogram(
   'baton_consumer_handle_seconds',
   'Time to handle a message or batch',
@@ -112,6 +143,13 @@ type Registration =
 
 /** Dead letters up to this size skip the lookup of the DLQ topic's own limit (none is that low). */
 const LIMIT_LOOKUP_ABOVE_BYTES = 64 * 1024;
+
+/** Thrown inside a batch when stop() interrupts a retry: the message is left uncommitted, for redelivery. */
+class StopRequested extends Error {
+  constructor() {
+    super('consumer stopping');
+  }
+}
 
 interface Parsed {
   message: KafkaMessage;
@@ -131,7 +169,9 @@ interface Parsed {
  *   (the broker unreachable), nothing is committed and the message is delivered again;
  * - a dead letter never fails on size: one over the broker's limit is cut to fit, with a pointer
  *   to the original; if the DLQ still refuses it for good, that is logged and counted and the
- *   partition moves on (the original stays on its topic) instead of crash-looping.
+ *   partition moves on (the original stays on its topic) instead of crash-looping;
+ * - health() tells whether it is in its group, crashed or crash-looping (readiness);
+ * - topics found missing are provisioned again (`reprovision`); stop() is bounded.
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
@@ -144,12 +184,19 @@ export class EventConsumer {
   private readonly log: JsonLogger;
   private running = false;
   private stopping = false;
-  /** The offset commit under way, if any (at most one at a time). */
-  private committing?: Promise<void>;
-  private commitAgain = false;
+  private readonly stopSignal = { aborted: false, wake: new Set<() => void>() };
+  private stopOnce?: Promise<void>;
+  /** stop() ran out of time: the member left behind must not keep its partitions by heartbeating. */
+  private abandoned = false;
+  private readonly stopTimeoutMs: number;
   private readonly deadLetterMaxBytes: number;
   /** Per DLQ topic: the bound its `max.message.bytes` allows, once known. */
   private readonly deadLetterLimits = new Map<string, number>();
+  private readonly tracker: ConsumerHealthTracker;
+  private reprovisioning?: Promise<void>;
+  /** The offset commit under way, if any (at most one at a time). */
+  private committing?: Promise<void>;
+  private commitAgain = false;
 
   constructor(
     private readonly kafka: KafkaConnection,
@@ -158,7 +205,9 @@ export class EventConsumer {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = new JsonLogger(`consumer.${options.groupId}`);
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
     this.deadLetterMaxBytes = options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES;
+    this.tracker = new ConsumerHealthTracker({ ...DEFAULT_CRASH_LOOP, ...options.crashLoop }, options.now);
     this.consumer = kafka.client.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -166,9 +215,78 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+      // kafkajs restarts a consumer after a retriable crash; never one that is being stopped (a
+      // stop that ran out of time leaves kafkajs finishing in the background).
+      retry: { retries: 5, restartOnFailure: () => Promise.resolve(!this.stopping) },
     });
     this.ownsDeadLetterPublisher = !options.deadLetters;
     this.deadLetterPublisher = options.deadLetters ?? new EventPublisher(kafka, options.source);
+    this.watch();
+  }
+
+  /** Feeds health() and the metrics from kafkajs's instrumentation events. */
+  private watch(): void {
+    const { events } = this.consumer;
+    const group = this.options.groupId;
+    this.consumer.on(events.GROUP_JOIN, () => {
+      this.tracker.joined();
+      up.set({ group }, 1);
+    });
+    // Also emitted on the way to a crash (kafkajs stops the consumer, then reports the CRASH).
+    this.consumer.on(events.STOP, () => {
+      this.tracker.stopped();
+      up.set({ group }, 0);
+    });
+    this.consumer.on(events.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.tracker.crashed(error, restart);
+      crashes.inc({ group, restart: String(restart) });
+      up.set({ group }, 0);
+      const h = this.tracker.health();
+      this.log.error(restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed and stays down', {
+        error: h.lastError,
+        crashes: h.crashes,
+        recentCrashes: h.recentCrashes,
+      });
+      // The broker no longer has the topics (wiped and re-created under the service): create them
+      // again, and the restart kafkajs schedules (the error is retriable) finds them.
+      if (isTopicMissing(error) && !this.stopping)
+        void this.reprovisionTopics('consumer crashed on a missing topic');
+    });
+  }
+
+  /**
+   * What the consumer is doing, for readiness: `state` (starting, running, crashed, stopped),
+   * crashes in total and within the crash-loop window, whether kafkajs is restarting it, the
+   * last error. See also problem().
+   */
+  health(): ConsumerHealth {
+    return this.tracker.health();
+  }
+
+  /** Why readiness should fail (not in its group, crashed, crash-looping), or undefined when all is well. */
+  problem(): string | undefined {
+    return this.tracker.problem();
+  }
+
+  /** One re-provisioning at a time; its failure is logged (the next crash or round tries again). */
+  private reprovisionTopics(reason: string): Promise<void> {
+    const reprovision = this.options.reprovision;
+    if (!reprovision) return Promise.resolve();
+    this.reprovisioning ??= (async () => {
+      this.log.warn('topics missing; provisioning them again', { reason });
+      try {
+        await reprovision();
+      } catch (err) {
+        this.log.error('could not provision the topics again', {
+          reason,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      } finally {
+        this.reprovisioning = undefined;
+      }
+    })();
+    return this.reprovisioning;
   }
 
   on<T extends TopicName>(topic: T, handler: EventHandler<T>): this {
@@ -205,6 +323,7 @@ export class EventConsumer {
     return this.options.maxBatchSize ?? 500;
   }
 
+  /** Started and not stopped (whether it consumes right now: health()). */
   get isRunning(): boolean {
     return this.running;
   }
@@ -216,6 +335,22 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     if (this.registrations.size === 0) throw new Error(`consumer ${this.options.groupId} has no handlers`);
+    this.stopping = false;
+    this.stopSignal.aborted = false;
+    this.stopOnce = undefined;
+    this.abandoned = false;
+    this.tracker.starting();
+    up.set({ group: this.options.groupId }, 0);
+    try {
+      await this.subscribeAndRun();
+    } catch (err) {
+      this.tracker.stopped();
+      throw err;
+    }
+    this.running = true;
+  }
+
+  private async subscribeAndRun(): Promise<void> {
     if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.connect();
     await this.consumer.connect();
     const topics = [...this.registrations.keys()].map((t) => this.kafka.physical(t));
@@ -225,8 +360,10 @@ export class EventConsumer {
         break;
       } catch (err) {
         // Right after topics are created a busy broker may not serve their metadata yet
-        // ("does not host this topic-partition"); kafkajs does not retry subscribe itself.
-        if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= 10) throw err;
+        // ("does not host this topic-partition"); kafkajs does not retry subscribe itself. Or they
+        // are really gone (a wiped broker): provisioned again when the consumer may.
+        if (!isTopicMissing(err) || attempt >= 10) throw err;
+        await this.reprovisionTopics('topics missing on subscribe');
         await sleep(200 * attempt);
       }
     }
@@ -241,21 +378,62 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-    this.running = true;
   }
 
-  /** Graceful: finishes the batch in flight, commits what is resolved, leaves the group. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful, within `stopTimeoutMs`: ends the batch in flight (a retry waiting out its backoff is
+   * cut short, its message left for redelivery), commits what is resolved, leaves the group. What
+   * cannot be done in time (the broker unreachable, a handler that hangs) is abandoned: the
+   * uncommitted messages are delivered again later, to this group's next member.
+   */
+  stop(): Promise<void> {
+    this.stopOnce ??= this.stopWithin();
+    return this.stopOnce;
+  }
+
+  private async stopWithin(): Promise<void> {
+    this.stopping = true;
+    this.stopSignal.aborted = true;
+    for (const wake of this.stopSignal.wake) wake();
+    const graceful = this.stopGracefully();
+    const finished = await settlesWithin(graceful, this.stopTimeoutMs);
+    if (finished) return;
+    this.abandoned = true;
+    this.running = false;
+    this.tracker.stopped();
+    up.set({ group: this.options.groupId }, 0);
+    this.log.warn('stop did not finish in time; leaving (what was not committed is delivered again)', {
+      stopTimeoutMs: this.stopTimeoutMs,
+    });
+    if (this.ownsDeadLetterPublisher) void this.deadLetterPublisher.disconnect().catch(() => undefined);
+  }
+
+  private async stopGracefully(): Promise<void> {
     if (!this.running) {
+      this.tracker.stopped();
       if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.disconnect();
       return;
     }
-    this.stopping = true;
     await this.committing;
     this.running = false;
     await this.consumer.stop();
     await this.consumer.disconnect();
+    this.tracker.stopped();
     if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.disconnect();
+  }
+
+  /** Waits `ms`, or less when the consumer stops. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopSignal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopSignal.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopSignal.wake.add(done);
+    });
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -268,11 +446,15 @@ export class EventConsumer {
     // Heartbeats go on while the batch is handled (a slow CRM call, retries waiting out their
     // backoff), so the session timeout only has to cover a process that died: it can be short,
     // and a restarted replica rejoins quickly.
-    const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
+    // Not after a stop that ran out of time: the batch left behind must not keep the partitions
+    // from the group's other members.
+    const beat = setInterval(() => {
+      if (!this.abandoned) void payload.heartbeat().catch(() => undefined);
+    }, this.heartbeatIntervalMs);
     try {
       if (registration.mode === 'single') {
         for (const p of parsed) {
-          if (!payload.isRunning() || payload.isStale()) break;
+          if (this.stopping || !payload.isRunning() || payload.isStale()) break;
           await this.process(topic, [p], (items) => registration.handler(items[0].event!, items[0].ctx));
           payload.resolveOffset(p.message.offset);
           await payload.heartbeat();
@@ -280,7 +462,7 @@ export class EventConsumer {
       } else {
         const size = this.batchSize;
         for (let i = 0; i < parsed.length; i += size) {
-          if (!payload.isRunning() || payload.isStale()) break;
+          if (this.stopping || !payload.isRunning() || payload.isStale()) break;
           const chunk = parsed.slice(i, i + size);
           const run = (items: Parsed[]) =>
             registration.handler(items.map((p) => ({ event: p.event!, ctx: p.ctx })));
@@ -290,6 +472,9 @@ export class EventConsumer {
           await payload.heartbeat();
         }
       }
+    } catch (err) {
+      // Interrupted by stop(): what was resolved is committed below, the rest comes again.
+      if (!(err instanceof StopRequested)) throw err;
     } finally {
       clearInterval(beat);
     }
@@ -442,6 +627,8 @@ export class EventConsumer {
         const reason = err instanceof Error ? err.message : String(err);
         if (permanent || attempt >= this.retry.attempts)
           return { ok: false, permanent, reason, attempts: attempt };
+        // A message that failed while stopping is not exhausted, only interrupted: redelivered later.
+        if (this.stopping) throw new StopRequested();
         const delay = backoffDelay(this.retry, attempt);
         this.log.warn('handler failed, retrying', {
           topic,
@@ -450,7 +637,8 @@ export class EventConsumer {
           error: reason,
           batch: valid.length,
         });
-        await sleep(delay);
+        await this.pause(delay);
+        if (this.stopping) throw new StopRequested();
       }
     }
   }
@@ -523,8 +711,15 @@ export class EventConsumer {
     });
   }
 
+  /** Sends one dead letter; a missing DLQ topic is provisioned again (when the consumer may) and the send retried once. */
   private async sendDeadLetter(dlq: string, message: Message): Promise<void> {
-    await this.deadLetterPublisher.sendRaw(dlq, [message]);
+    try {
+      await this.deadLetterPublisher.sendRaw(dlq, [message]);
+    } catch (err) {
+      if (!isTopicMissing(err) || !this.options.reprovision) throw err;
+      await this.reprovisionTopics('dead-letter topic missing');
+      await this.deadLetterPublisher.sendRaw(dlq, [message]);
+    }
   }
 
   /**
@@ -552,6 +747,20 @@ export class EventConsumer {
       });
       return this.deadLetterMaxBytes;
     }
+  }
+}
+
+/** Whether `p` settled within `ms` (its rejection is rethrown; a late one is swallowed). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  p.catch(() => undefined);
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

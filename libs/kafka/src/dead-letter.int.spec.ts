@@ -120,7 +120,7 @@ describe('a message near the broker size limit', () => {
     );
 
     expect(c.isRunning).toBe(true);
-    expect(c.isRunning).toBe(true);
+    expect(c.health()).toMatchObject({ state: 'running', crashes: 0 });
 
     // The offsets moved past all three: a consumer of the same group started afterwards gets only what comes next.
     await c.stop();
@@ -180,7 +180,7 @@ describe('a message near the broker size limit', () => {
     await c.start();
     await waitFor(async () => handled.length === 1, 60_000, 'the message after the refused one');
     expect(await metric('baton_consumer_dead_letters_lost_total', { group: groupId })).toBe(lostBefore + 1);
-    expect(c.isRunning).toBe(true);
+    expect(c.health()).toMatchObject({ state: 'running', crashes: 0 });
     await waitFor(
       async () => {
         const [t] = await admin.fetchOffsets({ groupId, topics: [kafka.physical(Topics.LeadEngagement)] });

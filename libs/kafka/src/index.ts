@@ -1,5 +1,6 @@
 export * from './client.js';
 export * from './coalescer.js';
+export * from './consumer-health.js';
 export * from './consumer.js';
 export * from './dead-letter.js';
 export * from './errors.js';

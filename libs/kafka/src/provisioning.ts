@@ -1,7 +1,10 @@
-import { ConfigResourceTypes } from 'kafkajs';
+// kafkajs is CommonJS: Node's ESM loader does not see this name as a named export.
+import kafkajs from 'kafkajs';
+
+const { ConfigResourceTypes } = kafkajs;
 import type { KafkaConnection } from './client.js';
 import { deadLetterTopic } from '@baton/domain';
-import { JsonLogger } from '@baton/observability';
+import { JsonLogger, counter } from '@baton/observability';
 
 export interface TopicSettings {
   partitions: number;
@@ -53,6 +56,51 @@ export async function provisionTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+const reprovisioned = counter(
+  'baton_kafka_topics_reprovisioned_total',
+  'Topics found missing and created again while the service ran (e.g. a broker wiped under it)',
+);
+
+export interface Reprovisioner {
+  /** Creates whichever of the topics (and their DLQs) are missing; concurrent calls share one run. */
+  (): Promise<void>;
+}
+
+/**
+ * For consumers and the outbox relay (their `reprovision` option): when they find their topics
+ * gone (a broker wiped and re-created under running services), they call this, and carry on
+ * once it resolved. The same topics and settings as at start-up; one run at a time, shared by
+ * every caller, and at most one every `minIntervalMs` (a crash-looping consumer calls it on every
+ * crash).
+ */
+export function topicReprovisioner(
+  kafka: KafkaConnection,
+  topics: readonly string[],
+  settings: TopicSettings,
+  opts: { minIntervalMs?: number } = {},
+): Reprovisioner {
+  const minIntervalMs = opts.minIntervalMs ?? 1_000;
+  let running: Promise<void> | undefined;
+  let lastDoneAt = 0;
+  return () => {
+    if (running) return running;
+    if (Date.now() - lastDoneAt < minIntervalMs) return Promise.resolve();
+    running = (async () => {
+      try {
+        const created = await provisionTopics(kafka, topics, settings);
+        if (created.length > 0) {
+          reprovisioned.inc(created.length);
+          log.warn('topics were missing and are created again', { topics: created });
+        }
+      } finally {
+        lastDoneAt = Date.now();
+        running = undefined;
+      }
+    })();
+    return running;
+  };
 }
 
 /**
