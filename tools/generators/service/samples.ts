@@ -160,4 +160,28 @@ export const SAMPLES: { readonly [T in TopicName]: EventOf<T> } = {
     status: 'delivered',
     sentAt: '2026-11-23T15:00:02.000Z',
   },
+  [Topics.SlaArmed]: {
+    leadId: SAMPLE_LEAD_ID,
+    assignmentId: 'assignment-1',
+    repId: 'rep-ada',
+    timers: [
+      {
+        timerId: 'timer-1',
+        policy: 'first_touch',
+        clock: 'wall',
+        deadline: '2026-11-23T15:30:00.000Z',
+        rungs: [{ rung: 0, action: 'remind_rep', at: '2026-11-23T15:30:00.000Z' }],
+      },
+    ],
+    armedAt: '2026-11-23T15:00:01.000Z',
+  },
+  [Topics.RepAction]: {
+    leadId: SAMPLE_LEAD_ID,
+    actionId: 'action-1',
+    assignmentId: 'assignment-1',
+    repId: 'rep-ada',
+    action: 'accepted',
+    channel: 'slack',
+    actedAt: '2026-11-23T15:02:00.000Z',
+  },
 };
