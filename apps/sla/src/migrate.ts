@@ -1,0 +1,4 @@
+import { migrateService } from '@baton/platform';
+import { slaService } from './sla.service.js';
+
+await migrateService(slaService);
