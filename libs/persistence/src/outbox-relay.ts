@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { backoffDelay, type OutgoingRecord, type RetryPolicy } from '@baton/kafka';
+import { backoffDelay, isTopicMissing, type OutgoingRecord, type RetryPolicy } from '@baton/kafka';
 import { JsonLogger, counter, gauge } from '@baton/observability';
 import { outboxChannel } from './outbox.js';
 import { assertSchemaName } from './schema.js';
@@ -32,6 +32,32 @@ export interface OutboxRelayOptions {
   listenerCheckIntervalMs?: number;
   /** Shown in pg_stat_activity for the relay's connections; `baton-relay:<schema>` by default. */
   applicationName?: string;
+  /**
+   * Creates the topics again when a round finds them missing (the broker was wiped under the
+   * service); the next round publishes what waited meanwhile. See `topicReprovisioner` in
+   * @baton/kafka (one shared with the service's consumers).
+   */
+  reprovision?: () => Promise<void>;
+  /**
+   * Longest stop() takes (5 s by default), whatever is unreachable: a round that cannot finish by
+   * then is abandoned (its transaction rolls back, its events stay in the outbox and go again
+   * later: at least once).
+   */
+  stopTimeoutMs?: number;
+}
+
+/** What the relay is doing, for readiness: is it failing, since when did it last get through. */
+export interface OutboxRelayHealth {
+  /** Rounds that failed in a row (0 after a round that got through). */
+  consecutiveFailures: number;
+  lastError?: string;
+  lastFailureAt?: Date;
+  /** End of the last round that got through (published, found nothing, or another replica held the lock). */
+  lastSuccessAt?: Date;
+  /** Whether it holds its LISTEN connection (false while it reconnects). */
+  listening: boolean;
+  /** Started and not stopped. */
+  running: boolean;
 }
 
 const relayed = counter('baton_outbox_relayed_total', 'Outbox events published to Kafka', ['schema']);
@@ -44,6 +70,26 @@ const connectionErrors = counter(
   'baton_outbox_relay_connection_errors_total',
   'Relay database connections lost or not opened (listen: the LISTEN connection; pool: round connections)',
   ['schema', 'connection'],
+);
+const consecutiveFailuresGauge = gauge(
+  'baton_outbox_relay_consecutive_failures',
+  'Relay rounds failed in a row (0 once a round gets through)',
+  ['schema'],
+);
+const lastSuccessGauge = gauge(
+  'baton_outbox_relay_last_success_timestamp_seconds',
+  'When a relay round last got through (Unix time)',
+  ['schema'],
+);
+const oldestPendingGauge = gauge(
+  'baton_outbox_oldest_pending_age_seconds',
+  'Age of the oldest event waiting in the outbox when last measured (0: none waiting)',
+  ['schema'],
+);
+const reprovisions = counter(
+  'baton_outbox_relay_reprovisions_total',
+  'Relay rounds that found their topics missing and had them provisioned again',
+  ['schema'],
 );
 const listening = gauge(
   'baton_outbox_relay_listening',
@@ -77,6 +123,9 @@ const LISTENER_CHECK_TIMEOUT_MS = 5_000;
 /** Longest wait for any query of a round (the Kafka send is not a query, and is not bounded by it). */
 const ROUND_QUERY_TIMEOUT_MS = 30_000;
 
+/** Longest wait for the age of the oldest outbox row (a readiness probe asks). */
+const AGE_QUERY_TIMEOUT_MS = 2_000;
+
 /**
  * Publishes the outbox to Kafka in id order, then deletes what was acknowledged.
  *
@@ -89,6 +138,9 @@ const ROUND_QUERY_TIMEOUT_MS = 30_000;
  * Survives a database restart or failover: a lost connection is logged and counted, never
  * raised; the LISTEN connection is re-opened with backoff, and a round runs as soon as it is
  * back, publishing what was committed while no NOTIFY could arrive.
+ *
+ * Tells its health (failing rounds, last success, the age of the oldest waiting event) for
+ * readiness, has its topics provisioned again when they vanished, and stops within a bound.
  */
 export class OutboxRelay {
   /** Round connections; replaced when the server seems gone (see listenerLost). */
@@ -114,6 +166,12 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private signalled = false;
+  private readonly reprovision?: () => Promise<void>;
+  private readonly stopTimeoutMs: number;
+  private consecutiveFailures = 0;
+  private lastError?: string;
+  private lastFailureAt?: Date;
+  private lastSuccessAt?: Date;
 
   constructor(
     private readonly sender: RecordSender,
@@ -131,8 +189,66 @@ export class OutboxRelay {
       initialDelayMs: opts.reconnect?.initialDelayMs ?? 100,
       maxDelayMs: opts.reconnect?.maxDelayMs ?? 5_000,
     };
+    this.reprovision = opts.reprovision;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 5_000;
     this.log = new JsonLogger(`outbox-relay.${this.schema}`);
     this.pool = this.createPool();
+  }
+
+  health(): OutboxRelayHealth {
+    return {
+      consecutiveFailures: this.consecutiveFailures,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.lastFailureAt ? { lastFailureAt: this.lastFailureAt } : {}),
+      ...(this.lastSuccessAt ? { lastSuccessAt: this.lastSuccessAt } : {}),
+      listening: this.isListening,
+      running: this.running,
+    };
+  }
+
+  /**
+   * How long the oldest event has waited in the outbox, in ms (by the database's clock), or null
+   * when it is empty. One index lookup (the first row by primary key); bounded to 2 s. A backlog
+   * that keeps growing older means nothing reaches Kafka, whatever the relay believes.
+   */
+  async oldestPendingAgeMs(): Promise<number | null> {
+    const { rows } = await this.pool.query<{ age_ms: number }>({
+      text: `SELECT (extract(epoch FROM clock_timestamp() - created_at) * 1000)::float8 AS age_ms
+               FROM ${this.schema}.outbox ORDER BY id LIMIT 1`,
+      query_timeout: AGE_QUERY_TIMEOUT_MS,
+    } as pg.QueryConfig);
+    const age = rows.length === 0 ? null : Math.max(0, Math.round(Number(rows[0].age_ms)));
+    oldestPendingGauge.set({ schema: this.schema }, (age ?? 0) / 1000);
+    return age;
+  }
+
+  private roundSucceeded(): void {
+    this.consecutiveFailures = 0;
+    this.lastSuccessAt = new Date();
+    consecutiveFailuresGauge.set({ schema: this.schema }, 0);
+    lastSuccessGauge.set({ schema: this.schema }, this.lastSuccessAt.getTime() / 1000);
+  }
+
+  private roundFailed(err: unknown): void {
+    this.consecutiveFailures++;
+    this.lastFailureAt = new Date();
+    this.lastError = err instanceof Error ? err.message : String(err);
+    consecutiveFailuresGauge.set({ schema: this.schema }, this.consecutiveFailures);
+    relayErrors.inc({ schema: this.schema });
+  }
+
+  /** The topics are gone (a wiped broker): have them created again; the next round publishes. */
+  private async reprovisionTopics(err: unknown): Promise<void> {
+    if (!this.reprovision || !isTopicMissing(err)) return;
+    reprovisions.inc({ schema: this.schema });
+    this.log.warn('topics missing; provisioning them again', { error: (err as Error).message });
+    try {
+      await this.reprovision();
+    } catch (e) {
+      this.log.error('could not provision the topics again; the next round tries again', {
+        error: (e as Error).message,
+      });
+    }
   }
 
   private createPool(): pg.Pool {
@@ -173,21 +289,48 @@ export class OutboxRelay {
     this.checkTimer.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops relaying within `stopTimeoutMs`, whatever is down: with `drain`, first publishes what
+   * is waiting (as far as the bound allows). A round that cannot finish in time (Kafka or Postgres
+   * unreachable) is abandoned: its connection is closed, which rolls its transaction back, and
+   * its events stay in the outbox for the next relay (at least once).
+   */
+  async stop(opts: { drain?: boolean } = {}): Promise<void> {
     if (!this.running) return;
+    const deadline = Date.now() + this.stopTimeoutMs;
     this.running = false;
     clearInterval(this.checkTimer);
     this.stopSignal.abort();
     this.nudge();
-    await this.loop;
-    await this.reconnecting;
-    await this.checking;
+    const finished = await settlesWithin(
+      (async () => {
+        await this.loop;
+        await this.reconnecting;
+        await this.checking;
+        if (opts.drain)
+          await this.drain().catch((err) =>
+            this.log.error('final outbox drain failed; the events stay for the next relay', {
+              error: err as Error,
+            }),
+          );
+      })(),
+      deadline - Date.now(),
+    );
+    if (!finished) {
+      this.log.warn('stop did not finish in time; abandoning the round under way (its events go again)', {
+        stopTimeoutMs: this.stopTimeoutMs,
+      });
+      this.roundClient?.end().catch(() => undefined);
+    }
     const listener = this.listener;
     this.listener = undefined;
     listening.set({ schema: this.schema }, 0);
     // Closing the session ends its LISTEN. Bounded: to a vanished server a goodbye never completes.
-    if (listener) await within(listener.end(), 2_000).catch(() => undefined);
-    await this.pool.end();
+    const left = () => Math.max(100, deadline - Date.now());
+    if (listener) await within(listener.end(), Math.min(2_000, left())).catch(() => undefined);
+    // Waits for checked-out connections; an abandoned round's may take long to give up.
+    const pool = this.pool;
+    await settlesWithin(pool.end(), left()).catch(() => undefined);
   }
 
   /** Whether the relay holds its LISTEN connection (false while it reconnects). */
@@ -199,7 +342,15 @@ export class OutboxRelay {
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const round = await this.publishRound();
+      let round: Round;
+      try {
+        round = await this.publishRound();
+        this.roundSucceeded();
+      } catch (err) {
+        this.roundFailed(err);
+        await this.reprovisionTopics(err);
+        throw err;
+      }
       if (round.published <= 0) return total;
       total += round.published;
       if (!round.more) return total;
@@ -293,17 +444,18 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (this.running) {
       let round: Round;
       try {
         this.signalled = false;
         round = await this.publishRound();
-        failures = 0;
+        this.roundSucceeded();
       } catch (err) {
-        failures++;
-        relayErrors.inc({ schema: this.schema });
+        if (!this.running) return;
+        this.roundFailed(err);
+        const failures = this.consecutiveFailures;
         this.log.error('relay round failed; will retry', { error: err as Error, attempt: failures });
+        await this.reprovisionTopics(err);
         await this.idle(Math.min(this.pollIntervalMs, backoffDelay(this.backoff, failures)));
         continue;
       }
@@ -413,6 +565,25 @@ export class OutboxRelay {
       // frees its lock) without a ROLLBACK that could wait behind a query that never returns.
       client.release(lost ?? failed);
     }
+  }
+}
+
+/** Whether `p` settled within `ms` (a rejection counts as settled; none is left unhandled). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([
+      settled,
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, ms));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect as netConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Topics, type NewEvent, type TopicName } from '@baton/domain';
@@ -13,6 +12,7 @@ import { ProcessedEvents } from './dedupe.js';
 import { Outbox } from './outbox.js';
 import { OutboxRelay } from './outbox-relay.js';
 import { DemoLead1732300000001 } from '../test/demo-lead.migration.js';
+import { tcpProxy } from '../test/tcp-proxy.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -409,68 +409,6 @@ describe('transactional outbox on real Postgres and Kafka', () => {
     expect(new Set(seen.map((m) => m.json<{ id: string }>().id)).size).toBe(10);
   });
 });
-
-/**
- * A TCP proxy to Postgres. down() resets every connection and refuses new ones until up(), as a
- * restart does. freeze() makes the server of every open connection vanish (a failover): the
- * server's side is closed, the client's side stays open and hears nothing more; new connections
- * still pass.
- */
-async function tcpProxy(target: URL) {
-  const pairs = new Set<{ client: Socket; upstream: Socket }>();
-  const silent = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const up = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = netConnect(Number(target.port || 5432), target.hostname);
-        const pair = { client, upstream };
-        const close = () => {
-          pairs.delete(pair);
-          client.destroy();
-          upstream.destroy();
-        };
-        for (const s of [client, upstream]) s.on('error', close).on('close', close);
-        pairs.add(pair);
-        client.pipe(upstream);
-        upstream.pipe(client);
-      });
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as AddressInfo).port;
-        resolve();
-      });
-    });
-  const down = async () => {
-    const closing = server ? new Promise((resolve) => server!.close(resolve)) : undefined;
-    server = undefined;
-    for (const { client, upstream } of [...pairs]) {
-      client.destroy();
-      upstream.destroy();
-    }
-    for (const s of silent) s.destroy();
-    silent.clear();
-    await closing;
-  };
-  const freeze = () => {
-    for (const { client, upstream } of pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
-      for (const s of [client, upstream])
-        s.removeAllListeners('close')
-          .removeAllListeners('error')
-          .on('error', () => {});
-      client.pause();
-      silent.add(client);
-      upstream.destroy();
-    }
-    pairs.clear();
-  };
-  await up();
-  const url = new URL(target);
-  url.host = `127.0.0.1:${port}`;
-  return { url: url.toString(), up, down, freeze };
-}
 
 async function relayConnectionErrors(schema: string): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('baton_outbox_relay_connection_errors_total')?.get();
