@@ -18,6 +18,11 @@ export interface RetainedTable {
   timeColumn: string;
 }
 
+/** Features built from the validated environment (`forEnv` is called once per start). */
+export interface ModuleOfEnv<Env> {
+  forEnv(env: Env): Type | DynamicModule;
+}
+
 export interface PolicySpec<Env, Policy> {
   /** The sample policy shipped with the service (absolute), used when BATON_POLICY_DIR is not set. */
   bundledDir: string;
@@ -40,8 +45,12 @@ export interface ServiceDefinition<Env extends BaseEnv = BaseEnv, Policy = unkno
   migrations: (new () => MigrationInterface)[];
   /** TypeORM entities describing the service's tables (typed rows for its stores). */
   entities?: Type[];
-  /** The features: controllers (HTTP and @EventPattern), stores, services. */
-  module: Type | DynamicModule;
+  /**
+   * The features: controllers (HTTP and @EventPattern), stores, services. Where a setting chooses
+   * the features (crm-connector's CRM_PROVIDER), a module with `static forEnv(env)`: the kit calls
+   * it with the validated environment before Nest builds the module graph.
+   */
+  module: Type | DynamicModule | ModuleOfEnv<Env>;
   /** Defaults of the `<SERVICE>_CONSUMER_*` settings. */
   consumer?: ConsumerDefaults;
   /** Outbox rows published per relay round. */
@@ -59,7 +68,10 @@ export function defineService<Env extends BaseEnv, Policy = undefined>(
 }
 
 /** BATON_POLICY_DIR (relative to the working directory) or the service's bundled sample policy. */
-export function policyDirOf(definition: ServiceDefinition<never, unknown>, env: BaseEnv): string | undefined {
+export function policyDirOf(
+  definition: { policy?: { bundledDir: string } },
+  env: Pick<BaseEnv, 'BATON_POLICY_DIR'>,
+): string | undefined {
   if (env.BATON_POLICY_DIR) return resolve(env.BATON_POLICY_DIR);
   return definition.policy?.bundledDir;
 }

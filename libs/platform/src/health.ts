@@ -5,7 +5,9 @@ import {
   HttpException,
   HttpStatus,
   Inject,
+  Injectable,
   Module,
+  Optional,
   type DynamicModule,
 } from '@nestjs/common';
 import { metricsRegistry } from '@baton/observability';
@@ -14,10 +16,31 @@ import type { ReadinessProbe } from './runtime.js';
 
 export const READINESS_PROBES = Symbol('READINESS_PROBES');
 
+/**
+ * Readiness probes a service's features add beside the platform's (startup, database, kafka):
+ * `registry.add({ name: 'crm-setup', check })` from a provider's constructor or onModuleInit.
+ */
+@Injectable()
+export class ReadinessRegistry {
+  private readonly added: ReadinessProbe[] = [];
+
+  add(probe: ReadinessProbe): void {
+    this.added.push(probe);
+  }
+
+  get probes(): readonly ReadinessProbe[] {
+    return this.added;
+  }
+}
+
 @Public()
 @Controller()
 export class HealthController {
-  constructor(@Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[]) {}
+  constructor(
+    @Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[],
+    // Absent where a runtime is served without the platform module (RuntimeModule).
+    @Optional() private readonly registry?: ReadinessRegistry,
+  ) {}
 
   /** Liveness: the process answers; restarts are for hung processes, not for a slow dependency. */
   @Get('health/live')
@@ -30,7 +53,7 @@ export class HealthController {
     const checks: Record<string, string> = {};
     let ok = true;
     await Promise.all(
-      this.probes.map(async (p) => {
+      [...this.probes, ...(this.registry?.probes ?? [])].map(async (p) => {
         try {
           await p.check();
           checks[p.name] = 'up';

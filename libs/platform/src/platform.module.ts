@@ -15,7 +15,7 @@ import {
   type RetainedTable,
   type ServiceDefinition,
 } from './definition.js';
-import { HealthModule } from './health.js';
+import { HealthModule, ReadinessRegistry } from './health.js';
 import { ApiAuthGuard } from './http/auth.js';
 import type { Releasers } from './releasers.js';
 import { ServiceRuntime, type ReadinessProbe } from './runtime.js';
@@ -70,6 +70,7 @@ export class PlatformModule {
         { provide: SERVICE_POLICY, useValue: ctx.policy },
         { provide: CLOCK, useValue: systemClock },
         StartupState,
+        ReadinessRegistry,
         {
           provide: ServiceRuntime,
           useFactory: async () => {
@@ -113,6 +114,7 @@ export class PlatformModule {
         SERVICE_POLICY,
         CLOCK,
         StartupState,
+        ReadinessRegistry,
         ServiceRuntime,
         DataSource,
         Housekeeper,
@@ -126,7 +128,11 @@ export function serviceModule(ctx: ServiceContext<BaseEnv, unknown>): DynamicMod
   class BatonService {}
   Object.defineProperty(BatonService, 'name', { value: `${ctx.definition.name}-service` });
   Module({})(BatonService);
-  return { module: BatonService, imports: [PlatformModule.forService(ctx), ctx.definition.module] };
+  const features = ctx.definition.module;
+  return {
+    module: BatonService,
+    imports: [PlatformModule.forService(ctx), 'forEnv' in features ? features.forEnv(ctx.env) : features],
+  };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

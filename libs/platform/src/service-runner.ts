@@ -7,7 +7,7 @@ import type { NestMicroservice } from '@nestjs/microservices';
 import { JsonLogger } from '@baton/observability';
 import { openServiceDatabase } from '@baton/persistence';
 import { BaseEnvSchema, ConfigError, applyDeprecatedEnv, loadEnv, type BaseEnv } from './config.js';
-import { consumerEnvSchema } from './consumer-settings.js';
+import { consumerEnvSchema, type ConsumerSettings } from './consumer-settings.js';
 import { policyDirOf, schemaOf, type ServiceDefinition } from './definition.js';
 import { KafkaTransport, RethrowRpcErrors } from './kafka-transport.js';
 import { StartupState, retentionRules, serviceModule, type ServiceContext } from './platform.module.js';
@@ -49,7 +49,7 @@ export function prepareService<Env extends BaseEnv, Policy>(
   }
   if (env) attempt(() => retentionRules(definition.retainedTables ?? [], env));
   if (!env || !consumer || problems.length > 0) throw new ConfigError(problems);
-  const dir = policyDirOf(definition as never, env);
+  const dir = policyDirOf(definition, env);
   const policy = (definition.policy && dir ? definition.policy.load(dir, env) : undefined) as Policy;
   return { definition, env, consumer, policy, releasers };
 }
@@ -64,6 +64,8 @@ export interface BootOptions {
 export interface BootedService<Env extends BaseEnv = BaseEnv> {
   app: INestApplication;
   env: Env;
+  /** The resolved `<SERVICE>_CONSUMER_*` settings. */
+  consumerSettings: ConsumerSettings;
   runtime: ServiceRuntime;
   transport?: KafkaTransport;
   /** Where HTTP listens (`http://127.0.0.1:<port>`). */
@@ -141,7 +143,15 @@ export async function bootService<Env extends BaseEnv>(
   if (transport) await app.startAllMicroservices();
   app.get(StartupState).started = true;
   log.info('started', { consuming: transport?.declaredTopics() ?? [] });
-  return { app, env: ctx.env, runtime, transport, port, url: `http://127.0.0.1:${port}` };
+  return {
+    app,
+    env: ctx.env,
+    consumerSettings: ctx.consumer,
+    runtime,
+    transport,
+    port,
+    url: `http://127.0.0.1:${port}`,
+  };
 }
 
 /** Stops accepting, then ends idle keep-alive connections so close() does not wait on them. */
@@ -232,7 +242,7 @@ export async function migrateService(definition: { name: string; migrations: Any
  */
 export async function runCommand(
   name: string,
-  main: () => Promise<number>,
+  main: () => number | Promise<number>,
   opts: { policyErrorExit?: number } = {},
 ): Promise<void> {
   try {
