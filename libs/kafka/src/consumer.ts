@@ -333,7 +333,12 @@ export class EventConsumer {
     return this.consumer;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Connects, subscribes and starts consuming. By default it resolves once the consumer is in its
+   * group; with `waitForGroup: false` as soon as it is subscribed (a restarted replica may wait a
+   * session timeout for its group to let it in: health() says `starting` until then).
+   */
+  async start(opts: { waitForGroup?: boolean } = {}): Promise<void> {
     if (this.registrations.size === 0) throw new Error(`consumer ${this.options.groupId} has no handlers`);
     this.stopping = false;
     this.stopSignal.aborted = false;
@@ -342,7 +347,7 @@ export class EventConsumer {
     this.tracker.starting();
     up.set({ group: this.options.groupId }, 0);
     try {
-      await this.subscribeAndRun();
+      await this.subscribeAndRun(opts.waitForGroup ?? true);
     } catch (err) {
       this.tracker.stopped();
       throw err;
@@ -350,7 +355,7 @@ export class EventConsumer {
     this.running = true;
   }
 
-  private async subscribeAndRun(): Promise<void> {
+  private async subscribeAndRun(waitForGroup: boolean): Promise<void> {
     if (this.ownsDeadLetterPublisher) await this.deadLetterPublisher.connect();
     await this.consumer.connect();
     const topics = [...this.registrations.keys()].map((t) => this.kafka.physical(t));
@@ -367,7 +372,7 @@ export class EventConsumer {
         await sleep(200 * attempt);
       }
     }
-    await this.consumer.run({
+    const running = this.consumer.run({
       // kafkajs's auto-commit sends an OffsetCommit after every batch and waits for it before
       // the next fetch; the broker's group coordinator holds each commit for
       // group.coordinator.append.linger.ms (5 ms by default in Kafka 4.x). Offsets are committed
@@ -377,6 +382,15 @@ export class EventConsumer {
       // Partitions are independent (a lead's events share one), so they are handled side by side.
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.handleBatch(payload),
+    });
+    if (waitForGroup) {
+      await running;
+      return;
+    }
+    // kafkajs reports a failed join as a CRASH (and restarts); anything else would be lost here.
+    running.catch((err: unknown) => {
+      this.tracker.crashed(err, false);
+      this.log.error('consumer could not start', { error: err instanceof Error ? err.message : String(err) });
     });
   }
 

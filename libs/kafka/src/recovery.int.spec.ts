@@ -124,3 +124,22 @@ describe('a consumer whose topics vanish', () => {
     expect(c.health().state).toBe('running');
   }, 240_000);
 });
+
+describe('a consumer started without waiting for its group', () => {
+  it('says it is starting, and consumes once it is in', async () => {
+    const { kafka, publisher, groupId } = await setup('nowait');
+    const handled: string[] = [];
+    const c = new EventConsumer(kafka, { groupId, source: 'baton/test' });
+    stops.push(() => c.stop());
+    c.on(Topics.LeadEngagement, async (e) => {
+      handled.push(e.data.sourceEventId);
+    });
+    await c.start({ waitForGroup: false });
+    expect(c.isRunning).toBe(true);
+    expect(c.health().state).toBe('starting');
+    expect(c.problem()).toMatch(/^starting/);
+    await publisher.publish(events(0, 1));
+    await waitFor(async () => handled.length === 1, 30_000, 'the event');
+    expect(c.health().state).toBe('running');
+  }, 60_000);
+});
