@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { cleanJson, mayNeedCleaning } from './clean-text.js';
 import { contractFor, type EventOf, type TopicName } from './topics.js';
 
 /** CloudEvents 1.0, structured JSON mode. */
@@ -45,7 +46,7 @@ export interface NewEvent<T extends TopicName> {
 /** Builds a CloudEvent for a topic, validating `data` against the topic's schema unless `trusted`. */
 export function makeEvent<T extends TopicName>(source: string, e: NewEvent<T>): CloudEvent<EventOf<T>> {
   const contract = contractFor(e.topic);
-  const data = e.trusted ? e.data : (contract.schema.parse(e.data) as EventOf<T>);
+  const data = e.trusted ? e.data : (contract.schema.parse(cleanJson(e.data)) as EventOf<T>);
   return {
     specversion: '1.0',
     id: e.id ?? randomUUID(),
@@ -83,11 +84,14 @@ export function parseEvent<T extends TopicName>(
 ): CloudEvent<EventOf<T>> {
   if (raw === null) throw new EventValidationError('message has no value', ['(root): null value']);
   let json: unknown;
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   try {
-    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     throw new EventValidationError('message value is not JSON', [String((err as Error).message)]);
   }
+  // NUL and lone surrogates would make a store or JSON column throw: cleaned, the event kept.
+  if (mayNeedCleaning(text)) json = cleanJson(json);
   const envelope = EnvelopeSchema.safeParse(json);
   if (!envelope.success) {
     const issues = describeIssues(envelope.error);

@@ -12,3 +12,5 @@ export * from './industries.js';
 export * from './vocabulary.js';
 export * from './envelope.js';
 export * from './schedule.js';
+export * from './business-time.js';
+export * from './clean-text.js';

@@ -1,0 +1,31 @@
+/**
+ * Text from CRMs can hold what no store or JSON column accepts: NUL (Postgres text and jsonb
+ * refuse `\u0000`) and lone UTF-16 surrogates (not valid Unicode). Such characters are removed
+ * (NUL, other C0 controls but tab, line feed and carriage return) or replaced (a lone surrogate
+ * becomes U+FFFD), and the event is kept.
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+export function cleanText(s: string): string {
+  const wellFormed = s.isWellFormed() ? s : s.toWellFormed();
+  return CONTROL.test(wellFormed) ? wellFormed.replace(CONTROL, '') : wellFormed;
+}
+
+/** Whether JSON text may hold an escaped control character or surrogate (a cheap pre-check before walking it). */
+const SUSPECT_ESCAPE = /\\u(00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+export function mayNeedCleaning(jsonText: string): boolean {
+  return SUSPECT_ESCAPE.test(jsonText);
+}
+
+/** Cleans every string (keys too) of a parsed JSON value. */
+export function cleanJson<T>(value: T): T {
+  if (typeof value === 'string') return cleanText(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => cleanJson(v)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[cleanText(k)] = cleanJson(v);
+    return out as T;
+  }
+  return value;
+}
