@@ -4,7 +4,7 @@ import { EventPublisher, createKafka } from '@baton/kafka';
 import { Housekeeper } from '@baton/persistence';
 import { CLOCK, ManualClock, SERVICE_POLICY, type LoadedPolicy } from '@baton/platform';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
-import { POISON_COMPANY, fixtureService } from '../test/fixture/fixture.service.js';
+import { FixtureReadiness, POISON_COMPANY, fixtureService } from '../test/fixture/fixture.service.js';
 import { TEST_API_TOKEN, startTestService, type TestService } from './test-service.js';
 import { waitForTopics } from './topics.js';
 
@@ -76,6 +76,25 @@ describe('a service built with the kit', () => {
     for (const t of [Topics.LeadQualified, Topics.LeadProfile, Topics.LeadAssigned, Topics.CrmCommand])
       expect(topics).toContain(`${base.KAFKA_TOPIC_PREFIX}${t}`);
     expect(topics).not.toContain(`${base.KAFKA_TOPIC_PREFIX}${Topics.LeadEngagement}`);
+  });
+
+  it("adds a feature's readiness probes (ReadinessRegistry) to /health/ready", async () => {
+    const probe = service.get<FixtureReadiness>(FixtureReadiness);
+    const ready = async () => {
+      const res = await fetch(`${service.url}/health/ready`);
+      return {
+        status: res.status,
+        checks: ((await res.json()) as { checks: Record<string, string> }).checks,
+      };
+    };
+    expect(await ready()).toMatchObject({ status: 200, checks: { fixture: 'up', database: 'up' } });
+    probe.down = 'the fixture is not set up';
+    expect(await ready()).toMatchObject({
+      status: 503,
+      checks: { fixture: 'down: the fixture is not set up', database: 'up' },
+    });
+    probe.down = undefined;
+    expect((await ready()).status).toBe(200);
   });
 
   it('hands @OnEvent handlers their events, one at a time or in batches, through the service consumer group', async () => {
