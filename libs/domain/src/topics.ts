@@ -85,7 +85,7 @@ export const Contracts = {
     Topics.LeadActivity,
     LeadActivitySchema,
     ['crm-connector'],
-    ['sla', 'scoring'],
+    ['sla', 'scoring', 'notification'],
     'What a rep did: call, e-mail or meeting logged; status, owner or stage changed',
   ),
   [Topics.LeadDisqualified]: contract(

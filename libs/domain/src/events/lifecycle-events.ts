@@ -130,6 +130,18 @@ export const LeadAssignedSchema = z.object({
     signalReceivedAt: TimestampSchema.optional().describe(
       'When Baton received the event that qualified the lead (start of speed-to-lead system time)',
     ),
+    emailOptOut: z
+      .boolean()
+      .optional()
+      .describe('The contact opted out of e-mail in the CRM (no intro e-mail is sent); absent: not known'),
+    existingCustomer: z
+      .boolean()
+      .optional()
+      .describe("The lead's company is already a customer (no intro e-mail is sent); absent: not known"),
+    language: z
+      .string()
+      .optional()
+      .describe("The prospect's language (BCP 47, e.g. de or pt-BR) where the CRM holds it"),
   }),
   reassignment: z
     .object({ previousRepId: z.string(), cause: z.string() })

@@ -58,6 +58,30 @@ export const CrmCommandSchema = z.discriminatedUnion('action', [
 export type CrmCommand = z.infer<typeof CrmCommandSchema>;
 export type CrmCommandAction = CrmCommand['action'];
 
+/**
+ * crm.command.v1 `log_email` (proposed): an e-mail Baton sent on the rep's behalf (notification's
+ * intro e-mail), to log as an e-mail activity on the lead. It joins CrmCommandSchema's union once
+ * crm-connector executes it: the connector's switches over the actions are exhaustive, so adding
+ * it to the union first would fail the connector's typecheck. Until then notification keeps each
+ * sent intro e-mail in this shape (its `intro_email` rows) for the connector to log.
+ */
+export const CrmLogEmailCommandSchema = z.object({
+  ...CommandBase,
+  action: z.literal('log_email'),
+  email: z
+    .object({
+      messageId: z.string().min(1).describe('RFC 5322 Message-ID of the sent e-mail'),
+      from: z.string().min(1),
+      to: z.string().min(1),
+      subject: z.string(),
+      text: z.string().describe('The plain-text body as sent'),
+      sentAt: TimestampSchema,
+      ownerId: z.string().optional().describe('CRM owner id of the rep it was sent from'),
+    })
+    .describe("An e-mail Baton sent on the rep's behalf, to log as an e-mail activity on the lead"),
+});
+export type CrmLogEmailCommand = z.infer<typeof CrmLogEmailCommandSchema>;
+
 export const SlaPolicySchema = z.string().describe('Policy id, e.g. first_touch or still_new');
 
 /** wall: 24/7; business: the rep's working hours, out-of-office and holidays. */
