@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
-import { isNonRetriable, isTopicMissing, kafkaErrorTypes } from './errors.js';
+import { isNonRetriable, isRecordRefused, isTopicMissing, kafkaErrorTypes } from './errors.js';
 
 /** As kafkajs's retrier gives up: `new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause })`. */
 const exhaustedBy = (cause: Error) =>
@@ -48,5 +48,12 @@ describe('kafka error classification', () => {
     expect(isNonRetriable(exhaustedBy(missing))).toBe(false);
     // Not a Kafka verdict: not taken for one.
     expect(isNonRetriable(new TypeError('x is undefined'))).toBe(false);
+  });
+
+  it('tells a record the broker refuses from a producer it refuses', () => {
+    expect(isRecordRefused(tooLarge)).toBe(true);
+    expect(isRecordRefused(exhaustedBy(tooLarge))).toBe(true);
+    expect(isRecordRefused(protocol('TOPIC_AUTHORIZATION_FAILED', false, 'Not authorized'))).toBe(false);
+    expect(isRecordRefused(missing)).toBe(false);
   });
 });

@@ -62,3 +62,15 @@ export function isNonRetriable(err: unknown): boolean {
     inner = inner.cause as KafkaErrorLike;
   return inner.retriable === false && (inner.name?.startsWith('KafkaJS') ?? false);
 }
+
+/** The broker's verdicts on a record itself (its size or form): sending it again can never pass. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/**
+ * Whether the broker refused the records themselves (one too large, or malformed), as opposed to
+ * refusing the producer (authorisation) or being unreachable: only then is setting a record aside
+ * the answer.
+ */
+export function isRecordRefused(err: unknown): boolean {
+  return kafkaErrorTypes(err).some((t) => RECORD_REFUSALS.has(t));
+}

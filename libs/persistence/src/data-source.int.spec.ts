@@ -42,6 +42,7 @@ describe('service database on real Postgres', () => {
       { name: 'RaceSecond1732300000102' },
       { name: 'RaceThird1732300000103' },
       { name: 'InfraProcessedAtIndex1796083200000' },
+      { name: 'InfraOutboxDead1796169600000' },
     ]);
     // Both are usable, and neither kept the lock.
     expect(await a.query(`SELECT count(*)::int AS n FROM race_lead`)).toEqual([{ n: 0 }]);

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { JsonLogger, counter } from '@baton/observability';
-import { InfraProcessedAtIndex1796083200000, InfraTables1732300000000 } from './infra.migration.js';
+import {
+  InfraOutboxDead1796169600000,
+  InfraProcessedAtIndex1796083200000,
+  InfraTables1732300000000,
+} from './infra.migration.js';
 import { assertSchemaName } from './schema.js';
 
 export interface ServiceDatabaseOptions {
@@ -36,7 +40,12 @@ export function createServiceDataSource(opts: ServiceDatabaseOptions): DataSourc
     url: opts.url,
     schema,
     entities: opts.entities ?? [],
-    migrations: [InfraTables1732300000000, InfraProcessedAtIndex1796083200000, ...(opts.migrations ?? [])],
+    migrations: [
+      InfraTables1732300000000,
+      InfraProcessedAtIndex1796083200000,
+      InfraOutboxDead1796169600000,
+      ...(opts.migrations ?? []),
+    ],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

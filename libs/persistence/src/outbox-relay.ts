@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { backoffDelay, isTopicMissing, type OutgoingRecord, type RetryPolicy } from '@baton/kafka';
+import {
+  backoffDelay,
+  isRecordRefused,
+  isTopicMissing,
+  type OutgoingRecord,
+  type RetryPolicy,
+} from '@baton/kafka';
 import { JsonLogger, counter, gauge } from '@baton/observability';
 import { outboxChannel } from './outbox.js';
 import { assertSchemaName } from './schema.js';
@@ -86,6 +92,11 @@ const oldestPendingGauge = gauge(
   'Age of the oldest event waiting in the outbox when last measured (0: none waiting)',
   ['schema'],
 );
+const setAside = counter(
+  'baton_outbox_dead_total',
+  'Outbox events the broker refused for good (too large, malformed), moved to outbox_dead',
+  ['schema'],
+);
 const reprovisions = counter(
   'baton_outbox_relay_reprovisions_total',
   'Relay rounds that found their topics missing and had them provisioned again',
@@ -100,7 +111,7 @@ const listening = gauge(
 interface Round {
   /** Events published; -1 when another relay holds the lock. */
   published: number;
-  /** The round was cut short by its bounds: more events are waiting. */
+  /** The round was cut short by its bounds (or set an event aside): more events may be waiting. */
   more: boolean;
 }
 
@@ -134,6 +145,10 @@ const AGE_QUERY_TIMEOUT_MS = 2_000;
  * relays working side by side could publish a lead's later event first). A crash between
  * the broker's acknowledgement and the COMMIT re-publishes that round once; consumers dedupe
  * on the CloudEvents id, which the re-publish keeps.
+ *
+ * An event the broker refuses for good (larger than its size limit, malformed) cannot stop the
+ * events behind it: the round is done again one event at a time, and the refused one is moved,
+ * whole and with the reason, to `outbox_dead` (logged and counted).
  *
  * Survives a database restart or failover: a lost connection is logged and counted, never
  * raised; the LISTEN connection is re-opened with backoff, and a round runs as soon as it is
@@ -172,6 +187,8 @@ export class OutboxRelay {
   private lastError?: string;
   private lastFailureAt?: Date;
   private lastSuccessAt?: Date;
+  /** After the broker refused a round's records: rounds of one event, this many, to find the one. */
+  private isolating = 0;
 
   constructor(
     private readonly sender: RecordSender,
@@ -351,7 +368,7 @@ export class OutboxRelay {
         await this.reprovisionTopics(err);
         throw err;
       }
-      if (round.published <= 0) return total;
+      if (round.published < 0 || (round.published === 0 && !round.more)) return total;
       total += round.published;
       if (!round.more) return total;
     }
@@ -499,6 +516,30 @@ export class OutboxRelay {
     }
   }
 
+  /** Moves a refused event to outbox_dead (whole, with the reason) and commits the round. */
+  private async setAside(client: pg.PoolClient, id: string, err: unknown): Promise<void> {
+    const reason = (err instanceof Error ? err.message : String(err)).slice(0, 2000);
+    await client.query(
+      `INSERT INTO ${this.schema}.outbox_dead (id, event_id, topic, key, value, headers, created_at, reason)
+       SELECT id, event_id, topic, key, value, headers, created_at, $2 FROM ${this.schema}.outbox WHERE id = $1
+       ON CONFLICT (id) DO NOTHING`,
+      [id, reason],
+    );
+    const { rows } = await client.query<{ topic: string; event_id: string; bytes: number }>(
+      `DELETE FROM ${this.schema}.outbox WHERE id = $1 RETURNING topic, event_id, octet_length(value) AS bytes`,
+      [id],
+    );
+    await client.query('COMMIT');
+    setAside.inc({ schema: this.schema });
+    this.log.error('the broker refused an outbox event for good; set aside in outbox_dead', {
+      id,
+      topic: rows[0]?.topic,
+      eventId: rows[0]?.event_id,
+      bytes: rows[0]?.bytes,
+      reason,
+    });
+  }
+
   /** One transaction: lock, read a batch, publish, delete. -1 when another relay holds the lock. */
   private async publishRound(): Promise<Round> {
     const client = await this.pool.connect();
@@ -537,15 +578,29 @@ export class OutboxRelay {
                FROM ${this.schema}.outbox ORDER BY id LIMIT $1
            ) AS head
          ) AS round WHERE upto - size < $2 ORDER BY id`,
-        [this.batchSize, this.maxRoundBytes],
+        [this.isolating > 0 ? 1 : this.batchSize, this.maxRoundBytes],
       );
       if (rows.length === 0) {
+        this.isolating = 0;
         await client.query('COMMIT');
         return { published: 0, more: false };
       }
-      await this.sender.sendRecords(
-        rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })),
-      );
+      try {
+        await this.sender.sendRecords(
+          rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, headers: r.headers })),
+        );
+      } catch (err) {
+        if (!isRecordRefused(err)) throw err;
+        if (rows.length > 1) {
+          // One of them (or more) can never be sent: find it, one event per round.
+          this.isolating = rows.length;
+          throw err;
+        }
+        await this.setAside(client, rows[0].id, err);
+        if (this.isolating > 0) this.isolating--;
+        return { published: 0, more: true };
+      }
+      if (this.isolating > 0) this.isolating--;
       // DELETE and COMMIT in one round trip; ids are bigints read from the table.
       const ids = rows.map((r) => r.id);
       if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be bigints');

@@ -75,6 +75,10 @@ async function gaugeValue(name: string, schema: string): Promise<number | undefi
   return m?.values.find((v) => v.labels.schema === schema)?.value;
 }
 
+async function counterValue(name: string, schema: string): Promise<number> {
+  return (await gaugeValue(name, schema)) ?? 0;
+}
+
 async function timed(p: Promise<unknown>): Promise<number> {
   const t0 = Date.now();
   await p;
@@ -122,6 +126,42 @@ describe('OutboxRelay health', () => {
     expect(await relay.oldestPendingAgeMs()).toBeNull();
     expect(await gaugeValue('baton_outbox_oldest_pending_age_seconds', schema)).toBe(0);
     expect(await gaugeValue('baton_outbox_relay_consecutive_failures', schema)).toBe(0);
+  }, 60_000);
+});
+
+describe('an outbox event the broker refuses for good', () => {
+  it('is set aside, whole and with the reason, and the events behind it are published in order', async () => {
+    const { env, schema, kafka, publisher, write, pending } = await setup('relaypoison');
+    await write(2);
+    // Larger than the broker takes (message.max.bytes, 1 MiB by default), as a service could
+    // write it: the relay would fail on it forever.
+    const big = JSON.stringify({ note: 'x'.repeat(1_200_000) });
+    await query(
+      `INSERT INTO ${schema}.outbox (event_id, topic, key, value, headers) VALUES ('too-big', $1, $2, $3, '{}'::jsonb)`,
+      [Topics.LeadActivity, lead, big],
+    );
+    await write(3);
+    const relay = new OutboxRelay(publisher, { url: env.DATABASE_URL, schema, pollIntervalMs: 100 });
+    cleanups.push(() => relay.stop());
+    const deadBefore = await counterValue('baton_outbox_dead_total', schema);
+    await relay.start();
+    await waitFor(async () => (await pending()) === 0, 30_000, 'the outbox drained past the refused event');
+    const dead = await query<{ event_id: string; bytes: number; reason: string }>(
+      `SELECT event_id, octet_length(value) AS bytes, reason FROM ${schema}.outbox_dead`,
+    );
+    expect(dead).toEqual([
+      {
+        event_id: 'too-big',
+        bytes: Buffer.byteLength(big),
+        reason: expect.stringMatching(/larger than the max message size/),
+      },
+    ]);
+    expect(await counterValue('baton_outbox_dead_total', schema)).toBe(deadBefore + 1);
+    const seen = await readTopic(kafka, Topics.LeadActivity, { until: (m) => m.length >= 5 });
+    expect(seen.map((m) => m.json<{ data: { sourceEventId: string } }>().data.sourceEventId)).toEqual(
+      [0, 1, 2, 3, 4].map((n) => `${lead}/${n}`),
+    );
+    expect(relay.health().consecutiveFailures).toBe(0);
   }, 60_000);
 });
 
