@@ -98,6 +98,10 @@ export const RepRefSchema = z.object({
       repId: z.string().optional(),
       name: z.string(),
       email: z.string(),
+      crmOwnerId: z
+        .string()
+        .optional()
+        .describe("The manager's CRM owner id (owner of an escalation task), where the roster has it"),
       slackUserId: z.string().optional(),
       teamsUserId: z.string().optional(),
       timeZone: z.string().optional(),

@@ -143,6 +143,10 @@ export const SlaBreachedSchema = z.object({
     .nonnegative()
     .optional()
     .describe('Reassignments of this qualification so far'),
+  reassignmentCapped: z
+    .boolean()
+    .optional()
+    .describe('On a reassign rung: the qualification reached its reassignment cap, so the manager decides'),
   lead: z.object({
     name: z.string().optional(),
     company: z.string().optional(),
@@ -179,6 +183,12 @@ export const SlaMetSchema = z.object({
         .nonnegative()
         .optional()
         .describe('Qualifying signal received → rep alerted (wall clock): what Baton takes'),
+      systemEnd: z
+        .enum(['alert_delivered', 'assigned'])
+        .optional()
+        .describe(
+          "Where systemMs ends: the assignment alert's delivery receipt, or the assignment when no receipt came",
+        ),
       humanMs: z
         .number()
         .int()
