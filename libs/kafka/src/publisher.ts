@@ -7,7 +7,7 @@ import {
   type NewEvent,
   type TopicName,
 } from '@baton/domain';
-import { counter, currentContext, nextTraceparent } from '@baton/observability';
+import { JsonLogger, counter, currentContext, nextTraceparent } from '@baton/observability';
 import { Headers } from './headers.js';
 
 /** A message ready for the wire: what the outbox stores and the relay sends. */
@@ -45,14 +45,28 @@ export function toRecord(
  * flight per broker, so per-lead order survives retries). Services that change state use
  * the outbox instead; this is for the relay and for stateless producers.
  */
+export interface PublisherOptions {
+  /**
+   * Longest disconnect() takes (5 s by default): kafkajs waits for the requests in flight, up to
+   * its 30 s request timeout when the broker stopped answering. A send abandoned this way fails;
+   * what it carried was not acknowledged, and goes again (the outbox keeps it).
+   */
+  disconnectTimeoutMs?: number;
+}
+
+const log = new JsonLogger('kafka.publisher');
+
 export class EventPublisher {
   private readonly producer: Producer;
   private connected = false;
+  private readonly disconnectTimeoutMs: number;
 
   constructor(
     private readonly kafka: KafkaConnection,
     private readonly source: string,
+    opts: PublisherOptions = {},
   ) {
+    this.disconnectTimeoutMs = opts.disconnectTimeoutMs ?? 5_000;
     this.producer = kafka.client.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -66,10 +80,26 @@ export class EventPublisher {
     this.connected = true;
   }
 
+  /** Within `disconnectTimeoutMs`, whatever the broker does; see PublisherOptions. */
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
-    await this.producer.disconnect();
+    const disconnecting = this.producer.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.disconnectTimeoutMs);
+    });
+    try {
+      const done = await Promise.race([disconnecting.then(() => true as const), late]);
+      if (!done) {
+        disconnecting.catch(() => undefined);
+        log.warn('producer disconnect did not finish in time; leaving (unacknowledged sends go again)', {
+          disconnectTimeoutMs: this.disconnectTimeoutMs,
+        });
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Validates and publishes events of one or more topics; resolves once the broker acknowledged all. */

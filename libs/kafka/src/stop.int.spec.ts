@@ -44,7 +44,7 @@ async function timed(p: Promise<unknown>): Promise<number> {
   return Date.now() - t0;
 }
 
-describe('EventConsumer.stop() is bounded', () => {
+describe('EventConsumer.stop() and EventPublisher.disconnect() are bounded', () => {
   for (const mode of ['gone', 'silent'] as const) {
     it(`returns within its bound when the broker is ${mode === 'gone' ? 'gone (connections reset, then refused)' : 'silent (connections open, no answers)'}`, async () => {
       const { kafka, publisher, proxy, groupId } = await setup(`stop${mode}`);
@@ -143,4 +143,16 @@ describe('EventConsumer.stop() is bounded', () => {
       readTopic(direct, Topics.LeadEngagement, { dlq: true, until: (s) => s.length > 0, timeoutMs: 2_000 }),
     ).rejects.toThrow(/timed out/);
   }, 90_000);
+
+  it('EventPublisher.disconnect() returns within its bound too, a send to the silent broker in flight', async () => {
+    const { kafka, proxy } = await setup('stoppublisher');
+    const publisher = new EventPublisher(kafka, 'baton/test', { disconnectTimeoutMs: STOP_MS });
+    await publisher.connect();
+    await publisher.publish([event(0)]);
+    proxy.freeze();
+    const sending = publisher.publish([event(1)]).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await timed(publisher.disconnect())).toBeLessThan(STOP_MS + SLACK_MS);
+    void sending;
+  }, 60_000);
 });
