@@ -77,7 +77,12 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@baton/testing', '@baton/service-testing', '@baton/crm-sandbox'],
+              group: [
+                '@baton/testing',
+                '@baton/service-testing',
+                '@baton/crm-sandbox',
+                '@baton/chat-sandbox',
+              ],
               message: 'test utilities are for tests only',
             },
           ],

@@ -1,1 +1,4 @@
-export {};
+export * from './slack.js';
+export * from './teams.js';
+export * from './smtp.js';
+export * from './standalone.js';
