@@ -324,6 +324,11 @@ export class EventConsumer {
   }
 
   /** Started and not stopped (whether it consumes right now: health()). */
+  /** The consumer group on the wire (topic prefix included). */
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
   get isRunning(): boolean {
     return this.running;
   }

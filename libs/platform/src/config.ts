@@ -44,6 +44,10 @@ export const BaseEnvSchema = z.object({
    */
   BATON_API_AUTH: z.enum(['token', 'ingress', 'off']).default('token'),
   BATON_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Not ready while the outbox relay has failed this many rounds in a row. */
+  BATON_READY_RELAY_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Not ready while the oldest outbox event has waited longer than this. */
+  BATON_READY_OUTBOX_AGE_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
   /** Dedupe and log rows older than this are pruned (longer than Kafka's retention and HubSpot's 3-day retries). */
   BATON_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(7),
   /** Per-table retention in days over BATON_RETENTION_DAYS, e.g. `write_log=2,processed_event=14`. */

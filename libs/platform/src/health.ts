@@ -10,11 +10,15 @@ import {
   Optional,
   type DynamicModule,
 } from '@nestjs/common';
-import { metricsRegistry } from '@baton/observability';
+import { counter, metricsRegistry } from '@baton/observability';
 import { Public } from './http/auth.js';
 import type { ReadinessProbe } from './runtime.js';
 
 export const READINESS_PROBES = Symbol('READINESS_PROBES');
+/** Problems that only a restart cures (a consumer stopped for good): liveness fails on them. */
+export const LIVENESS_CHECK = Symbol('LIVENESS_CHECK');
+
+const notReady = counter('baton_not_ready_total', 'Readiness checks that failed, by probe', ['probe']);
 
 /**
  * Readiness probes a service's features add beside the platform's (startup, database, kafka):
@@ -38,13 +42,20 @@ export class ReadinessRegistry {
 export class HealthController {
   constructor(
     @Inject(READINESS_PROBES) private readonly probes: ReadinessProbe[],
-    // Absent where a runtime is served without the platform module (RuntimeModule).
+    // Absent where health is served without the platform module.
     @Optional() private readonly registry?: ReadinessRegistry,
+    @Optional() @Inject(LIVENESS_CHECK) private readonly liveness?: () => string[],
   ) {}
 
-  /** Liveness: the process answers; restarts are for hung processes, not for a slow dependency. */
+  /**
+   * Liveness: the process answers; restarts are for hung or broken processes, not for a slow
+   * dependency (that is readiness).
+   */
   @Get('health/live')
   live() {
+    const problems = this.liveness?.() ?? [];
+    if (problems.length > 0)
+      throw new HttpException({ status: 'broken', problems }, HttpStatus.SERVICE_UNAVAILABLE);
     return { status: 'ok' };
   }
 
@@ -59,6 +70,7 @@ export class HealthController {
           checks[p.name] = 'up';
         } catch (err) {
           ok = false;
+          notReady.inc({ probe: p.name });
           checks[p.name] = `down: ${(err as Error).message}`;
         }
       }),
@@ -78,12 +90,40 @@ export class HealthController {
 export class HealthModule {
   static register(
     probes:
-      (() => ReadinessProbe[]) | { inject: unknown[]; useFactory: (...deps: never[]) => ReadinessProbe[] },
+      | (() => ReadinessProbe[])
+      | {
+          inject: unknown[];
+          useFactory: (...deps: never[]) => ReadinessProbe[];
+          liveness?: (...deps: never[]) => string[];
+        },
   ): DynamicModule {
-    const provider =
-      typeof probes === 'function'
-        ? { provide: READINESS_PROBES, useFactory: probes }
-        : { provide: READINESS_PROBES, inject: probes.inject as never[], useFactory: probes.useFactory };
-    return { module: HealthModule, controllers: [HealthController], providers: [provider] };
+    if (typeof probes === 'function') {
+      return {
+        module: HealthModule,
+        controllers: [HealthController],
+        providers: [{ provide: READINESS_PROBES, useFactory: probes }],
+      };
+    }
+    const inject = probes.inject as never[];
+    const live = probes.liveness;
+    return {
+      module: HealthModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: READINESS_PROBES, inject, useFactory: probes.useFactory },
+        ...(live
+          ? [
+              {
+                provide: LIVENESS_CHECK,
+                inject,
+                useFactory:
+                  (...deps: never[]) =>
+                  () =>
+                    live(...deps),
+              },
+            ]
+          : []),
+      ],
+    };
   }
 }

@@ -1,4 +1,3 @@
-export * from './bootstrap.js';
 export * from './clock.js';
 export * from './config.js';
 export * from './consumer-settings.js';
@@ -11,5 +10,4 @@ export * from './platform.module.js';
 export * from './policy.js';
 export * from './releasers.js';
 export * from './runtime.js';
-export * from './runtime.module.js';
 export * from './service-runner.js';

@@ -55,6 +55,8 @@ export class PlatformModule {
       imports: [
         HealthModule.register({
           inject: [ServiceRuntime, StartupState],
+          liveness: (runtime: ServiceRuntime) =>
+            runtime.deadConsumers().map((g) => `consumer ${g} stopped for good`),
           useFactory: (runtime: ServiceRuntime, state: StartupState): ReadinessProbe[] => [
             {
               name: 'startup',
@@ -82,6 +84,8 @@ export class PlatformModule {
               migrations: definition.migrations,
               relayBatchSize: definition.relayBatchSize,
               relay: ctx.relay,
+              readyRelayFailures: env.BATON_READY_RELAY_FAILURES,
+              readyOutboxAgeMs: env.BATON_READY_OUTBOX_AGE_SECONDS * 1000,
             });
             ctx.releasers.add('runtime', () => runtime.stop());
             return runtime;

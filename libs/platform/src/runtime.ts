@@ -6,6 +6,7 @@ import {
   EventPublisher,
   createKafka,
   provisionTopics,
+  topicReprovisioner,
   type ConsumerOptions,
   type KafkaConnection,
 } from '@baton/kafka';
@@ -26,7 +27,14 @@ export interface RuntimeOptions {
   /** Off for tools that only read; on by default. */
   relay?: boolean;
   relayBatchSize?: number;
+  /** Readiness fails when the relay failed this many rounds in a row (BATON_READY_RELAY_FAILURES). */
+  readyRelayFailures?: number;
+  /** Readiness fails when the oldest outbox event waits longer (BATON_READY_OUTBOX_AGE_SECONDS). */
+  readyOutboxAgeMs?: number;
 }
+
+/** Bounds each consumer's and the relay's stop, so SIGTERM finishes within the kit's 10 s. */
+const PIECE_STOP_TIMEOUT_MS = 4_000;
 
 export interface ReadinessProbe {
   name: string;
@@ -45,6 +53,7 @@ export class ServiceRuntime {
   readonly publisher: EventPublisher;
   private readonly relay?: OutboxRelay;
   private readonly consumers: EventConsumer[] = [];
+  private readonly reprovision: () => Promise<void>;
   readonly log: JsonLogger;
   private admin?: Promise<Admin>;
 
@@ -57,12 +66,20 @@ export class ServiceRuntime {
     this.source = `baton/${options.service}`;
     this.schema = options.env.DATABASE_SCHEMA ?? options.service.replace(/-/g, '_');
     this.outbox = new Outbox(this.source, this.schema);
-    this.publisher = new EventPublisher(kafka, this.source);
+    this.publisher = new EventPublisher(kafka, this.source, { disconnectTimeoutMs: PIECE_STOP_TIMEOUT_MS });
+    // Topics that vanish under a running service (a broker wiped and re-created) are created
+    // again by whichever piece meets their absence first; consumers and relay then resume.
+    this.reprovision = topicReprovisioner(kafka, options.topics, {
+      partitions: options.env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: options.env.KAFKA_REPLICATION_FACTOR,
+    });
     if (options.relay !== false) {
       this.relay = new OutboxRelay(this.publisher, {
         url: options.env.DATABASE_URL,
         schema: this.schema,
         batchSize: options.relayBatchSize,
+        reprovision: this.reprovision,
+        stopTimeoutMs: PIECE_STOP_TIMEOUT_MS,
       });
     }
     this.log = new JsonLogger(`runtime.${options.service}`);
@@ -105,12 +122,7 @@ export class ServiceRuntime {
         const relay = runtime.relay;
         await relay.start();
         // The final drain publishes what the last handled batches wrote, before the producer goes.
-        releasers.add('outbox relay', async () => {
-          await relay
-            .drain()
-            .catch((err) => runtime.log.error('final outbox drain failed', { error: err as Error }));
-          await relay.stop();
-        });
+        releasers.add('outbox relay', () => relay.stop({ drain: true }));
       }
       return runtime;
     } catch (err) {
@@ -128,6 +140,8 @@ export class ServiceRuntime {
       deadLetters: this.publisher,
       sessionTimeoutMs,
       heartbeatIntervalMs: Math.min(1_000, Math.floor(sessionTimeoutMs / 5)),
+      reprovision: this.reprovision,
+      stopTimeoutMs: PIECE_STOP_TIMEOUT_MS,
       ...overrides,
       // The topic prefix namespaces every group too, so environments sharing a cluster never
       // join each other's groups.
@@ -153,8 +167,13 @@ export class ServiceRuntime {
     return this.relay ? this.relay.drain() : 0;
   }
 
+  /**
+   * What /health/ready checks: the database answers, the broker answers, no consumer is crashed
+   * or crash-looping (named, with its last error), the relay has not failed its last rounds, and
+   * the outbox's oldest event is not older than the threshold.
+   */
   readiness(): ReadinessProbe[] {
-    return [
+    const probes: ReadinessProbe[] = [
       {
         name: 'database',
         check: async () => {
@@ -169,11 +188,51 @@ export class ServiceRuntime {
             3000,
             'kafka did not answer in 3 s',
           );
-          const down = this.consumers.filter((c) => !c.isRunning).length;
-          if (down > 0) throw new Error(`${down} consumer(s) not running`);
+        },
+      },
+      {
+        name: 'consumers',
+        check: () => {
+          const problems = this.consumers
+            .map((c) => {
+              const problem =
+                c.problem() ?? (c.health().state === 'starting' ? 'joining its group' : undefined);
+              return problem ? `${c.groupId}: ${problem}` : undefined;
+            })
+            .filter(Boolean);
+          return problems.length > 0 ? Promise.reject(new Error(problems.join('; '))) : Promise.resolve();
         },
       },
     ];
+    const relay = this.relay;
+    if (relay) {
+      const maxFailures = this.options.readyRelayFailures ?? 5;
+      const maxAgeMs = this.options.readyOutboxAgeMs ?? 60_000;
+      probes.push({
+        name: 'outbox',
+        check: async () => {
+          const h = relay.health();
+          if (h.consecutiveFailures >= maxFailures)
+            throw new Error(
+              `relay failed its last ${h.consecutiveFailures} rounds: ${h.lastError ?? 'unknown'}`,
+            );
+          const age = await relay.oldestPendingAgeMs();
+          if (age !== null && age > maxAgeMs)
+            throw new Error(`oldest event waits ${Math.round(age / 1000)} s (over ${maxAgeMs / 1000} s)`);
+        },
+      });
+    }
+    return probes;
+  }
+
+  /** Whether a consumer died for good (kafkajs does not restart it): liveness fails, the pod restarts. */
+  deadConsumers(): string[] {
+    return this.consumers
+      .filter((c) => {
+        const h = c.health();
+        return h.state === 'crashed' && !h.restarting;
+      })
+      .map((c) => c.groupId);
   }
 
   /** One admin connection for readiness probes (they run every few seconds), opened on first use. */
