@@ -1,106 +1,127 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { Topics, type EventOf, type NewEvent } from '@baton/domain';
-import { EventPublisher, createKafka } from '@baton/kafka';
+import { Topics } from '@baton/domain';
 import { schemaDrift } from '@baton/persistence';
-import { CLOCK, ManualClock } from '@baton/platform';
-import { startTestService, waitForTopics, type TestService } from '@baton/service-testing';
+import { ManualClock } from '@baton/platform';
 import { dropSchema, isolatedEnv, query, waitFor } from '@baton/testing';
-import { slaService } from '../src/sla.service.js';
+import { HOUR, assignment, eventsOn, hubspotCall, startSla, upstream, type SlaInstance } from './harness.js';
 
-const base = isolatedEnv('sla');
-const schema = base.DATABASE_SCHEMA!;
-const clock = new ManualClock(new Date('2026-11-23T15:05:00.000Z'));
-const leadId = 'hubspot:contact:51';
+const env = isolatedEnv('sla');
+const schema = env.DATABASE_SCHEMA!;
+// Tuesday 2026-11-24 10:00 in New York: the rep works 09:00-17:00, so 2 working hours end at 12:00.
+const clock = new ManualClock(new Date('2026-11-24T15:00:00.000Z'));
 
-/** A valid lead.activity.v1 event (the publisher checks it against the registry's schema). */
-function deadlines(leadId: string): EventOf<typeof Topics.LeadActivity> {
-  return {
-    leadId,
-    crm: { provider: 'hubspot', objectType: 'contact', id: '51' },
-    kind: 'call_logged',
-    occurredAt: '2026-11-23T15:10:00.000Z',
-    sourceEventId: 'call-1',
-    actorOwnerId: '9001',
-    actor: { kind: 'person', ownerId: '9001' },
-  };
-}
-
-function event(id: string, time: string): NewEvent<typeof Topics.LeadActivity> {
-  return { id, topic: Topics.LeadActivity, subject: leadId, data: deadlines(leadId), time: new Date(time) };
-}
-
-let service: TestService;
-let upstream: EventPublisher;
-
-/** The consumer's counters in /metrics (baton_consumer_<what>_total), the non-zero ones. */
-async function consumerCounts(): Promise<Record<string, number>> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  const counts: Record<string, number> = {};
-  for (const [, what, n] of text.matchAll(/^baton_consumer_(\w+)_total\{[^}]*\} (\d+)$/gm)) {
-    if (Number(n) > 0) counts[what] = (counts[what] ?? 0) + Number(n);
-  }
-  return counts;
-}
+let sla: SlaInstance;
+let up: Awaited<ReturnType<typeof upstream>>;
 
 beforeAll(async () => {
-  service = await startTestService(slaService, { base, providers: [{ provide: CLOCK, useValue: clock }] });
-  const kafka = createKafka({
-    brokers: base.KAFKA_BROKERS,
-    clientId: 'sla-upstream',
-    topicPrefix: base.KAFKA_TOPIC_PREFIX,
-  });
-  await waitForTopics(kafka, [Topics.LeadActivity]);
-  upstream = new EventPublisher(kafka, 'baton/crm-connector');
-  await upstream.connect();
+  sla = await startSla(env, clock);
+  up = await upstream(env);
 });
 
 afterAll(async () => {
-  await upstream?.disconnect();
-  await service?.stop();
+  await up?.stop();
+  await sla?.stop();
   await dropSchema(schema);
 });
 
-describe('sla', () => {
-  it('stores a lead.activity.v1 event once, also when it is delivered twice', async () => {
-    const first = event('deadlines-1', '2026-11-23T15:00:00.000Z');
-    // A redelivery (the same event twice), then a later event on the same key: once that one is
-    // stored, both copies before it on the partition have been handled.
-    await upstream.publish([first, first, event('deadlines-2', '2026-11-23T14:00:00.000Z')]);
-    await waitFor(
-      async () =>
-        (await query(`SELECT 1 FROM ${schema}.deadlines WHERE event_id = $1`, ['deadlines-2'])).length === 1,
-      30_000,
-      'the second event stored',
-    );
-    const rows = await query(`SELECT event_id, lead_id, late FROM ${schema}.deadlines ORDER BY event_id`);
-    expect(rows).toEqual([
-      { event_id: 'deadlines-1', lead_id: leadId, late: false },
-      { event_id: 'deadlines-2', lead_id: leadId, late: true },
-    ]);
-    // The copy was handled (claimed, skipped), not failed and retried into the dead-letter topic.
-    expect(await consumerCounts()).toEqual({ messages: 3 });
+async function timerOf(leadN: number, policy = 'first_touch') {
+  const rows = await query<{ state: string }>(`SELECT state FROM ${schema}.timer WHERE timer_id = $1`, [
+    `asg-${leadN}:${policy}`,
+  ]);
+  return rows[0];
+}
+
+async function rungStates(leadN: number, policy = 'first_touch') {
+  const rows = await query<{ rung: number; state: string }>(
+    `SELECT rung, state FROM ${schema}.timer_rung WHERE timer_id = $1 ORDER BY rung`,
+    [`asg-${leadN}:${policy}`],
+  );
+  return rows.map((r) => r.state);
+}
+
+describe('sla: first touch', () => {
+  it('arms a business-hours timer on lead.assigned and announces it on sla.armed.v1', async () => {
+    await up.assigned([assignment(1), assignment(2)]);
+    const armed = await eventsOn(env, Topics.SlaArmed, (es) => es.length >= 2);
+    const one = armed.find((e) => e.data.assignmentId === 'asg-1')!;
+    const ft = one.data.timers.find((t) => t.policy === 'first_touch')!;
+    expect(ft).toMatchObject({
+      clock: 'business',
+      deadline: '2026-11-24T17:00:00.000Z', // 12:00 in New York
+      rungs: [
+        { rung: 0, action: 'remind_rep', at: '2026-11-24T16:30:00.000Z' },
+        { rung: 1, action: 'escalate_to_manager', at: '2026-11-24T17:00:00.000Z' },
+        { rung: 2, action: 'reassign', at: '2026-11-24T19:00:00.000Z' },
+      ],
+    });
+    expect(one.data.timers.map((t) => t.policy).sort()).toEqual(['first_touch', 'still_new']);
   });
 
-  it("serves a lead's events at GET /leads/:leadId/deadlines, to API token holders only", async () => {
-    const path = `/leads/${encodeURIComponent(leadId)}/deadlines`;
-    expect((await fetch(`${service.url}${path}`)).status).toBe(401);
-    const ok = await service.fetch(path);
-    expect(ok.status).toBe(200);
-    const body = (await ok.json()) as { leadId: string; events: { eventId: string; late: boolean }[] };
-    expect(body.events).toMatchObject([
-      { eventId: 'deadlines-1', late: false },
-      { eventId: 'deadlines-2', late: true },
+  it("is stopped by the rep's call before the deadline: sla.met with speed-to-lead, nothing fires", async () => {
+    await up.activity([hubspotCall(1, '2026-11-24T16:10:00.000Z')]);
+    await waitFor(async () => (await timerOf(1))?.state === 'met', 30_000, 'lead 1 met');
+    const met = (
+      await eventsOn(env, Topics.SlaMet, (es) => es.some((e) => e.data.timerId === 'asg-1:first_touch'))
+    )
+      .map((e) => e.data)
+      .find((m) => m.timerId === 'asg-1:first_touch')!;
+    expect(met).toMatchObject({
+      policy: 'first_touch',
+      repId: 'ana.silva',
+      metAt: '2026-11-24T16:10:00.000Z',
+      elapsedMs: 70 * 60_000,
+      clock: 'business',
+      touch: { kind: 'call_logged', source: Topics.LeadActivity },
+      speedToLead: {
+        systemMs: 3_000,
+        systemEnd: 'assigned',
+        humanMs: 70 * 60_000,
+        humanPolicyClockMs: 70 * 60_000,
+      },
+    });
+    expect(await rungStates(1)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it('fires the reminder of the untouched lead once, when its time comes on the clock', async () => {
+    clock.set(new Date(Date.parse('2026-11-24T16:30:00.000Z') + 1_000));
+    await waitFor(async () => (await rungStates(2))[0] === 'fired', 30_000, 'the reminder fired');
+    const breaches = await eventsOn(env, Topics.SlaBreached, (es) => es.length >= 1);
+    expect(breaches.map((e) => [e.data.timerId, e.data.rung, e.data.action])).toEqual([
+      ['asg-2:first_touch', 0, 'remind_rep'],
     ]);
-    const bad = await service.fetch('/leads/%00/deadlines');
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { message: string }).message).toContain('leadId');
-    expect(
-      (await service.fetch(`/leads/${encodeURIComponent('hubspot:contact:404')}/deadlines`)).status,
-    ).toBe(404);
+    expect(breaches[0].data).toMatchObject({
+      rep: { repId: 'ana.silva' },
+      deadline: '2026-11-24T17:00:00.000Z',
+      lateByMs: 0,
+      clock: 'business',
+      lead: { name: 'Prospect 2', company: 'Company 2', score: 72 },
+    });
+    // Rounds go on; the fired rung is not claimed again.
+    await sla.loop.drain();
+    expect(await rungStates(2)).toEqual(['fired', 'pending', 'pending']);
+    expect(await timerOf(2)).toEqual({ state: 'open' });
+    void HOUR;
+  });
+
+  it('serves the timers of a lead at GET /leads/:leadId/sla, to API token holders only', async () => {
+    const path = `/leads/${encodeURIComponent('hubspot:contact:1')}/sla`;
+    expect((await fetch(`${sla.url}${path}`)).status).toBe(401);
+    const res = await sla.fetch(path);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      assignments: {
+        timers: { policy: string; state: string; verdict: string; stoppedBy?: { kind: string } }[];
+      }[];
+    };
+    const ft = body.assignments[0].timers.find((t) => t.policy === 'first_touch')!;
+    expect(ft.state).toBe('met');
+    expect(ft.verdict).toContain('met by call_logged');
+    expect((await sla.fetch('/leads/%00/sla')).status).toBe(400);
+    expect((await sla.fetch(`/leads/${encodeURIComponent('hubspot:contact:404')}/sla`)).status).toBe(404);
   });
 
   it('has entities that describe the tables its migrations made', async () => {
-    expect(await schemaDrift(service.get<DataSource>(DataSource))).toEqual([]);
+    expect(await schemaDrift(sla.get<DataSource>(DataSource))).toEqual([]);
   });
 });

@@ -1,49 +1,36 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { Topics, type CloudEvent, type EventOf } from '@baton/domain';
-import type { ProcessedEvents } from '@baton/persistence';
-import {
-  CLOCK,
-  OnEvent,
-  SERVICE_POLICY,
-  ServiceRuntime,
-  type Clock,
-  type LoadedPolicy,
-} from '@baton/platform';
-import { DeadlinesStore } from '../database/deadlines.store.js';
-import type { SlaPolicy } from '../policy/policy.js';
-import { arrivalOf } from './arrival.js';
+import { Topics } from '@baton/domain';
+import { OnEvent, type BatchItem } from '@baton/platform';
+import { DeadlinesService } from './deadlines.service.js';
+import { FiringLoop } from './firing.loop.js';
 
-/** Handles lead.activity.v1: records each event once, in time or late by the policy. */
+/** Kafka in: assignments arm timers, rep work and alert actions stop them, alert receipts end system time. */
 @Controller()
 export class DeadlinesConsumer {
-  /** Delivery is at least once: the claim of the event id commits with the effect, or neither does. */
-  private readonly processed: ProcessedEvents;
-
   constructor(
-    private readonly runtime: ServiceRuntime,
-    private readonly store: DeadlinesStore,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SERVICE_POLICY) private readonly policy: LoadedPolicy<SlaPolicy>,
-  ) {
-    this.processed = runtime.processed('deadlines');
+    private readonly deadlines: DeadlinesService,
+    private readonly loop: FiringLoop,
+  ) {}
+
+  @OnEvent(Topics.LeadAssigned, { batch: true })
+  async assigned(@Payload() items: BatchItem<typeof Topics.LeadAssigned>[]): Promise<void> {
+    const earliest = await this.deadlines.arm(items.map((i) => i.event));
+    if (earliest) this.loop.wake(earliest);
   }
 
-  @OnEvent(Topics.LeadActivity)
-  async handle(@Payload() event: CloudEvent<EventOf<typeof Topics.LeadActivity>>): Promise<void> {
-    const occurredAt = new Date(event.time);
-    const handledAt = this.clock.now();
-    const { late } = arrivalOf(occurredAt, handledAt, this.policy.policy);
-    await this.runtime.transaction(async (manager) => {
-      if (!(await this.processed.claim(manager, event.id))) return;
-      await this.store.record(manager, {
-        eventId: event.id,
-        leadId: event.subject,
-        occurredAt,
-        handledAt,
-        late,
-        policyVersion: this.policy.version,
-      });
-    });
+  @OnEvent(Topics.LeadActivity, { batch: true })
+  async activity(@Payload() items: BatchItem<typeof Topics.LeadActivity>[]): Promise<void> {
+    await this.deadlines.onActivities(items.map((i) => i.event));
+  }
+
+  @OnEvent(Topics.RepAction, { batch: true })
+  async repAction(@Payload() items: BatchItem<typeof Topics.RepAction>[]): Promise<void> {
+    await this.deadlines.onRepActions(items.map((i) => i.event));
+  }
+
+  @OnEvent(Topics.NotificationSent, { batch: true })
+  async receipt(@Payload() items: BatchItem<typeof Topics.NotificationSent>[]): Promise<void> {
+    await this.deadlines.onReceipts(items.map((i) => i.event));
   }
 }

@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AlertReceiptRow, AssignmentRow, QualificationRow } from './sla.entities.js';
+
+/** Advisory lock space of "one lead at a time" (arming and touches of a lead serialise on it). */
+const LEAD_LOCK_SPACE = 0x51a;
+/** Leads hash into this many locks: a batch takes at most this many, whatever its size. */
+const LEAD_LOCK_BUCKETS = 4096;
+
+export interface SupersededAssignment {
+  assignmentId: string;
+  by: string;
+}
+
+/** Assignments, the qualifications they belong to, and alert receipts: the one place with their SQL. */
+@Injectable()
+export class AssignmentStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Serialises the work on these leads with every other transaction that takes the same locks
+   * (arming and touches): an activity that arrives while its assignment is being armed is seen by
+   * one of the two. Buckets in ascending order, so two batches never deadlock.
+   */
+  async lockLeads(em: EntityManager, leadIds: string[]): Promise<void> {
+    if (leadIds.length === 0) return;
+    await em.query(
+      `SELECT pg_advisory_xact_lock(${LEAD_LOCK_SPACE}, b)
+         FROM (SELECT DISTINCT (hashtext(id) & 2147483647) % ${LEAD_LOCK_BUCKETS} AS b FROM unnest($1::text[]) AS id ORDER BY 1) AS buckets`,
+      [leadIds],
+    );
+  }
+
+  /** Inserts the assignments not yet known; returns the ids inserted now (the natural-key dedupe). */
+  async insertNew(em: EntityManager, rows: AssignmentRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted: { assignment_id: string }[] = await em.query(
+      `INSERT INTO assignment (assignment_id, lead_id, qualification_id, rep_id, team, rule_id, rep, crm, lead,
+         assigned_at, signal_received_at, previous_rep_id, reassignment_cause, policy_version, armed_at)
+       SELECT assignment_id, lead_id, qualification_id, rep_id, team, rule_id, rep, crm, lead,
+         assigned_at, signal_received_at, previous_rep_id, reassignment_cause, policy_version, armed_at
+       FROM json_to_recordset($1::json) AS x(assignment_id text, lead_id text, qualification_id text, rep_id text,
+         team text, rule_id text, rep jsonb, crm jsonb, lead jsonb, assigned_at timestamptz, signal_received_at timestamptz,
+         previous_rep_id text, reassignment_cause text, policy_version text, armed_at timestamptz)
+       ON CONFLICT (assignment_id) DO NOTHING
+       RETURNING assignment_id`,
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            assignment_id: r.assignmentId,
+            lead_id: r.leadId,
+            qualification_id: r.qualificationId,
+            rep_id: r.repId,
+            team: r.team,
+            rule_id: r.ruleId,
+            rep: r.rep,
+            crm: r.crm,
+            lead: r.lead,
+            assigned_at: r.assignedAt,
+            signal_received_at: r.signalReceivedAt,
+            previous_rep_id: r.previousRepId,
+            reassignment_cause: r.reassignmentCause,
+            policy_version: r.policyVersion,
+            armed_at: r.armedAt,
+          })),
+        ),
+      ],
+    );
+    return new Set(inserted.map((r) => r.assignment_id));
+  }
+
+  /** The current (not superseded) assignments of these leads, oldest first. */
+  async currentOf(em: EntityManager, leadIds: string[]): Promise<AssignmentRow[]> {
+    if (leadIds.length === 0) return [];
+    return em
+      .getRepository(AssignmentRow)
+      .createQueryBuilder('a')
+      .where('a.lead_id = ANY(:leadIds)', { leadIds })
+      .andWhere('a.superseded_by IS NULL')
+      .orderBy('a.assigned_at', 'ASC')
+      .getMany();
+  }
+
+  async supersede(em: EntityManager, rows: SupersededAssignment[], at: Date): Promise<void> {
+    if (rows.length === 0) return;
+    await em.query(
+      `UPDATE assignment a SET superseded_by = x.by, superseded_at = $2
+         FROM json_to_recordset($1::json) AS x(assignment_id text, by text)
+        WHERE a.assignment_id = x.assignment_id AND a.superseded_by IS NULL`,
+      [JSON.stringify(rows.map((r) => ({ assignment_id: r.assignmentId, by: r.by }))), at],
+    );
+  }
+
+  /** Adds each assignment's rep to its qualification (created on first sight); returns the qualifications. */
+  async addReps(
+    em: EntityManager,
+    rows: { qualificationId: string; leadId: string; repId: string }[],
+  ): Promise<Map<string, QualificationRow>> {
+    if (rows.length === 0) return new Map();
+    const out: { qualification_id: string; lead_id: string; rep_ids: string[]; reassignments: number }[] =
+      await em.query(
+        `INSERT INTO qualification AS q (qualification_id, lead_id, rep_ids, reassignments)
+         SELECT qualification_id, min(lead_id), array_agg(DISTINCT rep_id), 0
+           FROM json_to_recordset($1::json) AS x(qualification_id text, lead_id text, rep_id text)
+          GROUP BY qualification_id
+          ORDER BY qualification_id
+         ON CONFLICT (qualification_id) DO UPDATE
+           SET rep_ids = (SELECT array_agg(DISTINCT r) FROM unnest(q.rep_ids || EXCLUDED.rep_ids) AS r)
+         RETURNING qualification_id, lead_id, rep_ids, reassignments`,
+        [
+          JSON.stringify(
+            rows.map((r) => ({ qualification_id: r.qualificationId, lead_id: r.leadId, rep_id: r.repId })),
+          ),
+        ],
+      );
+    return new Map(
+      out.map((r) => [
+        r.qualification_id,
+        Object.assign(new QualificationRow(), {
+          qualificationId: r.qualification_id,
+          leadId: r.lead_id,
+          repIds: r.rep_ids,
+          reassignments: r.reassignments,
+        }),
+      ]),
+    );
+  }
+
+  /**
+   * Marks the assignments as having asked routing for another rep; returns those it marked now
+   * (an assignment asks once, whichever policy's rung came first).
+   */
+  async markReassignRequested(em: EntityManager, assignmentIds: string[], at: Date): Promise<Set<string>> {
+    if (assignmentIds.length === 0) return new Set();
+    const rows: { assignment_id: string }[] = await em.query(
+      `UPDATE assignment SET reassign_requested_at = $2
+        WHERE assignment_id = ANY($1::text[]) AND reassign_requested_at IS NULL AND superseded_by IS NULL
+        RETURNING assignment_id`,
+      [assignmentIds, at],
+    );
+    return new Set(rows.map((r) => r.assignment_id));
+  }
+
+  async countReassignments(em: EntityManager, qualificationIds: string[]): Promise<void> {
+    if (qualificationIds.length === 0) return;
+    await em.query(
+      `UPDATE qualification q SET reassignments = q.reassignments + x.n
+         FROM (SELECT id, count(*)::int AS n FROM unnest($1::text[]) AS id GROUP BY id) AS x
+        WHERE q.qualification_id = x.id`,
+      [qualificationIds],
+    );
+  }
+
+  /** The first touch of each assignment: the earliest occurrence wins, however late it arrives. */
+  async recordFirstTouch(em: EntityManager, rows: { assignmentId: string; at: Date }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await em.query(
+      `UPDATE assignment a SET first_touch_at = LEAST(COALESCE(a.first_touch_at, x.at), x.at)
+         FROM json_to_recordset($1::json) AS x(assignment_id text, at timestamptz)
+        WHERE a.assignment_id = x.assignment_id`,
+      [JSON.stringify(rows.map((r) => ({ assignment_id: r.assignmentId, at: r.at })))],
+    );
+  }
+
+  async byIds(em: EntityManager, assignmentIds: string[]): Promise<Map<string, AssignmentRow>> {
+    if (assignmentIds.length === 0) return new Map();
+    const rows = await em
+      .getRepository(AssignmentRow)
+      .createQueryBuilder('a')
+      .where('a.assignment_id = ANY(:ids)', { ids: assignmentIds })
+      .getMany();
+    return new Map(rows.map((r) => [r.assignmentId, r]));
+  }
+
+  /** Assignments with their qualification, for a firing round (no lock: firing holds the timers'). */
+  async withQualifications(
+    em: EntityManager,
+    assignmentIds: string[],
+  ): Promise<Map<string, { assignment: AssignmentRow; qualification: QualificationRow }>> {
+    if (assignmentIds.length === 0) return new Map();
+    const assignments = await em
+      .getRepository(AssignmentRow)
+      .createQueryBuilder('a')
+      .where('a.assignment_id = ANY(:ids)', { ids: assignmentIds })
+      .getMany();
+    const qualifications = await em
+      .getRepository(QualificationRow)
+      .createQueryBuilder('q')
+      .where('q.qualification_id = ANY(:ids)', {
+        ids: [...new Set(assignments.map((a) => a.qualificationId))],
+      })
+      .getMany();
+    const byId = new Map(qualifications.map((q) => [q.qualificationId, q]));
+    return new Map(
+      assignments.map((a) => [
+        a.assignmentId,
+        {
+          assignment: a,
+          qualification:
+            byId.get(a.qualificationId) ??
+            Object.assign(new QualificationRow(), {
+              qualificationId: a.qualificationId,
+              leadId: a.leadId,
+              repIds: [a.repId],
+              reassignments: 0,
+            }),
+        },
+      ]),
+    );
+  }
+
+  /** The first delivered assignment alert of each assignment (the earliest receipt wins). */
+  async recordReceipts(em: EntityManager, rows: AlertReceiptRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await em.query(
+      `INSERT INTO alert_receipt AS r (assignment_id, lead_id, delivered_at)
+       SELECT assignment_id, min(lead_id), min(delivered_at)
+         FROM json_to_recordset($1::json) AS x(assignment_id text, lead_id text, delivered_at timestamptz)
+        GROUP BY assignment_id
+       ON CONFLICT (assignment_id) DO UPDATE SET delivered_at = LEAST(r.delivered_at, EXCLUDED.delivered_at)`,
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            assignment_id: r.assignmentId,
+            lead_id: r.leadId,
+            delivered_at: r.deliveredAt,
+          })),
+        ),
+      ],
+    );
+  }
+
+  async receiptsOf(em: EntityManager, assignmentIds: string[]): Promise<Map<string, Date>> {
+    if (assignmentIds.length === 0) return new Map();
+    const rows = await em
+      .getRepository(AlertReceiptRow)
+      .createQueryBuilder('r')
+      .where('r.assignment_id = ANY(:ids)', { ids: assignmentIds })
+      .getMany();
+    return new Map(rows.map((r) => [r.assignmentId, r.deliveredAt]));
+  }
+
+  /** A lead's assignments, newest first. */
+  byLead(leadId: string): Promise<AssignmentRow[]> {
+    return this.db.getRepository(AssignmentRow).find({ where: { leadId }, order: { assignedAt: 'DESC' } });
+  }
+
+  qualification(qualificationId: string): Promise<QualificationRow | null> {
+    return this.db.getRepository(QualificationRow).findOne({ where: { qualificationId } });
+  }
+}
