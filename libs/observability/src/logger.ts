@@ -29,11 +29,13 @@ export class JsonLogger {
   info(msg: string, fields?: Record<string, unknown>): void {
     this.write('info', msg, fields);
   }
-  warn(msg: string, fields?: Record<string, unknown>): void {
-    this.write('warn', msg, fields);
+  // Nest also calls warn/error with (message: unknown, ...stackOrContext): an error object as the
+  // message is described, never dumped (a database error carries the SQL and its parameters).
+  warn(msg: unknown, fields?: Record<string, unknown> | string, ...rest: unknown[]): void {
+    this.write('warn', ...normalise(msg, fields, rest));
   }
-  error(msg: string, fields?: Record<string, unknown>): void {
-    this.write('error', msg, fields);
+  error(msg: unknown, fields?: Record<string, unknown> | string, ...rest: unknown[]): void {
+    this.write('error', ...normalise(msg, fields, rest));
   }
 
   // Nest LoggerService surface (context arrives as the last string argument).
@@ -60,8 +62,7 @@ export class JsonLogger {
     if (ctx.traceId) line.traceId = ctx.traceId;
     if (ctx.eventId) line.eventId = ctx.eventId;
     if (fields) {
-      for (const [k, v] of Object.entries(fields))
-        line[k] = v instanceof Error ? { name: v.name, message: v.message } : v;
+      for (const [k, v] of Object.entries(fields)) line[k] = v instanceof Error ? describeError(v) : v;
     }
     JsonLogger.sink(JSON.stringify(line));
   }
@@ -70,4 +71,34 @@ export class JsonLogger {
 function nestFields(rest: unknown[]): Record<string, unknown> | undefined {
   const context = rest.findLast((r) => typeof r === 'string');
   return context ? { context } : undefined;
+}
+
+/** What a log line keeps of an error: its name, message and code (no SQL, no parameters, no stack). */
+export function describeError(e: Error): Record<string, unknown> {
+  const code = (e as { code?: unknown }).code;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+  };
+}
+
+function normalise(
+  msg: unknown,
+  fields: Record<string, unknown> | string | undefined,
+  rest: unknown[],
+): [string, Record<string, unknown> | undefined] {
+  const extra: Record<string, unknown> =
+    fields && typeof fields === 'object' ? { ...fields } : (nestFields([fields, ...rest]) ?? {});
+  let text: string;
+  if (typeof msg === 'string') text = msg;
+  else if (msg instanceof Error) {
+    text = msg.message || msg.name;
+    extra.error = describeError(msg);
+  } else if (msg && typeof msg === 'object') {
+    const m = msg as { message?: unknown; code?: unknown };
+    text = typeof m.message === 'string' ? m.message : typeof m.code === 'string' ? m.code : 'error';
+    if (typeof m.code === 'string') extra.code = m.code;
+  } else text = String(msg);
+  return [text, Object.keys(extra).length > 0 ? extra : undefined];
 }

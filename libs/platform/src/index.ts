@@ -11,3 +11,4 @@ export * from './policy.js';
 export * from './releasers.js';
 export * from './runtime.js';
 export * from './service-runner.js';
+export * from './http/errors.js';

@@ -1,5 +1,5 @@
 import { Global, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { Housekeeper, PROCESSED_EVENT_RETENTION } from '@baton/persistence';
 import { topicsOf } from '@baton/domain';
@@ -17,6 +17,7 @@ import {
 } from './definition.js';
 import { HealthModule, ReadinessRegistry } from './health.js';
 import { ApiAuthGuard } from './http/auth.js';
+import { HttpErrorFilter } from './http/errors.js';
 import type { Releasers } from './releasers.js';
 import { ServiceRuntime, type ReadinessProbe } from './runtime.js';
 
@@ -111,6 +112,7 @@ export class PlatformModule {
           },
         },
         { provide: APP_GUARD, useClass: ApiAuthGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
       exports: [
         SERVICE_DEFINITION,

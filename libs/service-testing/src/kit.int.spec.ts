@@ -162,6 +162,12 @@ describe('a service built with the kit', () => {
     expect(nul.status).toBe(400);
     expect(((await nul.json()) as { message: string }).message).toContain('leadId');
     expect((await service.fetch(`/handled/${encodeURIComponent('hubspot:contact:999')}`)).status).toBe(404);
+    // A route without its pipe: the database refuses the NUL, the client gets a 400, not a 500.
+    const refused = await service.fetch('/unchecked/%00');
+    expect(refused.status).toBe(400);
+    const failed = await service.fetch('/unchecked/boom');
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).not.toContain('fixture: an unexpected failure');
     await publisher.disconnect();
   });
 
