@@ -132,7 +132,8 @@ export class AssignmentStore {
    */
   async markReassignRequested(em: EntityManager, assignmentIds: string[], at: Date): Promise<Set<string>> {
     if (assignmentIds.length === 0) return new Set();
-    const rows: { assignment_id: string }[] = await em.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, count].
+    const [rows]: [{ assignment_id: string }[], number] = await em.query(
       `UPDATE assignment SET reassign_requested_at = $2
         WHERE assignment_id = ANY($1::text[]) AND reassign_requested_at IS NULL AND superseded_by IS NULL
         RETURNING assignment_id`,
