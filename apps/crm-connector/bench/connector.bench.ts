@@ -14,12 +14,12 @@ import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { dropSchema, percentile, uniqueName } from '@baton/testing';
 import { publishCommands, updateLead } from '../test/commands.js';
 import { connectorEnv, startConnector, type RunningConnector } from '../test/harness.js';
-import { hubspotVars, provisionBatonProperties } from '../test/hubspot.js';
+import { hubspotVars } from '../test/hubspot.js';
 import { salesforceVars, startBatonOrg } from '../test/salesforce.js';
-import type { ConnectorEnv } from '../src/config/env.js';
+import type { ConnectorTestEnv } from '../test/harness.js';
 
 /** A portal fake whose API budget never binds, so a figure is the connector's own capacity. */
-async function unbudgetedHubSpot(name: string): Promise<{ hubspot: HubSpotSandbox; env: ConnectorEnv }> {
+async function unbudgetedHubSpot(name: string): Promise<{ hubspot: HubSpotSandbox; env: ConnectorTestEnv }> {
   const hubspot = await startHubSpotSandbox({
     clientSecret: 'bench',
     rateLimit: { max: 1_000_000, intervalMs: 10_000 },
@@ -30,6 +30,8 @@ async function unbudgetedHubSpot(name: string): Promise<{ hubspot: HubSpotSandbo
       HUBSPOT_ACCESS_TOKEN: 'pat',
       HUBSPOT_CLIENT_SECRET: 'bench',
       HUBSPOT_RATE_LIMIT: '1000000',
+      // Baton's properties, as an install creates them.
+      CRM_PROVISION_ON_START: 'true',
       LOG_LEVEL: 'error',
     }),
   );
@@ -43,7 +45,7 @@ const CDC_EVENTS = Number(process.env.BENCH_CDC_EVENTS ?? 5_000);
 const QUALIFIED_LEADS = 100;
 
 /** Counts messages arriving on a topic from now on (a fresh group reading from the start of an empty-ish topic). */
-async function counter(env: ConnectorEnv, topic: string) {
+async function counter(env: ConnectorTestEnv, topic: string) {
   const kafka = new Kafka({
     clientId: 'bench-reader',
     brokers: env.KAFKA_BROKERS,
@@ -76,7 +78,7 @@ async function counter(env: ConnectorEnv, topic: string) {
 }
 
 async function rawFloor(
-  env: ConnectorEnv,
+  env: ConnectorTestEnv,
   count: number,
   bytes: number,
 ): Promise<{ produce: number; endToEnd: number }> {
@@ -136,8 +138,7 @@ async function webhookIngest(): Promise<{
   const { hubspot, env } = await unbudgetedHubSpot('benchhs');
   let running: RunningConnector | undefined;
   try {
-    running = await startConnector(env, { startCommandConsumer: false });
-    await provisionBatonProperties(running);
+    running = await startConnector(env, { consume: false });
     const contacts = Array.from({ length: WEBHOOK_EVENTS }, (_, i) =>
       hubspot.createContact({
         firstname: `L${i}`,
@@ -204,7 +205,7 @@ async function cdcIngest(): Promise<{
   const env = connectorEnv('benchsf', { ...salesforceVars(org), LOG_LEVEL: 'error' });
   let running: RunningConnector | undefined;
   try {
-    running = await startConnector(env, { startCommandConsumer: false });
+    running = await startConnector(env, { consume: false });
     const profiles = await counter(env, Topics.LeadProfile);
     const ids: string[] = [];
     const t0 = performance.now();
@@ -266,7 +267,6 @@ async function callsPerQualifiedLead(): Promise<{ hubspot: number; salesforce: n
   const result = { hubspot: 0, salesforce: 0 };
   const hs = await startConnector(hsEnv);
   try {
-    await provisionBatonProperties(hs);
     const ids = Array.from(
       { length: QUALIFIED_LEADS },
       (_, i) => hubspot.createContact({ firstname: `Q${i}`, lastname: 'Lead' }).id,

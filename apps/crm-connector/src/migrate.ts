@@ -1,5 +1,4 @@
 import { migrateService } from '@baton/platform';
-import { CONNECTOR_SERVICE } from './connector.js';
-import { CONNECTOR_MIGRATIONS } from './store/connector.migration.js';
+import { crmConnectorService } from './crm-connector.service.js';
 
-await migrateService({ name: CONNECTOR_SERVICE, migrations: CONNECTOR_MIGRATIONS });
+await migrateService(crmConnectorService);

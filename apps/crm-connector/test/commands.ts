@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, type CrmCommand } from '@baton/domain';
 import { EventPublisher, createKafka } from '@baton/kafka';
-import type { ConnectorEnv } from '../src/config/env.js';
+import type { TestEnv } from '@baton/testing';
 
 type Changes = Extract<CrmCommand, { action: 'update_lead' }>['changes'];
 
@@ -26,7 +26,7 @@ export function updateLead(
 
 /** Publishes commands the way scoring, routing and sla do. */
 export async function publishCommands(
-  env: ConnectorEnv,
+  env: TestEnv,
   commands: CrmCommand[],
   source = 'baton/scoring',
 ): Promise<void> {

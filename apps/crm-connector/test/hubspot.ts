@@ -1,10 +1,12 @@
 import { startHubSpotSandbox, type HubSpotSandbox, type HubSpotSandboxOptions } from '@baton/crm-sandbox';
 import { query } from '@baton/testing';
-import type { ConnectorEnv } from '../src/config/env.js';
-import type { ConnectorOptions } from '../src/connector.js';
-import type { HubSpotMapping } from '../src/policy/policy.js';
-import { provisionHubSpot } from '../src/provision/provision.js';
-import { connectorEnv, startConnector, tearDown, type RunningConnector } from './harness.js';
+import {
+  connectorEnv,
+  startConnector,
+  tearDown,
+  type ConnectorOptions,
+  type RunningConnector,
+} from './harness.js';
 
 /** Connector variables for a HubSpot portal fake (the fake takes any bearer token). */
 export function hubspotVars(
@@ -19,14 +21,6 @@ export function hubspotVars(
   };
 }
 
-/** Creates Baton's contact properties in the portal, as the provision command does at install. */
-export async function provisionBatonProperties(running: RunningConnector): Promise<void> {
-  await provisionHubSpot(
-    running.connector.hubspot!.api,
-    running.connector.policy.mapping.policy as HubSpotMapping,
-  );
-}
-
 export interface HubSpotSetup {
   sandbox?: HubSpotSandboxOptions;
   /** Connector variables on top of hubspotVars (client secret, app id, limits). */
@@ -35,28 +29,26 @@ export interface HubSpotSetup {
 }
 
 /**
- * A HubSpot portal fake and a connector on it with Baton's properties provisioned. A failed
- * start closes the fake and drops the schema itself: the suite never got hold of them.
+ * A HubSpot portal fake and a connector on it that creates Baton's properties at start
+ * (CRM_PROVISION_ON_START=true), as an install does. A failed start closes the fake and drops the
+ * schema itself: the suite never got hold of them.
  */
 export async function startHubSpotConnector(
   name: string,
   setup: HubSpotSetup = {},
 ): Promise<{ hubspot: HubSpotSandbox; running: RunningConnector }> {
   const hubspot = await startHubSpotSandbox(setup.sandbox);
-  const env = connectorEnv(name, hubspotVars(hubspot, setup.vars));
-  let running: RunningConnector | undefined;
+  const env = connectorEnv(name, hubspotVars(hubspot, { CRM_PROVISION_ON_START: 'true', ...setup.vars }));
   try {
-    running = await startConnector(env, setup.options);
-    await provisionBatonProperties(running);
-    return { hubspot, running };
+    return { hubspot, running: await startConnector(env, setup.options) };
   } catch (err) {
-    await tearDown(running, hubspot, env);
+    await tearDown(undefined, hubspot, env);
     throw err;
   }
 }
 
 /** Webhook deliveries stored but not yet turned into domain events. */
-export async function pendingInboxEvents(env: ConnectorEnv): Promise<number> {
+export async function pendingInboxEvents(env: { DATABASE_SCHEMA?: string }): Promise<number> {
   const [{ n }] = await query<{ n: string }>(
     `SELECT count(*) AS n FROM ${env.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`,
   );

@@ -4,9 +4,14 @@ import {
   startSalesforceSandbox,
   type SalesforceSandbox,
 } from '@baton/crm-sandbox';
-import type { ConnectorEnv } from '../src/config/env.js';
-import type { ConnectorOptions } from '../src/connector.js';
-import { connectorEnv, startConnector, tearDown, type RunningConnector } from './harness.js';
+import {
+  connectorEnv,
+  startConnector,
+  tearDown,
+  type ConnectorOptions,
+  type ConnectorTestEnv,
+  type RunningConnector,
+} from './harness.js';
 
 /** A Salesforce org with the fields and Lead statuses Baton's sample mapping expects. */
 export function startBatonOrg(): Promise<SalesforceSandbox> {
@@ -37,7 +42,7 @@ export async function startSalesforceConnector(
   name: string,
   extra: Record<string, string> = {},
   options?: ConnectorOptions,
-): Promise<{ org: SalesforceSandbox; env: ConnectorEnv; running: RunningConnector }> {
+): Promise<{ org: SalesforceSandbox; env: ConnectorTestEnv; running: RunningConnector }> {
   const org = await startBatonOrg();
   const env = connectorEnv(name, salesforceVars(org, extra));
   try {

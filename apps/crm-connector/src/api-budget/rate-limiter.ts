@@ -128,6 +128,11 @@ export class SlidingWindowLimiter {
     waiting.set({ provider: this.provider }, this.queue.length);
   }
 
+  /** Nest calls it last on shutdown, after the commands consumer and the intake loops stopped. */
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
   /** Rejects every waiter (on shutdown). */
   close(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -1,9 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { PermanentError } from '@baton/kafka';
 import type { CloudEvent, CrmCommand } from '@baton/domain';
 import { JsonLogger, counter } from '@baton/observability';
-import type { ServiceRuntime } from '@baton/platform';
-import { recordWrites, type OwnWrite } from '../store/write-log.js';
-import type { CrmWriter } from './crm-writer.js';
+import { ExecutedCommandStore } from '../database/executed-command.store.js';
+import { WriteLogStore, type OwnWrite } from '../database/write-log.store.js';
+import { CRM_WRITER, type CrmWriter } from './crm-writer.js';
 
 const executed = counter('baton_crm_commands_total', 'CRM commands by outcome', [
   'provider',
@@ -20,21 +21,18 @@ const PARALLEL_LEADS = 16;
  * after the CRM accepted it. Commands of one lead run in order; different leads in parallel,
  * all under the provider's one rate budget.
  */
+@Injectable()
 export class CommandExecutor {
   private readonly log = new JsonLogger('commands');
 
   constructor(
-    private readonly runtime: ServiceRuntime,
-    private readonly writer: CrmWriter,
+    @Inject(CRM_WRITER) private readonly writer: CrmWriter,
+    private readonly executed: ExecutedCommandStore,
+    private readonly writeLog: WriteLogStore,
   ) {}
 
   async handleBatch(events: CloudEvent<CrmCommand>[]): Promise<void> {
-    const ids = events.map((e) => e.data.commandId);
-    const done: { command_id: string }[] = await this.runtime.db.query(
-      `SELECT command_id FROM executed_command WHERE command_id = ANY($1::text[])`,
-      [ids],
-    );
-    const skip = new Set(done.map((d) => d.command_id));
+    const skip = await this.executed.executedAmong(events.map((e) => e.data.commandId));
     const failures: unknown[] = [];
     const planned: { cmd: CrmCommand; writes: OwnWrite[] }[] = [];
     for (const e of events) {
@@ -52,7 +50,7 @@ export class CommandExecutor {
     }
     // Logged before any call goes out, so no echo can arrive ahead of its log entry.
     const writes = planned.flatMap((p) => p.writes.map((w) => ({ ...w, commandId: p.cmd.commandId })));
-    if (writes.length) await this.runtime.transaction((em) => recordWrites(em, this.writer.provider, writes));
+    await this.writeLog.record(this.writer.provider, writes);
     const byLead = new Map<string, CrmCommand[]>();
     for (const { cmd } of planned) {
       const list = byLead.get(cmd.leadId) ?? [];
@@ -76,7 +74,14 @@ export class CommandExecutor {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_LEADS, queues.length) }, worker));
-    await this.markExecuted(succeeded);
+    await this.executed.markExecuted(
+      succeeded.map(({ cmd, calls }) => ({
+        commandId: cmd.commandId,
+        action: cmd.action,
+        leadId: cmd.leadId,
+        apiCalls: calls,
+      })),
+    );
     if (failures.length) {
       // Retryable failures first: the consumer retries the batch (done commands are skipped), then isolates.
       throw failures.find((f) => !(f instanceof PermanentError)) ?? failures[0];
@@ -112,19 +117,5 @@ export class CommandExecutor {
       });
       throw err;
     }
-  }
-
-  private async markExecuted(done: { cmd: CrmCommand; calls: number }[]): Promise<void> {
-    if (done.length === 0) return;
-    await this.runtime.db.query(
-      `INSERT INTO executed_command (command_id, action, lead_id, api_calls)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) ON CONFLICT DO NOTHING`,
-      [
-        done.map((d) => d.cmd.commandId),
-        done.map((d) => d.cmd.action),
-        done.map((d) => d.cmd.leadId),
-        done.map((d) => d.calls),
-      ],
-    );
   }
 }

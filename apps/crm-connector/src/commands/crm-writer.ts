@@ -1,8 +1,11 @@
 import type { CrmCommand, CrmProvider } from '@baton/domain';
 import type { CallMeter } from '../api-budget/retry.js';
 import type { CrmMapping } from '../policy/policy.js';
-import type { OwnWrite } from '../store/write-log.js';
+import type { OwnWrite } from '../database/write-log.store.js';
 import { plannedWrites, type UpdateLead } from './field-changes.js';
+
+/** The writer of the configured CRM (`@Inject(CRM_WRITER)`), provided by HubSpotModule or SalesforceModule. */
+export const CRM_WRITER = Symbol('CRM_WRITER');
 
 /** Carries out Baton's commands on one CRM. */
 export interface CrmWriter {

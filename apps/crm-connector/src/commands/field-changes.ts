@@ -2,7 +2,7 @@ import { PermanentError } from '@baton/kafka';
 import type { CrmCommand } from '@baton/domain';
 import { crmValueOf } from '../mapping/lead-mapper.js';
 import type { CrmMapping } from '../policy/policy.js';
-import type { OwnWrite } from '../store/write-log.js';
+import type { OwnWrite } from '../database/write-log.store.js';
 
 export type UpdateLead = Extract<CrmCommand, { action: 'update_lead' }>;
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
     vars: { HUBSPOT_CLIENT_SECRET: 'cmd-secret', HUBSPOT_APP_ID: '777' },
     options: {
       commandRetry: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
-      crmRetry: { attempts: 4, initialDelayMs: 50, maxDelayMs: 500 },
+      tuning: { crmRetry: { attempts: 4, initialDelayMs: 50, maxDelayMs: 500 } },
     },
   }));
 });

@@ -1,6 +1,7 @@
-import type { HubSpotApi } from '../hubspot/hubspot-api.js';
-import type { HubSpotMapping } from '../policy/policy.js';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CallMeter } from '../api-budget/retry.js';
+import { HubSpotApi } from '../hubspot/hubspot-api.js';
+import { HUBSPOT_MAPPING, type HubSpotMapping } from '../policy/policy.js';
 import { MappedCrmWriter, type CreateTask, type EnrolNurture } from './crm-writer.js';
 import { crmFieldChanges, type UpdateLead } from './field-changes.js';
 
@@ -11,8 +12,13 @@ export function hubspotProperties(mapping: HubSpotMapping, cmd: UpdateLead): Rec
   );
 }
 
+@Injectable()
 export class HubSpotWriter extends MappedCrmWriter<HubSpotApi, HubSpotMapping> {
   readonly provider = 'hubspot' as const;
+
+  constructor(api: HubSpotApi, @Inject(HUBSPOT_MAPPING) mapping: HubSpotMapping) {
+    super(api, mapping);
+  }
 
   protected async updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void> {
     // Every change of one step in ONE PATCH (none when HubSpot keeps none of them).

@@ -17,7 +17,7 @@ beforeAll(async () => {
   ({ hubspot, running } = await startHubSpotConnector('hsburst', {
     sandbox: { rateLimit: { max: BUDGET, intervalMs: WINDOW_MS } },
     vars: { HUBSPOT_CLIENT_SECRET: 'burst-secret', HUBSPOT_RATE_LIMIT: String(BUDGET) },
-    options: { hubspotRateWindowMs: WINDOW_MS },
+    options: { tuning: { hubspotRateWindowMs: WINDOW_MS } },
   }));
 });
 

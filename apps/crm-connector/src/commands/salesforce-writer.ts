@@ -1,11 +1,17 @@
-import type { SalesforceMapping } from '../policy/policy.js';
-import type { SalesforceApi } from '../salesforce/salesforce-api.js';
+import { Inject, Injectable } from '@nestjs/common';
 import type { CallMeter } from '../api-budget/retry.js';
+import { SALESFORCE_MAPPING, type SalesforceMapping } from '../policy/policy.js';
+import { SalesforceApi } from '../salesforce/salesforce-api.js';
 import { MappedCrmWriter, type CreateTask, type EnrolNurture } from './crm-writer.js';
 import { crmFieldChanges, type UpdateLead } from './field-changes.js';
 
+@Injectable()
 export class SalesforceWriter extends MappedCrmWriter<SalesforceApi, SalesforceMapping> {
   readonly provider = 'salesforce' as const;
+
+  constructor(api: SalesforceApi, @Inject(SALESFORCE_MAPPING) mapping: SalesforceMapping) {
+    super(api, mapping);
+  }
 
   protected async updateLead(cmd: UpdateLead, meter: CallMeter): Promise<void> {
     // Salesforce Lead fields take Baton's field changes as they are.

@@ -1,19 +1,11 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ActivityKind, CrmRef, LeadActivity } from '@baton/domain';
-import { ingest, type ObservedActivity } from '../ingest/lead-ingest.js';
-import {
-  DueContactReader,
-  markDue,
-  type DueContact,
-  type DueContactRow,
-  type DueReaderDeps,
-} from './due-contacts.js';
+import type { DueContact } from '../database/due-contact.store.js';
+import { LoggedActivityStore } from '../database/logged-activity.store.js';
+import type { ObservedActivity } from '../ingest/lead-ingest.js';
+import { DueContactReader, DueReaderDeps } from './due-contacts.js';
 import { LOGGED_ACTIVITY_TYPES, type LoggedActivity, type LoggedActivityType } from './hubspot-api.js';
-
-/** Notes, in the inbox transaction, that these contacts' logged calls, e-mails and meetings must be read. */
-export function markActivitiesDue(em: EntityManager, due: DueContact[]): Promise<void> {
-  return markDue(em, 'hubspot_activity_due', due);
-}
 
 export function activityKindOf(type: LoggedActivityType): ActivityKind {
   switch (type) {
@@ -57,8 +49,12 @@ export function toActivity(leadId: string, crm: CrmRef, a: LoggedActivity, now: 
  * engagements (batch read). Engagements already emitted for the contact are remembered in
  * `hubspot_logged_activity`, committed with the activities, so each one becomes lead.activity once.
  */
+@Injectable()
 export class HubSpotActivityReader extends DueContactReader {
-  constructor(deps: DueReaderDeps, idlePollMs = 1000) {
+  constructor(
+    deps: DueReaderDeps,
+    private readonly logged: LoggedActivityStore,
+  ) {
     super(
       {
         table: 'hubspot_activity_due',
@@ -66,43 +62,37 @@ export class HubSpotActivityReader extends DueContactReader {
         failureMessage: 'logged activity round failed; contacts stay due',
       },
       deps,
-      idlePollMs,
     );
   }
 
   /** Each due contact costs three association reads plus one batch read per type with news. */
-  protected async readDue(em: EntityManager, due: DueContactRow[]): Promise<void> {
-    const emittedRows: { object_id: string; engagement: string }[] = await em.query(
-      `SELECT object_id, engagement FROM hubspot_logged_activity WHERE object_id = ANY($1::text[])`,
-      [due.map((d) => d.object_id)],
+  protected async readDue(em: EntityManager, due: DueContact[]): Promise<void> {
+    const { api, clock } = this.deps;
+    const emitted = await this.logged.emittedFor(
+      em,
+      due.map((d) => d.objectId),
     );
-    const emitted = new Set(emittedRows.map((r) => `${r.object_id}/${r.engagement}`));
-    const now = new Date(this.clock.now());
+    const now = new Date(clock.now());
     const candidates: { objectId: string; activity: ObservedActivity }[] = [];
     for (const d of due) {
       for (const type of LOGGED_ACTIVITY_TYPES) {
-        const ids = await this.api.contactActivityIds(d.object_id, type);
-        const fresh = ids.filter((id) => !emitted.has(`${d.object_id}/${engagementKeyOf(type, id)}`));
+        const ids = await api.contactActivityIds(d.objectId, type);
+        const fresh = ids.filter((id) => !emitted.has(`${d.objectId}/${engagementKeyOf(type, id)}`));
         if (fresh.length === 0) continue;
-        for (const a of await this.api.readLoggedActivities(type, fresh)) {
-          candidates.push({ objectId: d.object_id, activity: toActivity(d.lead_id, d.crm, a, now) });
+        for (const a of await api.readLoggedActivities(type, fresh)) {
+          candidates.push({ objectId: d.objectId, activity: toActivity(d.leadId, d.crm, a, now) });
         }
       }
     }
     // Claim before emitting: a key another round already stored is not emitted again.
-    const claimed: { object_id: string; engagement: string }[] = candidates.length
-      ? await em.query(
-          `INSERT INTO hubspot_logged_activity (object_id, engagement)
-             SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING
-             RETURNING object_id, engagement`,
-          [candidates.map((c) => c.objectId), candidates.map((c) => c.activity.data.sourceEventId)],
-        )
-      : [];
-    const fresh = new Set(claimed.map((r) => `${r.object_id}/${r.engagement}`));
+    const claimed = await this.logged.claim(
+      em,
+      candidates.map((c) => ({ objectId: c.objectId, engagement: c.activity.data.sourceEventId })),
+    );
     const activities = candidates
-      .filter((c) => fresh.has(`${c.objectId}/${c.activity.data.sourceEventId}`))
+      .filter((c) => claimed.has(`${c.objectId}/${c.activity.data.sourceEventId}`))
       .map((c) => c.activity)
       .sort((a, b) => a.data.occurredAt.localeCompare(b.data.occurredAt));
-    await ingest(em, this.ingestDeps(), { changes: [], engagements: [], activities });
+    await this.deps.ingest.ingest(em, { changes: [], engagements: [], activities });
   }
 }

@@ -1,23 +1,12 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ingest, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import type { DueContact } from '../database/due-contact.store.js';
+import { StreamCursorStore } from '../database/stream-cursor.store.js';
+import type { ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { EngagementFact } from '../mapping/signals.js';
 import type { HubSpotMapping } from '../policy/policy.js';
-import { readCursors, writeCursors } from '../store/stream-cursors.js';
-import {
-  DueContactReader,
-  markDue,
-  type DueContact,
-  type DueContactRow,
-  type DueReaderDeps,
-} from './due-contacts.js';
+import { DueContactReader, DueReaderDeps } from './due-contacts.js';
 import type { HubSpotEvent } from './hubspot-api.js';
-
-export { hubspotIngestDeps, type DueContact } from './due-contacts.js';
-
-/** Notes, in the inbox transaction, that these contacts' behavioural events must be read. */
-export function markEngagementsDue(em: EntityManager, due: DueContact[]): Promise<void> {
-  return markDue(em, 'hubspot_engagement_due', due);
-}
 
 /** HubSpot's events API facts as engagement facts, by the mapping's eventTypes and eventProperties. */
 export function factOf(mapping: HubSpotMapping, e: HubSpotEvent): EngagementFact | undefined {
@@ -44,8 +33,12 @@ export function factOf(mapping: HubSpotMapping, e: HubSpotEvent): EngagementFact
  * cursor on. Runs apart from the inbox so webhook intake never waits on these calls; a round's
  * engagements, cursors and the cleared due marks commit together.
  */
+@Injectable()
 export class HubSpotEngagementReader extends DueContactReader {
-  constructor(deps: DueReaderDeps, idlePollMs = 1000) {
+  constructor(
+    deps: DueReaderDeps,
+    private readonly cursors: StreamCursorStore,
+  ) {
     super(
       {
         table: 'hubspot_engagement_due',
@@ -53,28 +46,27 @@ export class HubSpotEngagementReader extends DueContactReader {
         failureMessage: 'events API round failed; contacts stay due',
       },
       deps,
-      idlePollMs,
     );
   }
 
-  protected async readDue(em: EntityManager, due: DueContactRow[]): Promise<void> {
-    const names = due.map((d) => `hubspot-events:${d.object_id}`);
-    const cursors = await readCursors(em, names);
+  protected async readDue(em: EntityManager, due: DueContact[]): Promise<void> {
+    const names = due.map((d) => `hubspot-events:${d.objectId}`);
+    const cursors = await this.cursors.read(em, names);
     const moved = new Map<string, string>();
     const engagements: ObservedEngagement[] = [];
     for (const d of due) {
-      const name = `hubspot-events:${d.object_id}`;
+      const name = `hubspot-events:${d.objectId}`;
       const since = cursors.get(name);
-      const events = await this.api.contactEvents(d.object_id, since ? new Date(since) : undefined);
+      const events = await this.deps.api.contactEvents(d.objectId, since ? new Date(since) : undefined);
       let latest = since;
       for (const e of events) {
         if (!latest || e.occurredAt > latest) latest = e.occurredAt;
-        const fact = factOf(this.mapping, e);
-        if (fact) engagements.push({ leadId: d.lead_id, crm: d.crm, fact });
+        const fact = factOf(this.deps.mapping, e);
+        if (fact) engagements.push({ leadId: d.leadId, crm: d.crm, fact });
       }
       if (latest && latest !== since) moved.set(name, latest);
     }
-    await ingest(em, this.ingestDeps(), { changes: [], engagements, activities: [] });
-    await writeCursors(em, moved);
+    await this.deps.ingest.ingest(em, { changes: [], engagements, activities: [] });
+    await this.cursors.write(em, moved);
   }
 }

@@ -2,15 +2,46 @@ import { Client } from '@hubspot/api-client';
 import type { SimplePublicObject } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/tasks/index.js';
 import type { PropertyCreate } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
-import { CrmCalls, retryAfterMs, type CallMeter, type FailureKind } from '../api-budget/retry.js';
-import type { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
 import type { RetryPolicy } from '@baton/kafka';
+import { systemClock, type Clock } from '../api-budget/clock.js';
+import { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
+import { CrmCalls, retryAfterMs, type CallMeter, type FailureKind } from '../api-budget/retry.js';
+import type { ProvisionEnv } from '../config/env.js';
 
 export interface HubSpotApiOptions {
   accessToken: string;
   basePath: string;
   limiter: SlidingWindowLimiter;
   retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+}
+
+type HubSpotSettings = Pick<
+  ProvisionEnv,
+  'HUBSPOT_ACCESS_TOKEN' | 'HUBSPOT_API_BASE_URL' | 'HUBSPOT_RATE_LIMIT' | 'HUBSPOT_DAILY_LIMIT'
+>;
+
+/** HubSpot's budget for the whole process: HUBSPOT_RATE_LIMIT requests per window, HUBSPOT_DAILY_LIMIT a day. */
+export function hubspotLimiter(env: HubSpotSettings, windowMs: number, clock: Clock = systemClock) {
+  return new SlidingWindowLimiter(
+    'hubspot',
+    { max: env.HUBSPOT_RATE_LIMIT, intervalMs: windowMs, dailyMax: env.HUBSPOT_DAILY_LIMIT },
+    clock,
+  );
+}
+
+/** The HubSpot client of the settings, under the process's one limiter. */
+export function hubspotApiOf(
+  env: HubSpotSettings,
+  limiter: SlidingWindowLimiter,
+  opts: { retry?: Partial<RetryPolicy>; clock?: Clock } = {},
+): HubSpotApi {
+  return new HubSpotApi({
+    accessToken: env.HUBSPOT_ACCESS_TOKEN!,
+    basePath: env.HUBSPOT_API_BASE_URL,
+    limiter,
+    ...opts,
+  });
 }
 
 export interface HubSpotEvent {
@@ -93,6 +124,7 @@ export class HubSpotApi {
       limiter: opts.limiter,
       classify: classifyHubSpotError,
       retry: opts.retry,
+      clock: opts.clock,
     });
   }
 

@@ -1,9 +1,14 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import type { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../api-budget/clock.js';
-import { IntakeLoop, tryRoundLock } from '../ingest/intake-loop.js';
-import { ingest } from '../ingest/lead-ingest.js';
+import { SERVICE_ENV, ServiceRuntime } from '@baton/platform';
+import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
+import type { ConnectorEnv } from '../config/env.js';
+import { HubSpotInboxStore, type InboxEvent } from '../database/hubspot-inbox.store.js';
+import { RoundLockStore } from '../database/round-lock.store.js';
+import { WriteLogStore, echoKey } from '../database/write-log.store.js';
+import { IntakeLoop } from '../ingest/intake-loop.js';
+import { LeadIngest } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import {
   canonicalFieldNames,
@@ -13,25 +18,19 @@ import {
   mapLead,
   type CanonicalLead,
 } from '../mapping/lead-mapper.js';
-import type { HubSpotMapping, SignalsPolicy } from '../policy/policy.js';
-import { echoKey, findEchoes } from '../store/write-log.js';
-import type { HubSpotApi } from './hubspot-api.js';
-import { markActivitiesDue } from './activity-reader.js';
-import { hubspotIngestDeps, markEngagementsDue } from './engagement-reader.js';
-import { markProcessed, purgeInbox, takePending, type InboxRow } from './inbox.js';
+import { HUBSPOT_MAPPING, type HubSpotMapping } from '../policy/policy.js';
+import { HubSpotActivityReader } from './activity-reader.js';
+import { HubSpotEngagementReader } from './engagement-reader.js';
+import { HubSpotApi } from './hubspot-api.js';
 import { HubSpotOwnerDirectory } from './owner-directory.js';
 import { actorOfChange, isOwnChange, userIdsOf } from './webhook-events.js';
 
-export interface InboxWorkerOptions {
-  appId?: string;
-  portalId?: string;
-  echoWindowMs: number;
-  /** Events taken per round; one batch read per 100 distinct contacts. */
-  batchSize?: number;
-  idlePollMs?: number;
-  /** Called after a round that left contacts due for an events API read. */
-  onEngagementsDue?: () => void;
-}
+/** Events taken per round; one batch read per 100 distinct contacts. */
+const BATCH_SIZE = 2000;
+/** Pause between rounds that found nothing (a webhook delivery cuts it short). */
+const IDLE_POLL_MS = 500;
+/** Processed events are kept this long to dedupe HubSpot's retries (it retries for up to 3 days). */
+const KEEP_PROCESSED_MS = 4 * 86_400_000;
 
 const processedEvents = counter(
   'baton_hubspot_inbox_processed_total',
@@ -45,17 +44,17 @@ const roundSeconds = histogram(
   [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
 );
 
-function isCreation(e: InboxRow): boolean {
-  return e.subscription_type.endsWith('.creation');
+function isCreation(e: InboxEvent): boolean {
+  return e.subscriptionType.endsWith('.creation');
 }
 
 /** Creation first, then by occurredAt (HubSpot delivers unordered), then by eventId. */
-export function orderForObject(rows: InboxRow[]): InboxRow[] {
+export function orderForObject(rows: InboxEvent[]): InboxEvent[] {
   return [...rows].sort(
     (a, b) =>
       Number(isCreation(b)) - Number(isCreation(a)) ||
-      Number(a.occurred_at) - Number(b.occurred_at) ||
-      (BigInt(a.event_id) < BigInt(b.event_id) ? -1 : BigInt(a.event_id) > BigInt(b.event_id) ? 1 : 0),
+      Number(a.occurredAt) - Number(b.occurredAt) ||
+      (BigInt(a.eventId) < BigInt(b.eventId) ? -1 : BigInt(a.eventId) > BigInt(b.eventId) ? 1 : 0),
   );
 }
 
@@ -67,28 +66,37 @@ export function orderForObject(rows: InboxRow[]): InboxRow[] {
  * the same transaction that marks the inbox rows done. A crash anywhere before COMMIT leaves
  * the rows pending for the next round.
  */
+@Injectable()
 export class HubSpotInboxWorker extends IntakeLoop {
   private lastPurge = 0;
   /** CRM property → the tracked canonical field it feeds. */
   private readonly tracked = new Map<string, TrackedField>();
-  private readonly owners: HubSpotOwnerDirectory;
+  private readonly appId?: string;
+  private readonly echoWindowMs: number;
 
   constructor(
     private readonly runtime: ServiceRuntime,
     private readonly api: HubSpotApi,
-    private readonly mapping: HubSpotMapping,
-    private readonly signals: SignalsPolicy,
-    private readonly opts: InboxWorkerOptions,
-    private readonly clock: Clock,
+    @Inject(HUBSPOT_MAPPING) private readonly mapping: HubSpotMapping,
+    @Inject(SERVICE_ENV) env: ConnectorEnv,
+    private readonly inbox: HubSpotInboxStore,
+    private readonly writeLog: WriteLogStore,
+    private readonly locks: RoundLockStore,
+    private readonly ingest: LeadIngest,
+    private readonly owners: HubSpotOwnerDirectory,
+    private readonly engagements: HubSpotEngagementReader,
+    private readonly activities: HubSpotActivityReader,
+    @Inject(CONNECTOR_CLOCK) private readonly clock: Clock,
   ) {
     super({
       log: new JsonLogger('hubspot.inbox'),
       failureMessage: 'inbox round failed; events stay pending',
-      idleMs: opts.idlePollMs ?? 500,
+      idleMs: IDLE_POLL_MS,
       backoff: { baseMs: 500, maxMs: 30_000 },
       clock,
     });
-    this.owners = new HubSpotOwnerDirectory(api, clock);
+    this.appId = env.HUBSPOT_APP_ID;
+    this.echoWindowMs = env.ECHO_WINDOW_MS;
     for (const [field, crmName] of [
       ['leadStatus', mapping.fields.leadStatus],
       ['ownerId', mapping.fields.ownerId],
@@ -116,57 +124,61 @@ export class HubSpotInboxWorker extends IntakeLoop {
   async processRound(): Promise<number> {
     const timer = roundSeconds.startTimer();
     const n = await this.runtime.transaction(async (em) => {
-      if (!(await tryRoundLock(em, `${this.runtime.schema}.hubspot_inbox`))) return 0;
-      const rows = await takePending(em, this.opts.batchSize ?? 1000);
+      if (!(await this.locks.tryTake(em, `${this.runtime.schema}.hubspot_inbox`))) return 0;
+      const rows = await this.inbox.takePending(em, BATCH_SIZE);
       if (rows.length === 0) return 0;
       await this.work(em, rows);
-      await markProcessed(
+      await this.inbox.markProcessed(
         em,
-        rows.map((r) => r.event_id),
+        rows.map((r) => r.eventId),
       );
       return rows.length;
     });
     timer();
     processedEvents.inc(n);
-    if (n > 0) this.opts.onEngagementsDue?.();
+    if (n > 0) {
+      // Contacts this round marked due are read by their readers at once.
+      this.engagements.nudge();
+      this.activities.nudge();
+    }
     if (this.clock.now() - this.lastPurge > 3_600_000) {
       this.lastPurge = this.clock.now();
-      await this.runtime.transaction((em) => purgeInbox(em, new Date(this.clock.now() - 4 * 86_400_000)));
+      await this.inbox.purgeProcessed(new Date(this.clock.now() - KEEP_PROCESSED_MS));
     }
     return n;
   }
 
-  private isOwnChange(e: InboxRow['payload']): boolean {
-    return isOwnChange(e, this.opts.appId);
+  private isOwnChange(e: InboxEvent['payload']): boolean {
+    return isOwnChange(e, this.appId);
   }
 
-  private async work(em: EntityManager, rows: InboxRow[]): Promise<void> {
-    const byObject = new Map<string, InboxRow[]>();
+  private async work(em: EntityManager, rows: InboxEvent[]): Promise<void> {
+    const byObject = new Map<string, InboxEvent[]>();
     for (const r of rows) {
-      const list = byObject.get(r.object_id) ?? [];
+      const list = byObject.get(r.objectId) ?? [];
       list.push(r);
-      byObject.set(r.object_id, list);
+      byObject.set(r.objectId, list);
     }
-    const ctx = { portalId: this.opts.portalId };
+    const ctx = {};
     const contacts = await this.api.readContacts([...byObject.keys()], fieldsRead(this.mapping));
 
     const propertyChanges = rows.filter(
-      (r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName,
+      (r) => r.subscriptionType.endsWith('.propertyChange') && r.payload.propertyName,
     );
-    const logged = await findEchoes(
+    const logged = await this.writeLog.findEchoes(
       em,
       'hubspot',
       propertyChanges.map((r) => ({
-        objectId: r.object_id,
+        objectId: r.objectId,
         field: r.payload.propertyName!,
         value: r.payload.propertyValue ?? null,
       })),
-      this.opts.echoWindowMs,
+      this.echoWindowMs,
       new Date(this.clock.now()),
     );
 
     const ownerOfUser = await this.owners.resolve(userIdsOf(propertyChanges.map((r) => r.payload)));
-    const actorOf = (r: InboxRow) => actorOfChange(r.payload, this.opts.appId, ownerOfUser);
+    const actorOf = (r: InboxEvent) => actorOfChange(r.payload, this.appId, ownerOfUser);
 
     const changes: ObservedChange[] = [];
     const engagementDue: { id: string; lead: CanonicalLead }[] = [];
@@ -177,13 +189,13 @@ export class HubSpotInboxWorker extends IntakeLoop {
       const record = contacts.get(objectId);
       const leadId = leadIdFor('hubspot', this.mapping.objectType, objectId);
       if (!record) {
-        if (ordered.some((r) => r.subscription_type.endsWith('.deletion'))) {
+        if (ordered.some((r) => r.subscriptionType.endsWith('.deletion'))) {
           const crm = crmRefOf(this.mapping, objectId, ctx);
           changes.push({
             lead: { leadId, crm, identity: {}, firmographics: {}, custom: {} },
             change: 'deleted',
-            occurredAt: new Date(Number(last.occurred_at)).toISOString(),
-            sourceEventId: last.event_id,
+            occurredAt: new Date(Number(last.occurredAt)).toISOString(),
+            sourceEventId: last.eventId,
             echoFields: new Set(),
           });
         } else {
@@ -196,7 +208,7 @@ export class HubSpotInboxWorker extends IntakeLoop {
       }
       const lead = mapLead(this.mapping, objectId, record.properties, ctx);
       const props = ordered.filter(
-        (r) => r.subscription_type.endsWith('.propertyChange') && r.payload.propertyName,
+        (r) => r.subscriptionType.endsWith('.propertyChange') && r.payload.propertyName,
       );
       const human = props.filter(
         (r) => !this.isOwnChange(r.payload) && !logged.has(echoKey(objectId, r.payload.propertyName!)),
@@ -215,20 +227,20 @@ export class HubSpotInboxWorker extends IntakeLoop {
         changes.push({
           lead,
           change: 'created',
-          occurredAt: new Date(Number(creation.occurred_at)).toISOString(),
-          sourceEventId: creation.event_id,
+          occurredAt: new Date(Number(creation.occurredAt)).toISOString(),
+          sourceEventId: creation.eventId,
           echoFields: new Set(),
           unknownFields,
         });
       }
-      const merge = ordered.find((r) => r.subscription_type.endsWith('.merge'));
+      const merge = ordered.find((r) => r.subscriptionType.endsWith('.merge'));
       if (merge) {
         const merged = (merge.payload.mergedObjectIds ?? []).map(String).filter((id) => id !== objectId);
         changes.push({
           lead,
           change: 'merged',
-          occurredAt: new Date(Number(merge.occurred_at)).toISOString(),
-          sourceEventId: merge.event_id,
+          occurredAt: new Date(Number(merge.occurredAt)).toISOString(),
+          sourceEventId: merge.eventId,
           echoFields: new Set(),
           mergedLeadIds: merged.map((id) => leadIdFor('hubspot', this.mapping.objectType, id)),
         });
@@ -247,8 +259,8 @@ export class HubSpotInboxWorker extends IntakeLoop {
         changes.push({
           lead,
           change: 'updated',
-          occurredAt: new Date(Number(latest.occurred_at)).toISOString(),
-          sourceEventId: latest.event_id,
+          occurredAt: new Date(Number(latest.occurredAt)).toISOString(),
+          sourceEventId: latest.eventId,
           changedFields,
           echoFields,
           fieldActors,
@@ -267,18 +279,14 @@ export class HubSpotInboxWorker extends IntakeLoop {
     }
 
     // The events API is read later, outside this transaction, so webhook intake never waits on it.
-    await markEngagementsDue(
+    await this.engagements.markDue(
       em,
       engagementDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
     );
-    await markActivitiesDue(
+    await this.activities.markDue(
       em,
       activityDue.map((d) => ({ objectId: d.id, leadId: d.lead.leadId, crm: d.lead.crm })),
     );
-    await ingest(em, hubspotIngestDeps(this.runtime, this.mapping, this.signals, this.clock), {
-      changes,
-      engagements: [],
-      activities: [],
-    });
+    await this.ingest.ingest(em, { changes, engagements: [], activities: [] });
   }
 }

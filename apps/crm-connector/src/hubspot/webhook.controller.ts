@@ -1,23 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../api-budget/clock.js';
-import { acceptDelivery } from './inbox.js';
-import type { HubSpotInboxWorker } from './inbox-worker.js';
+import { Public, SERVICE_ENV } from '@baton/platform';
+import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
+import type { ConnectorEnv } from '../config/env.js';
+import { HubSpotInboxStore } from '../database/hubspot-inbox.store.js';
+import { HubSpotInboxWorker } from './inbox-worker.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyHubSpotSignature } from './signature.js';
 import { NOT_JSON, parseWebhookBatch } from './webhook-events.js';
-
-export const HUBSPOT_WEBHOOK_SETTINGS = Symbol('HUBSPOT_WEBHOOK_SETTINGS');
-
-export interface HubSpotWebhookSettings {
-  clientSecret: string;
-  /** The public base URL HubSpot calls (scheme + host); the path and query come from the request. */
-  publicUrl?: string;
-  maxBodyBytes: number;
-  clock: Clock;
-  worker: HubSpotInboxWorker;
-}
 
 const requests = counter('baton_hubspot_webhook_requests_total', 'Webhook deliveries by outcome', [
   'outcome',
@@ -74,16 +64,28 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
  * covers the raw bytes: nothing parses or re-serialises it before the check. 2xx is answered
  * only after the events are committed to the inbox. A body HubSpot should not send again (bad
  * signature 401; over-size, not JSON or not a batch 400) gets a status HubSpot does not retry;
- * a 5xx (database down) is retried.
+ * a 5xx (database down) is retried. Open to requests without the API token: the signature is
+ * the authentication. Nest's body parser is off for the service (definition `http`).
  */
+@Public()
 @Controller('webhooks')
 export class HubSpotWebhookController {
   private readonly log = new JsonLogger('hubspot.webhook');
+  private readonly clientSecret: string;
+  /** The public base URL HubSpot calls (scheme + host); the path and query come from the request. */
+  private readonly publicUrl?: string;
+  private readonly maxBodyBytes: number;
 
   constructor(
-    @Inject(ServiceRuntime) private readonly runtime: ServiceRuntime,
-    @Inject(HUBSPOT_WEBHOOK_SETTINGS) private readonly settings: HubSpotWebhookSettings,
-  ) {}
+    private readonly inbox: HubSpotInboxStore,
+    private readonly worker: HubSpotInboxWorker,
+    @Inject(SERVICE_ENV) env: ConnectorEnv,
+    @Inject(CONNECTOR_CLOCK) private readonly clock: Clock,
+  ) {
+    this.clientSecret = env.HUBSPOT_CLIENT_SECRET!;
+    this.publicUrl = env.WEBHOOK_PUBLIC_URL;
+    this.maxBodyBytes = env.WEBHOOK_MAX_BODY_BYTES;
+  }
 
   @Post('hubspot')
   async receive(
@@ -93,7 +95,7 @@ export class HubSpotWebhookController {
     const started = performance.now();
     let raw: Buffer;
     try {
-      raw = await readBody(req, this.settings.maxBodyBytes);
+      raw = await readBody(req, this.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         // 400, not 413: HubSpot retries every status but 400, 401, 403, 404 and 405, and the same
@@ -101,18 +103,18 @@ export class HubSpotWebhookController {
         requests.inc({ outcome: 'too_large' });
         rejectedBodies.inc({ reason: 'too_large' });
         this.log.warn('webhook body over the cap rejected; HubSpot will not resend it', {
-          maxBodyBytes: this.settings.maxBodyBytes,
+          maxBodyBytes: this.maxBodyBytes,
           declaredBytes: headerOf(req, 'content-length'),
         });
         res.setHeader('connection', 'close');
-        reply(res, 400, { status: 'error', message: `body larger than ${this.settings.maxBodyBytes} bytes` });
+        reply(res, 400, { status: 'error', message: `body larger than ${this.maxBodyBytes} bytes` });
         return;
       }
       throw err;
     }
     const path = req.originalUrl ?? req.url ?? '/';
     const base =
-      this.settings.publicUrl ??
+      this.publicUrl ??
       `${headerOf(req, 'x-forwarded-proto') ?? 'http'}://${headerOf(req, 'x-forwarded-host') ?? req.headers.host}`;
     const verdict = verifyHubSpotSignature(
       {
@@ -122,8 +124,8 @@ export class HubSpotWebhookController {
         signature: headerOf(req, SIGNATURE_HEADER),
         timestamp: headerOf(req, TIMESTAMP_HEADER),
       },
-      this.settings.clientSecret,
-      this.settings.clock.now(),
+      this.clientSecret,
+      this.clock.now(),
     );
     if (!verdict.valid) {
       requests.inc({ outcome: `rejected_${verdict.reason}` });
@@ -143,9 +145,9 @@ export class HubSpotWebhookController {
       return;
     }
     try {
-      const result = await acceptDelivery(this.runtime.db, parsed.events);
+      const result = await this.inbox.accept(parsed.events);
       requests.inc({ outcome: 'accepted' });
-      this.settings.worker.nudge();
+      this.worker.nudge();
       ackSeconds.observe((performance.now() - started) / 1000);
       reply(res, 200, { status: 'ok', ...result });
     } catch (err) {

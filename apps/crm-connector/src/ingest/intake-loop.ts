@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import type { JsonLogger } from '@baton/observability';
 import type { Clock } from '../api-budget/clock.js';
 
@@ -37,6 +36,16 @@ export abstract class IntakeLoop {
 
   protected get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Nest: a loop starts once the application is up… */
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** …and stops before the commands consumer and the runtime do. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   start(): void {
@@ -88,15 +97,4 @@ export abstract class IntakeLoop {
       this.nudged = false;
     }
   }
-}
-
-/**
- * Takes the round's lock for this transaction, so one replica at a time works a queue (which
- * keeps per-lead order); false when another holds it.
- */
-export async function tryRoundLock(em: EntityManager, queue: string): Promise<boolean> {
-  const [{ ok }]: { ok: boolean }[] = await em.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok`, [
-    queue,
-  ]);
-  return ok;
 }

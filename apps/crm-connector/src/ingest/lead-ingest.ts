@@ -1,13 +1,22 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Topics, type CrmCommand, type CrmRef, type NewEvent, type TopicName } from '@baton/domain';
-import type { Outbox, ProcessedEvents } from '@baton/persistence';
+import {
+  Topics,
+  type CrmCommand,
+  type CrmProvider,
+  type CrmRef,
+  type LeadActivity,
+  type NewEvent,
+  type TopicName,
+} from '@baton/domain';
+import type { ProcessedEvents } from '@baton/persistence';
 import { counter } from '@baton/observability';
-import type { ServiceRuntime } from '@baton/platform';
-import type { CrmMapping, SignalsPolicy } from '../policy/policy.js';
+import { SERVICE_POLICY, ServiceRuntime } from '@baton/platform';
+import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
+import { LeadSnapshotStore } from '../database/lead-snapshot.store.js';
+import type { ConnectorPolicy, CrmMapping, SignalsPolicy } from '../policy/policy.js';
 import { interpretChange, type ObservedChange, type ReasonRequest } from '../mapping/lead-changes.js';
 import { classifyEngagement, toEngagement, type EngagementFact } from '../mapping/signals.js';
-import { loadSnapshots, saveSnapshots } from '../store/lead-snapshots.js';
-import type { LeadActivity } from '@baton/domain';
 
 export interface ObservedEngagement {
   leadId: string;
@@ -27,33 +36,15 @@ export interface IngestBatch {
   activities: ObservedActivity[];
 }
 
-export interface IngestDeps {
-  outbox: Outbox;
-  mapping: CrmMapping;
-  signals: SignalsPolicy;
-  /** Dedupe of CRM engagement ids already turned into signals. */
-  engagementDedupe: ProcessedEvents;
-  source: string;
-  now: () => Date;
-}
-
-/** What an intake needs from the service runtime; each CRM dedupes its engagement ids under its own name. */
-export function ingestDepsOf(
-  runtime: ServiceRuntime,
-  mapping: CrmMapping,
-  signals: SignalsPolicy,
-  engagementDedupe: string,
-  now: () => Date,
-): IngestDeps {
-  return {
-    outbox: runtime.outbox,
-    mapping,
-    signals,
-    engagementDedupe: runtime.processed(engagementDedupe),
-    source: runtime.source,
-    now,
-  };
-}
+/**
+ * The dedupe of CRM engagement ids already turned into signals, per CRM: HubSpot's webhook and
+ * events API intake share one name, Salesforce's CDC and polling another (switching mode never
+ * re-signals a task).
+ */
+const ENGAGEMENT_DEDUPE: Record<CrmProvider, string> = {
+  hubspot: 'hubspot-events',
+  salesforce: 'salesforce-engagements',
+};
 
 export interface IngestResult {
   events: number;
@@ -104,59 +95,79 @@ export function reasonRequestCommand(
  * are locked and compared, events go to the outbox together with the new snapshots, and a
  * disqualification without a reason becomes a create_task command to the rep.
  */
-export async function ingest(em: EntityManager, deps: IngestDeps, batch: IngestBatch): Promise<IngestResult> {
-  const { mapping } = deps;
-  const events: NewEvent<TopicName>[] = [];
-  const leadIds = [...new Set(batch.changes.map((c) => c.lead.leadId))];
-  const snapshots = await loadSnapshots(em, leadIds);
-  let reasonRequests = 0;
-  for (const change of batch.changes) {
-    const result = interpretChange(mapping, snapshots.get(change.lead.leadId), change);
-    snapshots.set(change.lead.leadId, result.snapshot);
-    const subject = change.lead.leadId;
-    if (result.profile)
-      events.push({ topic: Topics.LeadProfile, subject, id: result.profile.id, data: result.profile.data });
-    for (const a of result.activities)
-      events.push({ topic: Topics.LeadActivity, subject, id: a.id, data: a.data });
-    if (result.disqualified)
-      events.push({
-        topic: Topics.LeadDisqualified,
-        subject,
-        id: result.disqualified.id,
-        data: result.disqualified.data,
-      });
-    if (result.reasonRequest) {
-      const cmd = reasonRequestCommand(result.reasonRequest, change.lead.crm, deps.source, deps.now());
-      events.push({ topic: Topics.CrmCommand, subject, id: cmd.id, data: cmd.data });
-      reasonRequests++;
-    }
-  }
-  for (const a of batch.activities)
-    events.push({ topic: Topics.LeadActivity, subject: a.data.leadId, id: a.id, data: a.data });
+@Injectable()
+export class LeadIngest {
+  private readonly mapping: CrmMapping;
+  private readonly signals: SignalsPolicy;
+  private readonly engagementDedupe: ProcessedEvents;
 
-  let unclassified = 0;
-  const fresh = await deps.engagementDedupe.claimMany(
-    em,
-    batch.engagements.map((e) => e.fact.sourceEventId),
-  );
-  for (const e of batch.engagements) {
-    if (!fresh.has(e.fact.sourceEventId)) continue;
-    fresh.delete(e.fact.sourceEventId);
-    const rule = classifyEngagement(deps.signals.signals, e.fact);
-    if (!rule) {
-      unclassified++;
-      continue;
-    }
-    events.push({
-      topic: Topics.LeadEngagement,
-      subject: e.leadId,
-      id: `${e.leadId}/engagement/${e.fact.sourceEventId}`,
-      data: toEngagement(e.leadId, e.crm, e.fact, rule.signal, rule.contentTag),
-    });
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly snapshots: LeadSnapshotStore,
+    @Inject(SERVICE_POLICY) policy: ConnectorPolicy,
+    @Inject(CONNECTOR_CLOCK) private readonly clock: Clock,
+  ) {
+    this.mapping = policy.mapping.policy;
+    this.signals = policy.signals.policy;
+    this.engagementDedupe = runtime.processed(ENGAGEMENT_DEDUPE[this.mapping.provider]);
   }
-  if (unclassified) unclassifiedFacts.inc({ provider: mapping.provider }, unclassified);
-  await deps.outbox.enqueue(em, events);
-  await saveSnapshots(em, snapshots);
-  for (const e of events) emitted.inc({ provider: mapping.provider, topic: e.topic });
-  return { events: events.length, unclassified, reasonRequests };
+
+  async ingest(em: EntityManager, batch: IngestBatch): Promise<IngestResult> {
+    const { mapping } = this;
+    const source = this.runtime.source;
+    const events: NewEvent<TopicName>[] = [];
+    const leadIds = [...new Set(batch.changes.map((c) => c.lead.leadId))];
+    const snapshots = await this.snapshots.lock(em, leadIds);
+    let reasonRequests = 0;
+    for (const change of batch.changes) {
+      const result = interpretChange(mapping, snapshots.get(change.lead.leadId), change);
+      snapshots.set(change.lead.leadId, result.snapshot);
+      const subject = change.lead.leadId;
+      if (result.profile)
+        events.push({ topic: Topics.LeadProfile, subject, id: result.profile.id, data: result.profile.data });
+      for (const a of result.activities)
+        events.push({ topic: Topics.LeadActivity, subject, id: a.id, data: a.data });
+      if (result.disqualified)
+        events.push({
+          topic: Topics.LeadDisqualified,
+          subject,
+          id: result.disqualified.id,
+          data: result.disqualified.data,
+        });
+      if (result.reasonRequest) {
+        const now = new Date(this.clock.now());
+        const cmd = reasonRequestCommand(result.reasonRequest, change.lead.crm, source, now);
+        events.push({ topic: Topics.CrmCommand, subject, id: cmd.id, data: cmd.data });
+        reasonRequests++;
+      }
+    }
+    for (const a of batch.activities)
+      events.push({ topic: Topics.LeadActivity, subject: a.data.leadId, id: a.id, data: a.data });
+
+    let unclassified = 0;
+    const fresh = await this.engagementDedupe.claimMany(
+      em,
+      batch.engagements.map((e) => e.fact.sourceEventId),
+    );
+    for (const e of batch.engagements) {
+      if (!fresh.has(e.fact.sourceEventId)) continue;
+      fresh.delete(e.fact.sourceEventId);
+      const rule = classifyEngagement(this.signals.signals, e.fact);
+      if (!rule) {
+        unclassified++;
+        continue;
+      }
+      events.push({
+        topic: Topics.LeadEngagement,
+        subject: e.leadId,
+        id: `${e.leadId}/engagement/${e.fact.sourceEventId}`,
+        data: toEngagement(e.leadId, e.crm, e.fact, rule.signal, rule.contentTag),
+      });
+    }
+    if (unclassified) unclassifiedFacts.inc({ provider: mapping.provider }, unclassified);
+    await this.runtime.outbox.enqueue(em, events);
+    await this.snapshots.save(em, snapshots);
+    for (const e of events) emitted.inc({ provider: mapping.provider, topic: e.topic });
+    return { events: events.length, unclassified, reasonRequests };
+  }
 }

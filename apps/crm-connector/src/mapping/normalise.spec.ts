@@ -120,7 +120,11 @@ describe('values that do not read', () => {
     expect(first.identity).toEqual({ countryRaw: 'Narnia', stateRaw: 'Cair Paravel' });
     expect(first.firmographics).toEqual({ industryRaw: 'Widgets' });
     expect((await count()) - before).toBe(6);
-    expect(warn.mock.calls.map((c) => c[1]?.value)).toEqual(['Narnia', 'Cair Paravel', 'Widgets']);
+    expect(warn.mock.calls.map((c) => (c[1] as { value?: string } | undefined)?.value)).toEqual([
+      'Narnia',
+      'Cair Paravel',
+      'Widgets',
+    ]);
   });
 });
 

@@ -208,3 +208,18 @@ export function loadConnectorPolicy(dir: string, provider: CrmProvider): Connect
   const signals = loadPolicy(dir, 'signals.yaml', SignalsPolicySchema);
   return { mapping, signals };
 }
+
+/** The HubSpot mapping (`@Inject(HUBSPOT_MAPPING)`), provided by HubSpotModule. */
+export const HUBSPOT_MAPPING = Symbol('HUBSPOT_MAPPING');
+/** The Salesforce mapping (`@Inject(SALESFORCE_MAPPING)`), provided by SalesforceModule. */
+export const SALESFORCE_MAPPING = Symbol('SALESFORCE_MAPPING');
+
+/** The loaded mapping, which must be the provider's (the policy is loaded for CRM_PROVIDER). */
+export function mappingOf<P extends CrmProvider>(
+  policy: ConnectorPolicy,
+  provider: P,
+): Extract<CrmMapping, { provider: P }> {
+  const mapping = policy.mapping.policy;
+  if (mapping.provider !== provider) throw new Error(`${policy.mapping.file} is not a ${provider} mapping`);
+  return mapping as Extract<CrmMapping, { provider: P }>;
+}

@@ -1,12 +1,21 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { StreamingExtension } from 'jsforce/lib/api/streaming.js';
 import { JsonLogger, counter } from '@baton/observability';
-import type { ServiceRuntime } from '@baton/platform';
-import type { Clock } from '../api-budget/clock.js';
-import { readCursors, writeCursors } from '../store/stream-cursors.js';
+import { ServiceRuntime } from '@baton/platform';
+import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
+import { StreamCursorStore } from '../database/stream-cursor.store.js';
 import { parseChangeEvent, type ChangeEvent } from './change-events.js';
-import { ingestChangeEvents, type SalesforceIngestDeps } from './salesforce-ingest.js';
+import { SalesforceIngest } from './salesforce-ingest.js';
 
 export const CDC_CHANNELS = ['/data/LeadChangeEvent', '/data/TaskChangeEvent'] as const;
+
+/** Events applied per transaction. */
+const BATCH_SIZE = 200;
 
 /** -1: only events from now on (first start); afterwards always the stored replayId. */
 const FIRST_START_REPLAY = -1;
@@ -28,7 +37,8 @@ export function cursorName(channel: string): string {
  * domain events and the channel's last replayId are committed together, so after a restart
  * the stream resumes right after the last event that was turned into domain events.
  */
-export class SalesforceChangeStream {
+@Injectable()
+export class SalesforceChangeStream implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new JsonLogger('salesforce.cdc');
   private readonly clients: FayeClient[] = [];
   private readonly pending: ChangeEvent[] = [];
@@ -37,23 +47,31 @@ export class SalesforceChangeStream {
   private wake?: () => void;
 
   constructor(
-    private readonly deps: SalesforceIngestDeps,
-    private readonly clock: Clock,
-    private readonly batchSize = 200,
+    private readonly runtime: ServiceRuntime,
+    private readonly intake: SalesforceIngest,
+    private readonly cursors: StreamCursorStore,
+    @Inject(CONNECTOR_CLOCK) private readonly clock: Clock,
   ) {}
 
-  private get runtime(): ServiceRuntime {
-    return this.deps.runtime;
+  /** Subscribed before the service counts as started. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const cursors = await this.runtime.transaction((em) => readCursors(em, CDC_CHANNELS.map(cursorName)));
+    const cursors = await this.runtime.transaction((em) =>
+      this.cursors.read(em, CDC_CHANNELS.map(cursorName)),
+    );
     for (const channel of CDC_CHANNELS) {
       const stored = cursors.get(cursorName(channel));
       const replayFrom = stored !== undefined ? Number(stored) : FIRST_START_REPLAY;
-      const client = this.deps.api.conn.streaming.createClient([
+      const client = this.intake.api.conn.streaming.createClient([
         new StreamingExtension.Replay(channel, replayFrom),
       ]) as unknown as FayeClient;
       const subscription = client.subscribe(channel, (message) => this.receive(channel, message));
@@ -94,13 +112,13 @@ export class SalesforceChangeStream {
         this.wake = undefined;
         continue;
       }
-      const batch = this.pending.slice(0, this.batchSize);
+      const batch = this.pending.slice(0, BATCH_SIZE);
       try {
         await this.runtime.transaction(async (em) => {
-          await ingestChangeEvents(em, this.deps, batch);
+          await this.intake.changeEvents(em, batch);
           const last = new Map<string, string>();
           for (const e of batch) last.set(cursorName(e.channel), String(e.replayId));
-          await writeCursors(em, last);
+          await this.cursors.write(em, last);
         });
         this.pending.splice(0, batch.length);
         failures = 0;

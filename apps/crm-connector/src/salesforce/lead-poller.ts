@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger } from '@baton/observability';
-import type { Clock } from '../api-budget/clock.js';
+import { SERVICE_ENV, ServiceRuntime } from '@baton/platform';
+import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
+import type { ConnectorEnv } from '../config/env.js';
+import { LeadSnapshotStore } from '../database/lead-snapshot.store.js';
+import { StreamCursorStore } from '../database/stream-cursor.store.js';
+import { echoKey } from '../database/write-log.store.js';
 import { IntakeLoop } from '../ingest/intake-loop.js';
-import { ingest, type ObservedActivity, type ObservedEngagement } from '../ingest/lead-ingest.js';
+import type { ObservedActivity, ObservedEngagement } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import { fieldsRead, leadIdFor, mapLead } from '../mapping/lead-mapper.js';
-import { loadSnapshots } from '../store/lead-snapshots.js';
-import { readCursors, writeCursors } from '../store/stream-cursors.js';
-import { echoKey, findEchoes } from '../store/write-log.js';
-import {
-  TASK_FIELDS,
-  readTask,
-  salesforceIngestDeps,
-  type SalesforceIngestDeps,
-} from './salesforce-ingest.js';
+import { TASK_FIELDS, SalesforceIngest, readTask } from './salesforce-ingest.js';
 import type { SalesforceRecord } from './salesforce-api.js';
 
 const PAGE = 200;
@@ -70,17 +68,21 @@ function advance(cursor: PollCursor, page: SalesforceRecord[]): PollCursor {
  * cursor committed together with the domain events. Without changedFields, rep activity is
  * read from the difference with the lead's last snapshot.
  */
+@Injectable()
 export class SalesforceLeadPoller extends IntakeLoop {
   constructor(
-    private readonly deps: SalesforceIngestDeps,
-    private readonly clock: Clock,
-    intervalMs: number,
+    private readonly runtime: ServiceRuntime,
+    private readonly salesforce: SalesforceIngest,
+    private readonly cursors: StreamCursorStore,
+    private readonly snapshots: LeadSnapshotStore,
+    @Inject(SERVICE_ENV) env: ConnectorEnv,
+    @Inject(CONNECTOR_CLOCK) private readonly clock: Clock,
   ) {
     // No backoff: a failed poll, like any other, waits for the next interval.
     super({
       log: new JsonLogger('salesforce.poll'),
       failureMessage: 'poll failed; retrying next interval',
-      idleMs: intervalMs,
+      idleMs: env.SALESFORCE_POLL_INTERVAL_MS,
       clock,
     });
   }
@@ -96,9 +98,9 @@ export class SalesforceLeadPoller extends IntakeLoop {
 
   /** One page of leads and one of tasks; returns how many leads were read. */
   async pollOnce(): Promise<number> {
-    const { api, mapping } = this.deps;
-    return this.deps.runtime.transaction(async (em) => {
-      const cursors = await readCursors(em, ['poll:Lead', 'poll:Task']);
+    const { api, mapping } = this.salesforce;
+    return this.runtime.transaction(async (em) => {
+      const cursors = await this.cursors.read(em, ['poll:Lead', 'poll:Task']);
       const start = new Date(this.clock.now()).toISOString();
       const leadCursor = parsePollCursor(cursors.get('poll:Lead'), start);
       const taskCursor = parsePollCursor(cursors.get('poll:Task'), start);
@@ -116,12 +118,12 @@ export class SalesforceLeadPoller extends IntakeLoop {
       const engagements: ObservedEngagement[] = [];
       for (const t of tasks) {
         if (t.CreatedDate !== t.LastModifiedDate) continue; // only newly logged tasks are activity
-        const read = readTask(mapping, t, t.Id, this.deps.instanceUrl, this.deps.now());
+        const read = readTask(mapping, t, t.Id, this.salesforce.instanceUrl, this.salesforce.now());
         if (read.activity) activities.push(read.activity);
         if (read.engagement) engagements.push(read.engagement);
       }
-      await ingest(em, salesforceIngestDeps(this.deps), { changes, engagements, activities });
-      await writeCursors(
+      await this.salesforce.leads.ingest(em, { changes, engagements, activities });
+      await this.cursors.write(
         em,
         new Map([
           ['poll:Lead', JSON.stringify(advance(leadCursor, leadPage))],
@@ -133,14 +135,14 @@ export class SalesforceLeadPoller extends IntakeLoop {
   }
 
   private async observe(em: EntityManager, leads: SalesforceRecord[]): Promise<ObservedChange[]> {
-    const { mapping } = this.deps;
+    const { mapping } = this.salesforce;
     const tracked: [TrackedField, string][] = [
       ['leadStatus', mapping.fields.leadStatus],
       ['ownerId', mapping.fields.ownerId],
       ['lifecycleStage', mapping.fields.lifecycleStage],
       ['disqualificationReason', mapping.fields.disqualificationReason],
     ];
-    const logged = await findEchoes(
+    const logged = await this.salesforce.writeLog.findEchoes(
       em,
       'salesforce',
       leads.flatMap((l) =>
@@ -150,18 +152,18 @@ export class SalesforceLeadPoller extends IntakeLoop {
           value: l[f] == null ? null : String(l[f]),
         })),
       ),
-      this.deps.echoWindowMs,
-      this.deps.now(),
+      this.salesforce.echoWindowMs,
+      this.salesforce.now(),
     );
     const leadIds = leads.map((l) => leadIdFor('salesforce', mapping.objectType, String(l.Id)));
-    const known = await loadSnapshots(em, leadIds);
+    const known = await this.snapshots.lock(em, leadIds);
     return leads.map((l, i) => {
       const id = String(l.Id);
       const modified = new Date(String(l.LastModifiedDate));
       // Saves in the creation second share its LastModifiedDate: "created" only the first time it is read.
       const created = l.CreatedDate === l.LastModifiedDate && !known.has(leadIds[i]);
       return {
-        lead: mapLead(mapping, id, l, { instanceUrl: this.deps.instanceUrl }),
+        lead: mapLead(mapping, id, l, { instanceUrl: this.salesforce.instanceUrl }),
         change: created ? 'created' : 'updated',
         occurredAt: modified.toISOString(),
         sourceEventId: `poll-${modified.getTime()}`,

@@ -1,7 +1,9 @@
 import { Connection } from 'jsforce';
 import type { RetryPolicy } from '@baton/kafka';
+import { systemClock, type Clock } from '../api-budget/clock.js';
+import { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
 import { CrmCalls, type CallMeter, type FailureKind } from '../api-budget/retry.js';
-import type { SlidingWindowLimiter } from '../api-budget/rate-limiter.js';
+import type { ProvisionEnv } from '../config/env.js';
 
 export interface SalesforceApiOptions {
   instanceUrl: string;
@@ -11,6 +13,41 @@ export interface SalesforceApiOptions {
   clientId: string;
   limiter: SlidingWindowLimiter;
   retry?: Partial<RetryPolicy>;
+  clock?: Clock;
+}
+
+type SalesforceSettings = Pick<
+  ProvisionEnv,
+  | 'SALESFORCE_INSTANCE_URL'
+  | 'SALESFORCE_ACCESS_TOKEN'
+  | 'SALESFORCE_API_VERSION'
+  | 'SALESFORCE_CLIENT_ID'
+  | 'SALESFORCE_DAILY_LIMIT'
+>;
+
+/** Salesforce has no short-window limit for REST, only the rolling 24 h allocation. */
+export function salesforceLimiter(env: SalesforceSettings, clock: Clock = systemClock) {
+  return new SlidingWindowLimiter(
+    'salesforce',
+    { max: 1_000_000, intervalMs: 1_000, dailyMax: env.SALESFORCE_DAILY_LIMIT },
+    clock,
+  );
+}
+
+/** The Salesforce client of the settings, under the process's one limiter. */
+export function salesforceApiOf(
+  env: SalesforceSettings,
+  limiter: SlidingWindowLimiter,
+  opts: { retry?: Partial<RetryPolicy>; clock?: Clock } = {},
+): SalesforceApi {
+  return new SalesforceApi({
+    instanceUrl: env.SALESFORCE_INSTANCE_URL!,
+    accessToken: env.SALESFORCE_ACCESS_TOKEN!,
+    version: env.SALESFORCE_API_VERSION,
+    clientId: env.SALESFORCE_CLIENT_ID,
+    limiter,
+    ...opts,
+  });
 }
 
 export type SalesforceRecord = Record<string, unknown> & { Id: string };
@@ -69,6 +106,7 @@ export class SalesforceApi {
       limiter: opts.limiter,
       classify: classifySalesforceError,
       retry: opts.retry,
+      clock: opts.clock,
     });
   }
 

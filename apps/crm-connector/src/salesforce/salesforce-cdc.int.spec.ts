@@ -3,14 +3,21 @@ import { Topics } from '@baton/domain';
 import type { SalesforceSandbox } from '@baton/crm-sandbox';
 import { query, waitFor } from '@baton/testing';
 import { publishCommands, updateLead } from '../../test/commands.js';
-import { domainEvents, settle, startConnector, tearDown, type RunningConnector } from '../../test/harness.js';
+import {
+  domainEvents,
+  settle,
+  startConnector,
+  tearDown,
+  type ConnectorTestEnv,
+  type RunningConnector,
+} from '../../test/harness.js';
 import { startSalesforceConnector } from '../../test/salesforce.js';
-import type { ConnectorEnv } from '../config/env.js';
 import { checkSalesforce } from '../provision/provision.js';
-import type { SalesforceMapping } from '../policy/policy.js';
+import { SALESFORCE_MAPPING, type SalesforceMapping } from '../policy/policy.js';
+import { SalesforceApi } from './salesforce-api.js';
 
 let org: SalesforceSandbox;
-let env: ConnectorEnv;
+let env: ConnectorTestEnv;
 let running: RunningConnector;
 
 beforeAll(async () => {
@@ -42,8 +49,8 @@ const of = <T>(events: { subject: string; data: T }[], leadId: string) =>
 describe('Salesforce Change Data Capture', () => {
   it('checks the fields Baton writes (provision), and turns lead and task changes into domain events', async () => {
     const report = await checkSalesforce(
-      running.connector.salesforce!.api,
-      running.connector.policy.mapping.policy as SalesforceMapping,
+      running.get(SalesforceApi),
+      running.get<SalesforceMapping>(SALESFORCE_MAPPING),
     );
     expect(report.missing).toEqual([]);
 

@@ -111,10 +111,3 @@ export class HubSpotLoggedActivities1763900000002 implements MigrationInterface 
     await q.query(`DROP TABLE IF EXISTS ${s}.hubspot_activity_due`);
   }
 }
-
-/** Every migration of the connector, in order. */
-export const CONNECTOR_MIGRATIONS = [
-  ConnectorTables1763900000000,
-  HubSpotEngagementDue1763900000001,
-  HubSpotLoggedActivities1763900000002,
-];
