@@ -15,19 +15,42 @@ const sourcesOnly: Plugin = {
   },
 };
 
-// One config for the whole repo: unit specs (*.spec.ts) and integration specs
-// (*.int.spec.ts) against the real Kafka broker and Postgres started by tools/infra.sh.
+// Two projects: unit specs (*.spec.ts) start nothing and need no broker or database;
+// integration specs (*.int.spec.ts) run against the real Kafka broker and Postgres started by
+// tools/infra.sh (the global setup checks they answer, and removes the topics the run created).
+// `vitest run --project unit` runs the unit specs alone.
+const shared = {
+  exclude: ['**/node_modules/**', '**/dist/**'],
+  env: { TZ: 'UTC' },
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+};
+
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } }), sourcesOnly],
   test: {
-    include: ['{apps,libs,tools}/**/*.spec.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
-    globalSetup: ['libs/testing/src/global-setup.ts'],
-    env: { TZ: 'UTC' },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'reports/vitest.json' }]] : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['{apps,libs,tools}/**/*.spec.ts'],
+          exclude: [...shared.exclude, '**/*.int.spec.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          ...shared,
+          name: 'integration',
+          include: ['{apps,libs,tools}/**/*.int.spec.ts'],
+          globalSetup: ['libs/testing/src/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

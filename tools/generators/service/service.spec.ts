@@ -38,7 +38,7 @@ describe('nx g @baton/tools:service', () => {
   });
 
   it('writes the layout of a Baton service, and nothing else', async () => {
-    await serviceGenerator(tree, { name: 'notification' });
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     const files = filesUnder(tree, 'apps/notification');
     const migration = files.find((f) => f.startsWith('src/database/migrations/'))!;
     expect(migration).toMatch(/^src\/database\/migrations\/\d{13}-notification-tables\.migration\.ts$/);
@@ -72,7 +72,7 @@ describe('nx g @baton/tools:service', () => {
   });
 
   it('tags the project and takes its targets from targetDefaults', async () => {
-    await serviceGenerator(tree, { name: 'notification' });
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     const project = readProjectConfiguration(tree, 'notification');
     expect(project.tags).toEqual(['type:app', 'scope:notification']);
     expect(project.projectType).toBe('application');
@@ -103,7 +103,7 @@ describe('nx g @baton/tools:service', () => {
 
   it('spells out a target that targetDefaults lacks', async () => {
     updateJson(tree, 'nx.json', (nx: Record<string, unknown>) => ({ ...nx, targetDefaults: { build: {} } }));
-    await serviceGenerator(tree, { name: 'notification' });
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     const { targets } = readProjectConfiguration(tree, 'notification');
     expect(targets?.build).toEqual({});
     expect(targets?.lint).toEqual({ command: 'eslint apps/notification' });
@@ -111,7 +111,7 @@ describe('nx g @baton/tools:service', () => {
   });
 
   it('wires the kit: one-line main and migrate, the definition, an idempotent consumer, an authenticated route', async () => {
-    await serviceGenerator(tree, { name: 'notification' });
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     const at = (f: string) => read(tree, `apps/notification/${f}`);
     expect(at('src/main.ts')).toContain('\nawait runService(notificationService);\n');
     expect(at('src/migrate.ts')).toContain('\nawait migrateService(notificationService);\n');
@@ -136,7 +136,7 @@ describe('nx g @baton/tools:service', () => {
   });
 
   it('documents what the registry says the service consumes and produces, and its settings', async () => {
-    await serviceGenerator(tree, { name: 'notification' });
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     const readme = read(tree, 'apps/notification/README.md');
     for (const t of [
       Topics.LeadAssigned,
@@ -196,7 +196,7 @@ describe('nx g @baton/tools:service', () => {
     await expect(
       serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadQualified }),
     ).rejects.toThrow(
-      /does not list "notification" as a consumer of lead\.qualified\.v1; it consumes lead\.assigned\.v1, sla\.breached\.v1/,
+      /does not list "notification" as a consumer of lead\.qualified\.v1; it consumes [a-z.0-9, ]*lead\.assigned\.v1/,
     );
     await expect(serviceGenerator(tree, { name: 'notification', consumes: 'lead.nope.v1' })).rejects.toThrow(
       /not a topic of the contract registry/,
@@ -211,16 +211,24 @@ describe('nx g @baton/tools:service', () => {
   });
 
   it('refuses a project name or a directory already taken', async () => {
-    await serviceGenerator(tree, { name: 'notification' });
-    await expect(serviceGenerator(tree, { name: 'notification' })).rejects.toThrow(/exists already/);
+    await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned });
     await expect(
-      serviceGenerator(tree, { name: 'notification', projectName: 'notification-two' }),
+      serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned }),
+    ).rejects.toThrow(/exists already/);
+    await expect(
+      serviceGenerator(tree, {
+        name: 'notification',
+        consumes: Topics.LeadAssigned,
+        projectName: 'notification-two',
+      }),
     ).rejects.toThrow(/apps\/notification exists and is not empty/);
   });
 
   it('puts the new package into the lock file (npm install) only where the workspaces reach', async () => {
     updateJson(tree, 'package.json', (pkg: Record<string, unknown>) => ({ ...pkg, workspaces: ['apps/*'] }));
-    expect(await serviceGenerator(tree, { name: 'notification' })).toBeTypeOf('function');
+    expect(await serviceGenerator(tree, { name: 'notification', consumes: Topics.LeadAssigned })).toBeTypeOf(
+      'function',
+    );
     expect(
       await serviceGenerator(tree, { name: 'sla', directory: 'tmp/gen/apps/sla', projectName: 'gen-sla' }),
     ).toBeUndefined();
