@@ -11,7 +11,7 @@ await runCommand(
     const loaded = loadNotificationPolicy(
       process.argv[2] ?? process.env.BATON_POLICY_DIR ?? BUNDLED_POLICY_DIR,
     );
-    console.log(`notification policy OK (${loaded.version}): ${loaded.file}`);
+    console.log(`notification policy OK (${loaded.version}): ${loaded.file}, ${loaded.templates.file}`);
     return Promise.resolve(0);
   },
   { policyErrorExit: 1 },

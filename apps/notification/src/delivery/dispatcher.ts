@@ -1,0 +1,425 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Topics, type NewEvent, type NotificationSent, type TopicName } from '@baton/domain';
+import { JsonLogger, counter, histogram } from '@baton/observability';
+import { CLOCK, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
+import type { AlertContent, Person } from '../alerts/content.js';
+import { emailAlert } from '../alerts/email-alert.js';
+import { slackMessage } from '../alerts/slack-blocks.js';
+import { teamsMessage } from '../alerts/teams-card.js';
+import type { NotificationEnv } from '../config/env.js';
+import { DeliveryStore, type NewDelivery, type Outcome } from '../database/delivery.store.js';
+import type { DeliveryRow } from '../database/entities.js';
+import { LeadStateStore } from '../database/lead-state.store.js';
+import { RepActionStore } from '../database/rep-action.store.js';
+import { composeIntro, stillWanted } from '../intro/intro-email.js';
+import type { LoadedNotificationPolicy } from '../policy/policy.js';
+import { EmailGateway } from '../providers/email.gateway.js';
+import { SlackGateway } from '../providers/slack.gateway.js';
+import { TeamsGateway } from '../providers/teams.gateway.js';
+import type { DeliveryContext } from './context.js';
+import { deliveryId } from './delivery-key.js';
+import { PermanentFailure, RetryLater, TransientFailure, backoffMs } from './failures.js';
+import { Pacer } from './pacer.js';
+import { AlertRenderer } from './renderer.js';
+
+const outcomes = counter(
+  'baton_notification_deliveries_total',
+  'Delivery attempts by channel, purpose and outcome',
+  ['channel', 'purpose', 'outcome'],
+);
+const providerSeconds = histogram(
+  'baton_notification_provider_seconds',
+  'Time of one provider call (Slack, Teams, SMTP)',
+  ['channel'],
+  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+);
+
+/** A pacing wait longer than this hands the delivery back to Postgres instead of holding its claim. */
+const MAX_INLINE_WAIT_MS = 2_000;
+
+interface Sent {
+  providerMessageId?: string;
+  providerChannel?: string;
+  context?: DeliveryContext;
+  skipped?: string;
+}
+
+/**
+ * Sends deliveries: claim (a short transaction, or the insert of the event's own transaction),
+ * call the provider outside any transaction, record the outcome with its receipt in a short
+ * transaction. Due work (scheduled intro e-mails, retries, claims of a crashed replica, Slack
+ * messages to update) is polled for every NOTIFICATION_POLL_MS and on a nudge.
+ */
+@Injectable()
+export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new JsonLogger('notification.dispatcher');
+  private readonly slackPace: Pacer;
+  private readonly teamsPace: Pacer;
+  private readonly tracked = new Set<Promise<unknown>>();
+  private readonly waiting: (() => void)[] = [];
+  private inFlight = 0;
+  private timer?: NodeJS.Timeout;
+  private stopping = false;
+  private roundRunning = false;
+  private again = false;
+
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly store: DeliveryStore,
+    private readonly state: LeadStateStore,
+    private readonly actions: RepActionStore,
+    private readonly slack: SlackGateway,
+    private readonly teams: TeamsGateway,
+    private readonly email: EmailGateway,
+    private readonly renderer: AlertRenderer,
+    @Inject(SERVICE_ENV) private readonly env: NotificationEnv,
+    @Inject(SERVICE_POLICY) private readonly policy: LoadedNotificationPolicy,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.slackPace = new Pacer(env.NOTIFICATION_SLACK_CHANNEL_INTERVAL_MS);
+    this.teamsPace = new Pacer(env.NOTIFICATION_TEAMS_INTERVAL_MS);
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    while (this.tracked.size > 0) await Promise.allSettled([...this.tracked]);
+  }
+
+  /** Deliveries this process inserted already claimed (the event's transaction): sent now, no poll between. */
+  sendClaimed(ids: string[]): void {
+    if (ids.length === 0) return;
+    this.track(this.store.firstAttempt(ids).then((rows) => this.sendAll(rows)));
+  }
+
+  /** Something became due (a fallback, an action to show): look now rather than at the next poll. */
+  nudge(): void {
+    this.schedule(0);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) =>
+      this.log.error('delivery round failed', { error: err as Error }),
+    );
+    this.tracked.add(tracked);
+    void tracked.finally(() => this.tracked.delete(tracked));
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.track(this.round()), ms);
+  }
+
+  private async round(): Promise<void> {
+    if (this.roundRunning) {
+      this.again = true;
+      return;
+    }
+    this.roundRunning = true;
+    try {
+      do {
+        this.again = false;
+        const limit = this.env.NOTIFICATION_CONCURRENCY * 2;
+        const now = this.clock.now();
+        const due = await this.store.claimDue(now, this.env.NOTIFICATION_LEASE_MS, limit);
+        const updates = await this.store.claimUpdates(now, this.env.NOTIFICATION_LEASE_MS, limit);
+        await Promise.all([
+          this.sendAll(due),
+          Promise.all(updates.map((u) => this.limited(() => this.update(u)))),
+        ]);
+        if (due.length === limit || updates.length === limit) this.again = true;
+      } while (this.again && !this.stopping);
+    } finally {
+      this.roundRunning = false;
+      this.schedule(this.env.NOTIFICATION_POLL_MS);
+    }
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= this.env.NOTIFICATION_CONCURRENCY)
+      await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async sendAll(rows: DeliveryRow[]): Promise<void> {
+    await Promise.all(rows.map((row) => this.limited(() => this.deliver(row))));
+  }
+
+  private async deliver(row: DeliveryRow): Promise<void> {
+    let outcome: Outcome;
+    const events: NewEvent<TopicName>[] = [];
+    let next: NewDelivery | undefined;
+    try {
+      const sent = await this.send(row);
+      if (sent.skipped) {
+        outcome = { status: 'skipped', error: sent.skipped, context: sent.context };
+      } else {
+        const sentAt = this.clock.now();
+        outcome = {
+          status: 'delivered',
+          providerMessageId: sent.providerMessageId,
+          providerChannel: sent.providerChannel,
+          sentAt,
+          context: sent.context,
+        };
+        events.push(this.receipt(row, 'delivered', sentAt, sent.providerMessageId));
+      }
+    } catch (err) {
+      const now = this.clock.now();
+      if (err instanceof RetryLater) {
+        outcome = {
+          status: 'pending',
+          dueAt: new Date(now.getTime() + err.afterMs),
+          error: err.message,
+          refundAttempt: true,
+        };
+      } else if (err instanceof TransientFailure && row.attempts < this.env.NOTIFICATION_DELIVERY_ATTEMPTS) {
+        outcome = {
+          status: 'pending',
+          dueAt: new Date(now.getTime() + backoffMs(row.attempts, this.env.NOTIFICATION_RETRY_BASE_MS)),
+          error: err.message,
+          uncertain: err.uncertain,
+        };
+      } else {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!(err instanceof PermanentFailure) && !(err instanceof TransientFailure))
+          this.log.error('delivery failed unexpectedly', { delivery: row.id, error: err as Error });
+        outcome = { status: 'failed', error: message };
+        events.push(this.receipt(row, 'failed', now, undefined, message));
+        next = this.fallbackOf(row, now);
+      }
+    }
+    outcomes.inc({ channel: row.channel, purpose: row.purpose, outcome: outcome.status });
+    let mine = false;
+    await this.runtime.transaction(async (manager) => {
+      mine = await this.store.record(manager, row, outcome, this.clock.now());
+      if (!mine) return;
+      if (next) await this.store.insert(manager, [next]);
+      await this.runtime.outbox.enqueue(manager, events);
+    });
+    if (!mine) {
+      this.log.warn('delivery was taken over by another claim; its outcome is theirs to record', {
+        delivery: row.id,
+        outcome: outcome.status,
+      });
+      return;
+    }
+    if (outcome.status === 'failed')
+      this.log.warn('delivery failed', {
+        delivery: row.id,
+        channel: row.channel,
+        purpose: row.purpose,
+        error: outcome.error,
+        next: next?.channel ?? 'none',
+      });
+    if (next) this.sendClaimed([next.id]);
+    if (outcome.status === 'pending' && outcome.dueAt)
+      this.schedule(Math.max(0, outcome.dueAt.getTime() - Date.now()));
+  }
+
+  /** The next channel of the recipient's preference, claimed by this process (sent right after the record). */
+  private fallbackOf(row: DeliveryRow, now: Date): NewDelivery | undefined {
+    const [channel, ...rest] = row.fallbacks;
+    if (!channel) return undefined;
+    return {
+      id: deliveryId(row.causeId, row.recipient, channel, row.purpose),
+      causeId: row.causeId,
+      purpose: row.purpose,
+      channel,
+      recipient: row.recipient,
+      leadId: row.leadId,
+      assignmentId: row.assignmentId,
+      status: 'sending',
+      dueAt: new Date(now.getTime() + this.env.NOTIFICATION_LEASE_MS),
+      claimToken: this.store.token,
+      fallbacks: rest,
+      context: row.context,
+      createdAt: now,
+    };
+  }
+
+  private receipt(
+    row: DeliveryRow,
+    status: NotificationSent['status'],
+    at: Date,
+    providerMessageId?: string,
+    error?: string,
+  ): NewEvent<typeof Topics.NotificationSent> {
+    const ctx = row.context as DeliveryContext;
+    const assigned = ctx.kind === 'breach' ? undefined : ctx.assigned;
+    const latency =
+      status === 'delivered' && assigned && row.purpose === 'assignment_alert'
+        ? {
+            fromAssignmentMs: Math.max(0, at.getTime() - Date.parse(assigned.assignedAt)),
+            ...(assigned.lead.signalReceivedAt
+              ? { fromSignalMs: Math.max(0, at.getTime() - Date.parse(assigned.lead.signalReceivedAt)) }
+              : {}),
+          }
+        : undefined;
+    return {
+      topic: Topics.NotificationSent,
+      subject: row.leadId,
+      id: `${row.id}:${status}`,
+      trusted: false,
+      data: {
+        leadId: row.leadId,
+        notificationId: row.id,
+        causationId: row.causeId,
+        channel: row.channel,
+        purpose: row.purpose,
+        recipient: row.recipient,
+        status,
+        ...(providerMessageId ? { providerMessageId } : {}),
+        ...(error ? { error: error.slice(0, 1000) } : {}),
+        sentAt: at.toISOString(),
+        ...(row.assignmentId ? { assignmentId: row.assignmentId } : {}),
+        ...(latency ? { latency } : {}),
+      },
+    };
+  }
+
+  private async send(row: DeliveryRow): Promise<Sent> {
+    const ctx = row.context as DeliveryContext;
+    if (ctx.kind === 'intro') return this.sendIntro(row, ctx);
+    const content = await this.renderer.content(row);
+    switch (row.channel) {
+      case 'slack':
+        return this.sendSlack(row, ctx.recipient, content);
+      case 'teams': {
+        await this.pace(this.teamsPace, 'webhook');
+        await this.timed('teams', () =>
+          this.teams.post(teamsMessage(content, ctx.recipient, this.renderer.links(row, content))),
+        );
+        return { providerMessageId: `teams:${row.id}` };
+      }
+      case 'email': {
+        const mail = emailAlert(content, this.renderer.links(row, content));
+        const id = await this.timed('email', () =>
+          this.email.send({
+            from: this.env.NOTIFICATION_EMAIL_FROM,
+            to: ctx.recipient.email,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html,
+            messageId: `<${row.id}@notification.baton>`,
+            headers: { 'X-Baton-Lead': row.leadId },
+          }),
+        );
+        return { providerMessageId: id };
+      }
+    }
+  }
+
+  private async sendSlack(row: DeliveryRow, recipient: Person, content: AlertContent): Promise<Sent> {
+    const userId = await this.slack.userIdOf(recipient);
+    if (row.uncertain) {
+      const earlier = await this.slack.findEarlier(userId, row.id, row.createdAt);
+      if (earlier) {
+        this.log.info('the alert was posted before the crash; not posting it again', { delivery: row.id });
+        return { providerMessageId: earlier.ts, providerChannel: earlier.channel };
+      }
+    }
+    await this.pace(this.slackPace, userId);
+    const posted = await this.timed('slack', () =>
+      this.slack.post(userId, row.id, slackMessage(content, row.id)),
+    );
+    return { providerMessageId: posted.ts, providerChannel: posted.channel };
+  }
+
+  private async sendIntro(row: DeliveryRow, ctx: Extract<DeliveryContext, { kind: 'intro' }>): Promise<Sent> {
+    const { assigned } = ctx;
+    const [current, touch, done] = await Promise.all([
+      this.state.currentAssignment(row.leadId),
+      this.state.lastTouch(row.leadId),
+      this.actions.byAssignments([assigned.assignmentId]),
+    ]);
+    const call = done.find((a) => a.action === 'call_logged');
+    const verdict = stillWanted({
+      touch:
+        touch && touch.occurredAt.getTime() >= Date.parse(assigned.assignedAt)
+          ? { kind: touch.kind, at: touch.occurredAt.toISOString() }
+          : call
+            ? { kind: 'call logged from the alert', at: call.actedAt.toISOString() }
+            : undefined,
+      replacedBy:
+        current && current.assignmentId !== assigned.assignmentId ? current.assignmentId : undefined,
+    });
+    if (!verdict.send) return { skipped: verdict.reason };
+    const intro = this.policy.policy.introEmail;
+    const mail = composeIntro(assigned, this.policy.templates.policy, ctx.language, intro.defaultLanguage);
+    const domain = mail.from.address.slice(mail.from.address.lastIndexOf('@') + 1) || 'notification.baton';
+    const messageId = `<${row.id}.intro@${domain}>`;
+    const id = await this.timed('email', () =>
+      this.email.send({
+        from: mail.from,
+        replyTo: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        messageId,
+        headers: { 'X-Baton-Lead': row.leadId },
+      }),
+    );
+    return { providerMessageId: id, context: { ...ctx, sent: { ...mail, messageId: id } } };
+  }
+
+  /** chat.update of a delivered Slack alert (first touch due arrived, someone acted). */
+  private async update(row: DeliveryRow): Promise<void> {
+    try {
+      if (!row.providerChannel || !row.providerMessageId)
+        return await this.store.updated(row.id, row.revision);
+      const content = await this.renderer.content(row);
+      await this.timed('slack', () =>
+        this.slack.update(row.providerChannel!, row.providerMessageId!, slackMessage(content, row.id)),
+      );
+      await this.store.updated(row.id, row.revision);
+    } catch (err) {
+      const now = Date.now();
+      if (err instanceof RetryLater)
+        return this.store.updated(row.id, row.revision, new Date(now + err.afterMs));
+      if (err instanceof TransientFailure)
+        return this.store.updated(
+          row.id,
+          row.revision,
+          new Date(now + backoffMs(2, this.env.NOTIFICATION_RETRY_BASE_MS)),
+        );
+      this.log.warn('Slack message could not be updated; left as it was', {
+        delivery: row.id,
+        error: (err as Error).message,
+      });
+      await this.store.updated(row.id, row.revision);
+    }
+  }
+
+  private async pace(pacer: Pacer, key: string): Promise<void> {
+    const wait = pacer.reserve(key, Date.now());
+    if (wait > MAX_INLINE_WAIT_MS)
+      throw new RetryLater(wait, `paced: next slot for this channel in ${wait} ms`);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  private async timed<T>(channel: string, call: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await call();
+    } finally {
+      providerSeconds.observe({ channel }, (performance.now() - t0) / 1000);
+    }
+  }
+}

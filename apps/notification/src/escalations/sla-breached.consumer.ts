@@ -1,0 +1,114 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { Topics, type CloudEvent, type EventOf, type NewEvent, type TopicName } from '@baton/domain';
+import { JsonLogger } from '@baton/observability';
+import type { ProcessedEvents } from '@baton/persistence';
+import { CLOCK, OnEvent, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
+import type { Person } from '../alerts/content.js';
+import { planAlert } from '../assignments/assignment-alert.js';
+import type { NotificationEnv } from '../config/env.js';
+import { DeliveryStore } from '../database/delivery.store.js';
+import type { DeliveryContext } from '../delivery/context.js';
+import type { Purpose } from '../delivery/delivery-key.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import type { LoadedNotificationPolicy } from '../policy/policy.js';
+import { EmailGateway } from '../providers/email.gateway.js';
+import { SlackGateway } from '../providers/slack.gateway.js';
+import { TeamsGateway } from '../providers/teams.gateway.js';
+
+type Breach = EventOf<typeof Topics.SlaBreached>;
+
+/** Who hears of a breach, with which wording: the rep is reminded, the manager gets the escalation (or the notice of an automatic reassignment). */
+export function breachRecipient(
+  breach: Breach,
+): { person: Person; purpose: Purpose; alert: 'reminder' | 'escalation' | 'reassigned' } | undefined {
+  switch (breach.action) {
+    case 'remind_rep':
+      return { person: breach.rep, purpose: 'sla_reminder', alert: 'reminder' };
+    case 'escalate_to_manager':
+      return breach.rep.manager
+        ? { person: breach.rep.manager, purpose: 'sla_escalation', alert: 'escalation' }
+        : undefined;
+    case 'reassign':
+      return breach.rep.manager
+        ? { person: breach.rep.manager, purpose: 'sla_escalation', alert: 'reassigned' }
+        : undefined;
+  }
+}
+
+/**
+ * sla.breached.v1 → a reminder to the rep or an escalation to the manager, on that person's own
+ * channels (the manager's preference, time zone), with its own wording and, for the manager, a
+ * one-click Reassign.
+ */
+@Controller()
+export class SlaBreachedConsumer {
+  private readonly processed: ProcessedEvents;
+  private readonly log = new JsonLogger('notification.escalations');
+
+  constructor(
+    private readonly runtime: ServiceRuntime,
+    private readonly deliveries: DeliveryStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly slack: SlackGateway,
+    private readonly teams: TeamsGateway,
+    private readonly email: EmailGateway,
+    @Inject(SERVICE_ENV) private readonly env: NotificationEnv,
+    @Inject(SERVICE_POLICY) private readonly policy: LoadedNotificationPolicy,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.processed = runtime.processed('sla-breached');
+  }
+
+  @OnEvent(Topics.SlaBreached)
+  async breached(@Payload() event: CloudEvent<Breach>): Promise<void> {
+    const breach = event.data;
+    const target = breachRecipient(breach);
+    const now = this.clock.now();
+    const claimed = await this.runtime.transaction(async (manager) => {
+      if (!(await this.processed.claim(manager, event.id))) return [];
+      if (!target) {
+        this.log.warn('breach escalates to a manager, but the rep has none: the rep is reminded instead', {
+          leadId: breach.leadId,
+          rep: breach.rep.repId,
+        });
+      }
+      const who = target ?? {
+        person: breach.rep,
+        purpose: 'sla_reminder' as const,
+        alert: 'reminder' as const,
+      };
+      const context: DeliveryContext = { kind: 'breach', alert: who.alert, breach, recipient: who.person };
+      const row = planAlert(event.id, who.person, who.purpose, context, breach, {
+        defaults: this.policy.policy.alerts.defaultChannels,
+        configured: { slack: this.slack.enabled, teams: this.teams.enabled, email: this.email.enabled },
+        token: this.deliveries.token,
+        leaseMs: this.env.NOTIFICATION_LEASE_MS,
+        now,
+      });
+      const inserted = await this.deliveries.insert(manager, [row]);
+      if (row.status === 'failed' && inserted.has(row.id)) {
+        const receipt: NewEvent<TopicName> = {
+          topic: Topics.NotificationSent,
+          subject: breach.leadId,
+          id: `${row.id}:failed`,
+          data: {
+            leadId: breach.leadId,
+            notificationId: row.id,
+            causationId: event.id,
+            channel: row.channel,
+            purpose: who.purpose,
+            recipient: row.recipient,
+            status: 'failed',
+            error: row.error ?? 'no channel',
+            sentAt: now.toISOString(),
+            assignmentId: breach.assignmentId,
+          },
+        };
+        await this.runtime.outbox.enqueue(manager, [receipt]);
+      }
+      return row.status === 'sending' && inserted.has(row.id) ? [row.id] : [];
+    });
+    this.dispatcher.sendClaimed(claimed);
+  }
+}
