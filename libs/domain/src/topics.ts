@@ -133,7 +133,7 @@ export const Contracts = {
   [Topics.CrmCommand]: contract(
     Topics.CrmCommand,
     CrmCommandSchema,
-    ['scoring', 'routing', 'sla', 'notification'],
+    ['scoring', 'routing', 'sla', 'notification', 'crm-connector'],
     ['crm-connector'],
     'A write Baton asks the CRM to make',
   ),
