@@ -12,3 +12,4 @@ export * from './releasers.js';
 export * from './runtime.js';
 export * from './service-runner.js';
 export * from './http/errors.js';
+export * from './http/raw-body.js';

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import { Public, SERVICE_ENV } from '@baton/platform';
+import { BodyTooLarge, Public, SERVICE_ENV, readRawBody, replyJson } from '@baton/platform';
 import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
 import type { ConnectorEnv } from '../config/env.js';
 import { HubSpotInboxStore } from '../database/hubspot-inbox.store.js';
@@ -25,39 +25,6 @@ const rejectedBodies = counter(
   'Webhook bodies rejected as over-size or unparseable (answered 400, not retried by HubSpot)',
   ['reason'],
 );
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) {
-      reject(new BodyTooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
-}
 
 /**
  * HubSpot webhook deliveries. The body is read here, byte for byte, because the v3 signature
@@ -95,7 +62,7 @@ export class HubSpotWebhookController {
     const started = performance.now();
     let raw: Buffer;
     try {
-      raw = await readBody(req, this.maxBodyBytes);
+      raw = await readRawBody(req, this.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         // 400, not 413: HubSpot retries every status but 400, 401, 403, 404 and 405, and the same
@@ -107,7 +74,7 @@ export class HubSpotWebhookController {
           declaredBytes: headerOf(req, 'content-length'),
         });
         res.setHeader('connection', 'close');
-        reply(res, 400, { status: 'error', message: `body larger than ${this.maxBodyBytes} bytes` });
+        replyJson(res, 400, { status: 'error', message: `body larger than ${this.maxBodyBytes} bytes` });
         return;
       }
       throw err;
@@ -130,7 +97,7 @@ export class HubSpotWebhookController {
     if (!verdict.valid) {
       requests.inc({ outcome: `rejected_${verdict.reason}` });
       this.log.warn('webhook rejected', { reason: verdict.reason, path });
-      reply(res, 401, { status: 'error', message: `signature ${verdict.reason}` });
+      replyJson(res, 401, { status: 'error', message: `signature ${verdict.reason}` });
       return;
     }
     const parsed = parseWebhookBatch(raw);
@@ -141,7 +108,7 @@ export class HubSpotWebhookController {
         problem: parsed.problem,
         bytes: raw.length,
       });
-      reply(res, 400, { status: 'error', message: parsed.problem });
+      replyJson(res, 400, { status: 'error', message: parsed.problem });
       return;
     }
     try {
@@ -149,11 +116,11 @@ export class HubSpotWebhookController {
       requests.inc({ outcome: 'accepted' });
       this.worker.nudge();
       ackSeconds.observe((performance.now() - started) / 1000);
-      reply(res, 200, { status: 'ok', ...result });
+      replyJson(res, 200, { status: 'ok', ...result });
     } catch (err) {
       requests.inc({ outcome: 'store_failed' });
       this.log.error('could not store webhook delivery; HubSpot will retry', { error: err as Error });
-      reply(res, 503, { status: 'error', message: 'temporarily unavailable' });
+      replyJson(res, 503, { status: 'error', message: 'temporarily unavailable' });
     }
   }
 }
