@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ActivityStore } from './database/activity.store.js';
 import { AssignmentStore } from './database/assignment.store.js';
+import { ReportStore } from './database/report.store.js';
 import { TimerStore } from './database/timer.store.js';
 import { DeadlinesConsumer } from './deadlines/deadlines.consumer.js';
 import { DeadlinesController } from './deadlines/deadlines.controller.js';
@@ -8,10 +9,12 @@ import { DeadlinesService } from './deadlines/deadlines.service.js';
 import { FiringLoop } from './deadlines/firing.loop.js';
 import { FiringService } from './deadlines/firing.service.js';
 import { slaClockProvider } from './deadlines/sla-clock.js';
+import { ReportController } from './report/report.controller.js';
+import { SlaGauges } from './report/sla-gauges.js';
 
-/** The features of sla: deadlines (arming, stopping, firing), the lead's SLA view. */
+/** The features of sla: deadlines (arming, stopping, firing) with the lead's SLA view, and the report. */
 @Module({
-  controllers: [DeadlinesConsumer, DeadlinesController],
+  controllers: [DeadlinesConsumer, DeadlinesController, ReportController],
   providers: [
     slaClockProvider,
     DeadlinesService,
@@ -20,6 +23,8 @@ import { slaClockProvider } from './deadlines/sla-clock.js';
     AssignmentStore,
     TimerStore,
     ActivityStore,
+    ReportStore,
+    SlaGauges,
   ],
 })
 export class SlaModule {}
