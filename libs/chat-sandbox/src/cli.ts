@@ -4,7 +4,8 @@ import { startChatSandboxes } from './standalone.js';
  * Local Slack, Teams Workflows and SMTP for demos:
  *   node --import @swc-node/register/esm-register libs/chat-sandbox/src/cli.ts
  * Env: SLACK_SANDBOX_PORT (4030), TEAMS_SANDBOX_PORT (4031), SMTP_SANDBOX_PORT (2525),
- * INBOX_SANDBOX_PORT (4032, the inbox over HTTP), SLACK_SANDBOX_SIGNING_SECRET.
+ * INBOX_SANDBOX_PORT (4032, the inbox over HTTP), SLACK_SANDBOX_SIGNING_SECRET, CHAT_SANDBOX_HOST
+ * (127.0.0.1; 0.0.0.0 in a container).
  */
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -21,6 +22,7 @@ const sandboxes = await startChatSandboxes({
   smtpPort: port('SMTP_SANDBOX_PORT', 2525),
   inboxHttpPort: port('INBOX_SANDBOX_PORT', 4032),
   signingSecret: process.env.SLACK_SANDBOX_SIGNING_SECRET || undefined,
+  host: process.env.CHAT_SANDBOX_HOST || undefined,
 });
 const { slack, smtp } = sandboxes;
 process.stdout.write(

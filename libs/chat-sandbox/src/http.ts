@@ -33,6 +33,7 @@ export interface Listening {
 export async function listen(
   port: number,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
+  host = '127.0.0.1',
 ): Promise<Listening> {
   const server = createServer((req, res) => {
     Promise.resolve()
@@ -44,7 +45,7 @@ export async function listen(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return {
     server,

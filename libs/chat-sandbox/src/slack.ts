@@ -61,6 +61,8 @@ export interface SlackFakeOptions {
   latencyMs?: number;
   /** Every `U…` id is a workspace member (the quickstart posts to the roster's ids). */
   anyUser?: boolean;
+  /** Interface to listen on (127.0.0.1; 0.0.0.0 in a container). */
+  host?: string;
 }
 
 export interface SlackFake {
@@ -295,7 +297,7 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
     send(res, 200, body);
   };
 
-  const listening = await listen(opts.port ?? 0, handle);
+  const listening = await listen(opts.port ?? 0, handle, opts.host);
 
   const signInteraction = (
     payload: unknown,

@@ -34,7 +34,9 @@ export interface SmtpInbox {
   close(): Promise<void>;
 }
 
-export async function startSmtpInbox(opts: { port?: number; httpPort?: number } = {}): Promise<SmtpInbox> {
+export async function startSmtpInbox(
+  opts: { port?: number; httpPort?: number; host?: string } = {},
+): Promise<SmtpInbox> {
   const messages: ReceivedMail[] = [];
   const failures: number[] = [];
   const server = new SMTPServer({
@@ -81,35 +83,39 @@ export async function startSmtpInbox(opts: { port?: number; httpPort?: number } 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.server.address() as AddressInfo).port;
   let http: Listening | undefined;
   if (opts.httpPort !== undefined) {
-    http = await listen(opts.httpPort, (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://inbox.local');
-      const n = /^\/messages\/(\d+)$/.exec(url.pathname)?.[1];
-      if (n !== undefined) {
-        const m = messages[Number(n)];
-        if (m) send(res, 200, m.raw);
-        else send(res, 404, { error: `no message ${n}` });
-        return;
-      }
-      send(
-        res,
-        200,
-        messages.map((m, i) => ({
-          n: i,
-          from: m.parsed.from?.text,
-          to: m.envelope.to,
-          replyTo: m.parsed.replyTo?.text,
-          subject: m.parsed.subject,
-          date: m.parsed.date,
-          text: m.parsed.text,
-          raw: `/messages/${i}`,
-        })),
-      );
-    });
+    http = await listen(
+      opts.httpPort,
+      (req, res) => {
+        const url = new URL(req.url ?? '/', 'http://inbox.local');
+        const n = /^\/messages\/(\d+)$/.exec(url.pathname)?.[1];
+        if (n !== undefined) {
+          const m = messages[Number(n)];
+          if (m) send(res, 200, m.raw);
+          else send(res, 404, { error: `no message ${n}` });
+          return;
+        }
+        send(
+          res,
+          200,
+          messages.map((m, i) => ({
+            n: i,
+            from: m.parsed.from?.text,
+            to: m.envelope.to,
+            replyTo: m.parsed.replyTo?.text,
+            subject: m.parsed.subject,
+            date: m.parsed.date,
+            text: m.parsed.text,
+            raw: `/messages/${i}`,
+          })),
+        );
+      },
+      opts.host,
+    );
   }
   return {
     url: `smtp://127.0.0.1:${port}`,

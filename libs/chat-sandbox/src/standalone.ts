@@ -21,6 +21,7 @@ export async function startChatSandboxes(
     signingSecret?: string;
     botToken?: string;
     users?: SlackFakeUser[];
+    host?: string;
   } = {},
 ): Promise<ChatSandboxes> {
   const botToken = opts.botToken ?? 'xoxb-sandbox-token';
@@ -30,9 +31,14 @@ export async function startChatSandboxes(
     signingSecret: opts.signingSecret,
     users: opts.users,
     anyUser: true,
+    host: opts.host,
   });
-  const teams = await startTeamsFake({ port: opts.teamsPort ?? 0 });
-  const smtp = await startSmtpInbox({ port: opts.smtpPort ?? 0, httpPort: opts.inboxHttpPort ?? 0 });
+  const teams = await startTeamsFake({ port: opts.teamsPort ?? 0, host: opts.host });
+  const smtp = await startSmtpInbox({
+    port: opts.smtpPort ?? 0,
+    httpPort: opts.inboxHttpPort ?? 0,
+    host: opts.host,
+  });
   return {
     slack,
     teams,

@@ -77,7 +77,7 @@ export function teamsProblems(raw: string): string[] {
   return problems;
 }
 
-export async function startTeamsFake(opts: { port?: number } = {}): Promise<TeamsFake> {
+export async function startTeamsFake(opts: { port?: number; host?: string } = {}): Promise<TeamsFake> {
   const posts: TeamsPost[] = [];
   const rejected: { reason: string; at: number }[] = [];
   const failures: number[] = [];
@@ -106,7 +106,7 @@ export async function startTeamsFake(opts: { port?: number } = {}): Promise<Team
     posts.push({ body: JSON.parse(raw) as TeamsEnvelope, bytes: Buffer.byteLength(raw), at: Date.now() });
     send(res, 202, '');
   };
-  const listening = await listen(opts.port ?? 0, handle);
+  const listening = await listen(opts.port ?? 0, handle, opts.host);
   return {
     url: `http://127.0.0.1:${listening.port}/workflows/baton/triggers/manual/paths/invoke?api-version=1&sig=sandbox-signature`,
     posts,
