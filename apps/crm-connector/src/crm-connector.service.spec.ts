@@ -64,6 +64,7 @@ describe('the crm-connector service definition', () => {
     expect(crmConnectorService.retainedTables).toEqual([
       { table: 'executed_command', timeColumn: 'executed_at' },
       { table: 'write_log', timeColumn: 'written_at' },
+      { table: 'hubspot_inbox_rejected', timeColumn: 'received_at' },
     ]);
   });
 });

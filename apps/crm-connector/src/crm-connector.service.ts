@@ -4,6 +4,7 @@ import { ConnectorEnvSchema } from './config/env.js';
 import { CrmConnectorModule } from './crm-connector.module.js';
 import { HubSpotActivityDueRow, HubSpotEngagementDueRow } from './database/due-contact.entity.js';
 import { ExecutedCommandRow } from './database/executed-command.entity.js';
+import { HubSpotInboxRejectedRow } from './database/hubspot-inbox-rejected.entity.js';
 import { HubSpotInboxRow } from './database/hubspot-inbox.entity.js';
 import { LeadSnapshotRow } from './database/lead-snapshot.entity.js';
 import { HubSpotLoggedActivityRow } from './database/logged-activity.entity.js';
@@ -12,6 +13,7 @@ import {
   HubSpotEngagementDue1763900000001,
   HubSpotLoggedActivities1763900000002,
 } from './database/migrations/connector-tables.migration.js';
+import { HubSpotInboxRejected1796169600002 } from './database/migrations/inbox-rejected.migration.js';
 import { ConnectorRetentionIndexes1796169600001 } from './database/migrations/retention-indexes.migration.js';
 import { StreamCursorRow } from './database/stream-cursor.entity.js';
 import { WriteLogRow } from './database/write-log.entity.js';
@@ -35,6 +37,7 @@ export const crmConnectorService = defineService({
     HubSpotEngagementDue1763900000001,
     HubSpotLoggedActivities1763900000002,
     ConnectorRetentionIndexes1796169600001,
+    HubSpotInboxRejected1796169600002,
   ],
   entities: [
     HubSpotInboxRow,
@@ -45,6 +48,7 @@ export const crmConnectorService = defineService({
     HubSpotEngagementDueRow,
     HubSpotActivityDueRow,
     HubSpotLoggedActivityRow,
+    HubSpotInboxRejectedRow,
   ],
   // HubSpotModule or SalesforceModule, as CRM_PROVIDER says.
   module: CrmConnectorModule,
@@ -66,6 +70,8 @@ export const crmConnectorService = defineService({
   retainedTables: [
     { table: 'executed_command', timeColumn: 'executed_at' },
     { table: 'write_log', timeColumn: 'written_at' },
+    // Webhook events set aside (refused at the edge or failing every round), for inspection.
+    { table: 'hubspot_inbox_rejected', timeColumn: 'received_at' },
   ],
   // The webhook controller reads the raw body itself: the signature covers the exact bytes.
   http: { bodyParser: false },

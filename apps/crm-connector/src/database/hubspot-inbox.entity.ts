@@ -25,6 +25,10 @@ export class HubSpotInboxRow {
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
   receivedAt!: Date;
 
+  /** Rounds that failed on this event; set aside in hubspot_inbox_rejected after a few. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
   @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
   processedAt!: Date | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { objectOf, type HubSpotWebhookEvent } from '../hubspot/webhook-events.js';
+import { objectOf, type HubSpotWebhookEvent, type RejectedWebhookEvent } from '../hubspot/webhook-events.js';
 import type { HubSpotInboxRow } from './hubspot-inbox.entity.js';
 
 /** A pending inbox event as the worker takes it. */
@@ -18,7 +18,12 @@ export class HubSpotInboxStore {
    * Stores a verified delivery in one statement and commits it: only then may HubSpot get its
    * 2xx. A redelivered or replayed event (same eventId) is not stored twice.
    */
-  async accept(events: HubSpotWebhookEvent[]): Promise<{ accepted: number; duplicates: number }> {
+  async accept(
+    events: HubSpotWebhookEvent[],
+    rejected: RejectedWebhookEvent[] = [],
+  ): Promise<{ accepted: number; duplicates: number; rejected: number }> {
+    if (rejected.length) await this.setAside(this.db.manager, rejected);
+    if (events.length === 0) return { accepted: 0, duplicates: 0, rejected: rejected.length };
     const unique = new Map<string, HubSpotWebhookEvent>();
     for (const e of events) unique.set(String(e.eventId), e);
     const list = [...unique.values()];
@@ -34,7 +39,58 @@ export class HubSpotInboxStore {
         list.map((e) => JSON.stringify(e)),
       ],
     );
-    return { accepted: rows.length, duplicates: events.length - rows.length };
+    return { accepted: rows.length, duplicates: events.length - rows.length, rejected: rejected.length };
+  }
+
+  /** Keeps events that cannot be accepted or worked in hubspot_inbox_rejected, with their reason. */
+  async setAside(
+    em: EntityManager,
+    rejected: (RejectedWebhookEvent & { objectId?: string })[],
+  ): Promise<void> {
+    if (rejected.length === 0) return;
+    await em.query(
+      `INSERT INTO hubspot_inbox_rejected (event_id, object_id, reason, raw)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
+      [
+        rejected.map((r) => r.eventId ?? null),
+        rejected.map((r) => r.objectId ?? null),
+        rejected.map((r) => r.reason.slice(0, 2_000)),
+        rejected.map((r) => r.raw),
+      ],
+    );
+  }
+
+  /**
+   * Counts a failed attempt on these pending events (outside the failed round's transaction) and
+   * moves those that failed `maxAttempts` times to hubspot_inbox_rejected; returns how many moved.
+   */
+  async countFailure(eventIds: string[], reason: string, maxAttempts: number): Promise<number> {
+    return this.db.transaction(async (em) => {
+      const poisoned: { event_id: string; object_id: string; payload: unknown }[] = await em
+        .query(
+          `UPDATE hubspot_inbox SET attempts = attempts + 1
+          WHERE event_id = ANY($1::text[]) AND processed_at IS NULL
+          RETURNING event_id, object_id, payload, attempts`,
+          [eventIds],
+        )
+        .then((rows: { event_id: string; object_id: string; payload: unknown; attempts: number }[]) =>
+          rows.filter((r) => r.attempts >= maxAttempts),
+        );
+      if (poisoned.length === 0) return 0;
+      await this.setAside(
+        em,
+        poisoned.map((p) => ({
+          eventId: p.event_id,
+          objectId: p.object_id,
+          reason: `failed ${maxAttempts} rounds: ${reason}`,
+          raw: JSON.stringify(p.payload).slice(0, 8_192),
+        })),
+      );
+      await em.query(`DELETE FROM hubspot_inbox WHERE event_id = ANY($1::text[])`, [
+        poisoned.map((p) => p.event_id),
+      ]);
+      return poisoned.length;
+    });
   }
 
   /** The oldest pending events, locked for the caller's transaction (other replicas skip them). */

@@ -21,6 +21,7 @@ describe("crm-connector's tables", () => {
       'hubspot_activity_due',
       'hubspot_engagement_due',
       'hubspot_inbox',
+      'hubspot_inbox_rejected',
       'hubspot_logged_activity',
       'lead_snapshot',
       'stream_cursor',
@@ -29,7 +30,7 @@ describe("crm-connector's tables", () => {
     expect(await schemaDrift(db)).toEqual([]);
   });
 
-  it('prune executed commands and the write log by age, never the logged activities already emitted', async () => {
+  it('prune executed commands, the write log and the set-aside webhook events by age, never the logged activities already emitted', async () => {
     const s = running.env.DATABASE_SCHEMA;
     await query(
       `INSERT INTO ${s}.executed_command (command_id, action, lead_id, api_calls, executed_at)
@@ -45,11 +46,20 @@ describe("crm-connector's tables", () => {
       `INSERT INTO ${s}.hubspot_logged_activity (object_id, engagement, emitted_at)
        VALUES ('1', 'hubspot:calls:1', now() - interval '400 days')`,
     );
+    await query(
+      `INSERT INTO ${s}.hubspot_inbox_rejected (event_id, reason, raw, received_at)
+       VALUES ('1', 'old', '{}', now() - interval '30 days'), ('2', 'recent', '{}', now())`,
+    );
     const round = await running.get<Housekeeper>(Housekeeper).runOnce();
-    expect(round).toMatchObject({ ran: true, failed: {}, deleted: { executed_command: 1, write_log: 1 } });
+    expect(round).toMatchObject({
+      ran: true,
+      failed: {},
+      deleted: { executed_command: 1, write_log: 1, hubspot_inbox_rejected: 1 },
+    });
     expect(Object.keys(round.deleted)).not.toContain('hubspot_logged_activity');
     expect(await query(`SELECT command_id FROM ${s}.executed_command`)).toEqual([{ command_id: 'recent' }]);
     expect(await query(`SELECT command_id FROM ${s}.write_log`)).toEqual([{ command_id: 'recent' }]);
+    expect(await query(`SELECT reason FROM ${s}.hubspot_inbox_rejected`)).toEqual([{ reason: 'recent' }]);
     expect(await query(`SELECT engagement FROM ${s}.hubspot_logged_activity`)).toHaveLength(1);
   });
 });

@@ -53,6 +53,49 @@ describe('webhook bodies', () => {
   it('rejects what is not a batch of events, saying why', () => {
     expect(parseWebhookBatch(Buffer.from('{nope'))).toEqual({ ok: false, problem: 'body is not JSON' });
     expect(parseWebhookBatch(Buffer.from('[]'))).toMatchObject({ ok: false });
-    expect(parseWebhookBatch(Buffer.from('[{"eventId":1}]'))).toMatchObject({ ok: false });
+    expect(parseWebhookBatch(Buffer.from('{"eventId":1}'))).toMatchObject({ ok: false });
+  });
+
+  const now = Date.UTC(2026, 11, 1);
+  const valid = { eventId: 1, subscriptionType: 'contact.creation', objectId: 7, occurredAt: now - 1000 };
+
+  it('sets aside each event that is not one, keeping the others of the batch', () => {
+    const parsed = parseWebhookBatch(Buffer.from(JSON.stringify([{ eventId: 2 }, valid])), now);
+    expect(parsed).toMatchObject({ ok: true, events: [valid], rejected: [{ eventId: '2' }] });
+  });
+
+  it('bounds occurredAt to 2000-01-01 … now + 1 day (a date function must never throw on it)', () => {
+    const at = (occurredAt: number) =>
+      parseWebhookBatch(Buffer.from(JSON.stringify([{ ...valid, occurredAt }])), now);
+    for (const bad of [8.64e15 + 1, Number.MAX_SAFE_INTEGER, Date.UTC(1999, 11, 31), -1, now + 86_400_001])
+      expect(at(bad)).toMatchObject({ ok: true, events: [], rejected: [{ reason: /occurredAt/ }] });
+    expect(at(now + 60_000)).toMatchObject({
+      ok: true,
+      events: [{ occurredAt: now + 60_000 }],
+      rejected: [],
+    });
+  });
+
+  it('cleans NUL, controls and lone surrogates (keeping the event), cuts long strings, sets aside deep nesting', () => {
+    const deep = `${'['.repeat(100_000)}"bottom"${']'.repeat(100_000)}`;
+    const body = `[${JSON.stringify({ ...valid, propertyName: 'first\u0000name', propertyValue: 'A\ud800\u0007da', note: 'x'.repeat(20_000) })},${JSON.stringify({ ...valid, eventId: 3 }).slice(0, -1)},"nested":${deep}}]`;
+    const parsed = parseWebhookBatch(Buffer.from(body), now);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(parsed.events).toHaveLength(1);
+    expect(parsed.events[0]).toMatchObject({ propertyName: 'firstname', propertyValue: 'A\ufffdda' });
+    expect((parsed.events[0] as { note: string }).note).toHaveLength(10_000);
+    expect(parsed.rejected).toEqual([
+      { eventId: '3', reason: 'nested deeper than 16 levels', raw: expect.any(String) },
+    ]);
+    expect(parsed.rejected[0].raw.length).toBeLessThanOrEqual(8_192);
+  });
+
+  it('refuses ids that are not HubSpot ids (huge numbers, non-digits)', () => {
+    for (const eventId of [1e300, '1e5', -4, 1.5, 'abc'])
+      expect(parseWebhookBatch(Buffer.from(JSON.stringify([{ ...valid, eventId }])), now)).toMatchObject({
+        ok: true,
+        events: [],
+        rejected: [{ reason: /eventId/ }],
+      });
   });
 });

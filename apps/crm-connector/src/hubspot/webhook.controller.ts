@@ -26,6 +26,13 @@ const rejectedBodies = counter(
   ['reason'],
 );
 
+/** Events of a signed batch set aside at the edge (nested too deep, not an event, occurredAt out of range). */
+const rejectedEvents = counter(
+  'baton_hubspot_webhook_rejected_events_total',
+  'Webhook events set aside in hubspot_inbox_rejected (the rest of their batch is accepted)',
+  [],
+);
+
 /**
  * HubSpot webhook deliveries. The body is read here, byte for byte, because the v3 signature
  * covers the raw bytes: nothing parses or re-serialises it before the check. 2xx is answered
@@ -100,7 +107,7 @@ export class HubSpotWebhookController {
       replyJson(res, 401, { status: 'error', message: `signature ${verdict.reason}` });
       return;
     }
-    const parsed = parseWebhookBatch(raw);
+    const parsed = parseWebhookBatch(raw, this.clock.now());
     if (!parsed.ok) {
       requests.inc({ outcome: 'invalid' });
       rejectedBodies.inc({ reason: parsed.problem === NOT_JSON ? 'not_json' : 'not_a_batch' });
@@ -111,8 +118,16 @@ export class HubSpotWebhookController {
       replyJson(res, 400, { status: 'error', message: parsed.problem });
       return;
     }
+    if (parsed.rejected.length) {
+      rejectedEvents.inc(parsed.rejected.length);
+      this.log.warn('webhook events set aside (hubspot_inbox_rejected); the rest of the batch is kept', {
+        rejected: parsed.rejected.length,
+        accepted: parsed.events.length,
+        reasons: parsed.rejected.slice(0, 5).map((r) => r.reason),
+      });
+    }
     try {
-      const result = await this.inbox.accept(parsed.events);
+      const result = await this.inbox.accept(parsed.events, parsed.rejected);
       requests.inc({ outcome: 'accepted' });
       this.worker.nudge();
       ackSeconds.observe((performance.now() - started) / 1000);
