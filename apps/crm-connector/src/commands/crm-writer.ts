@@ -1,4 +1,5 @@
-import type { CrmCommand, CrmProvider } from '@baton/domain';
+import { cleanText, type CrmCommand, type CrmProvider } from '@baton/domain';
+import { cutText } from '../hubspot/webhook-events.js';
 import type { CallMeter } from '../api-budget/retry.js';
 import type { CrmMapping } from '../policy/policy.js';
 import type { OwnWrite } from '../database/write-log.store.js';
@@ -18,6 +19,19 @@ export interface CrmWriter {
 
 export type CreateTask = Extract<CrmCommand, { action: 'create_task' }>;
 export type EnrolNurture = Extract<CrmCommand, { action: 'enrol_nurture' }>;
+
+/** A task's subject as a CRM keeps it (Salesforce Task.Subject holds 255 characters). */
+export const MAX_TASK_SUBJECT_CHARS = 255;
+/** A task's notes (Salesforce Task.Description holds 32,000; HubSpot's body 65,536). */
+export const MAX_TASK_BODY_CHARS = 32_000;
+
+/** A task's free text, cleaned (NUL, controls, lone surrogates) and cut to what either CRM holds. */
+export function taskText(task: CreateTask['task']): { subject: string; body: string } {
+  return {
+    subject: cutText(cleanText(task.subject), MAX_TASK_SUBJECT_CHARS),
+    body: cutText(cleanText(task.body ?? ''), MAX_TASK_BODY_CHARS),
+  };
+}
 
 /** A writer driven by the sales-ops mapping: each CRM only says how it makes each kind of call. */
 export abstract class MappedCrmWriter<Api, Mapping extends CrmMapping> implements CrmWriter {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CallMeter } from '../api-budget/retry.js';
 import { HubSpotApi } from '../hubspot/hubspot-api.js';
 import { HUBSPOT_MAPPING, type HubSpotMapping } from '../policy/policy.js';
-import { MappedCrmWriter, type CreateTask, type EnrolNurture } from './crm-writer.js';
+import { MappedCrmWriter, taskText, type CreateTask, type EnrolNurture } from './crm-writer.js';
 import { crmFieldChanges, type UpdateLead } from './field-changes.js';
 
 /** Baton's field changes as HubSpot contact properties, which HubSpot takes as strings only. */
@@ -28,11 +28,12 @@ export class HubSpotWriter extends MappedCrmWriter<HubSpotApi, HubSpotMapping> {
 
   protected async createTask(cmd: CreateTask, meter: CallMeter): Promise<void> {
     const due = cmd.task.dueAt ? new Date(cmd.task.dueAt) : new Date();
+    const text = taskText(cmd.task);
     await this.api.createTask(
       cmd.crm.id,
       {
-        hs_task_subject: cmd.task.subject,
-        hs_task_body: cmd.task.body ?? '',
+        hs_task_subject: text.subject,
+        hs_task_body: text.body,
         hs_task_status: 'NOT_STARTED',
         hs_task_priority: 'HIGH',
         hs_task_type: 'TODO',

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CallMeter } from '../api-budget/retry.js';
 import { SALESFORCE_MAPPING, type SalesforceMapping } from '../policy/policy.js';
 import { SalesforceApi } from '../salesforce/salesforce-api.js';
-import { MappedCrmWriter, type CreateTask, type EnrolNurture } from './crm-writer.js';
+import { MappedCrmWriter, taskText, type CreateTask, type EnrolNurture } from './crm-writer.js';
 import { crmFieldChanges, type UpdateLead } from './field-changes.js';
 
 @Injectable()
@@ -20,12 +20,13 @@ export class SalesforceWriter extends MappedCrmWriter<SalesforceApi, SalesforceM
   }
 
   protected async createTask(cmd: CreateTask, meter: CallMeter): Promise<void> {
+    const text = taskText(cmd.task);
     await this.api.create(
       'Task',
       {
         WhoId: cmd.crm.id,
-        Subject: cmd.task.subject,
-        Description: cmd.task.body ?? '',
+        Subject: text.subject,
+        Description: text.body,
         Status: 'Not Started',
         Priority: 'High',
         ActivityDate: (cmd.task.dueAt ?? new Date().toISOString()).slice(0, 10),

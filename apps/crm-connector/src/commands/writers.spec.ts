@@ -5,6 +5,7 @@ import type { CrmCommand } from '@baton/domain';
 import { loadConnectorPolicy, type HubSpotMapping, type SalesforceMapping } from '../policy/policy.js';
 import { hubspotProperties } from './hubspot-writer.js';
 import { crmFieldChanges } from './field-changes.js';
+import { MAX_TASK_BODY_CHARS, MAX_TASK_SUBJECT_CHARS, taskText } from './crm-writer.js';
 
 const dir = fileURLToPath(new URL('../../config/policy', import.meta.url));
 const hubspot = loadConnectorPolicy(dir, 'hubspot').mapping.policy as HubSpotMapping;
@@ -58,5 +59,19 @@ describe('update_lead as one write per CRM', () => {
   it('rejects for good a value the mapping cannot express', () => {
     const custom = { ...hubspot, values: { ...hubspot.values, leadStatus: { NEW: 'new' as const } } };
     expect(() => hubspotProperties(custom, cmd({ leadStatus: 'connected' }))).toThrow(PermanentError);
+  });
+});
+
+describe('a task written to the CRM', () => {
+  it('has its subject and notes cleaned and capped to what either CRM holds', () => {
+    const text = taskText({
+      subject: `Reason?\u0000${'s'.repeat(1_000)}`,
+      body: `\ud800${'b'.repeat(50_000)}`,
+    });
+    expect(text.subject).toHaveLength(MAX_TASK_SUBJECT_CHARS);
+    expect(text.subject.startsWith('Reason?s')).toBe(true);
+    expect(text.body).toHaveLength(MAX_TASK_BODY_CHARS);
+    expect(text.body.startsWith('\ufffdb')).toBe(true);
+    expect(taskText({ subject: 'Call back' })).toEqual({ subject: 'Call back', body: '' });
   });
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BaseEnvSchema, loadEnv } from '@baton/platform';
 
-const url = z.url().transform((u) => u.replace(/\/+$/, ''));
+/** An http(s) URL only: ftp:, file:, javascript: and the like are refused at start. */
+const url = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const positiveInt = z.coerce.number().int().positive();
 const onOff = (def: 'true' | 'false') =>
   z

@@ -37,4 +37,15 @@ describe('logged HubSpot engagements as rep activity', () => {
       sourceEventId: 'hubspot:calls:8',
     });
   });
+
+  it('cleans and caps the title a rep typed', () => {
+    const a = toActivity(
+      'hubspot:contact:51',
+      crm,
+      { type: 'calls', id: '9', subject: `Call\u0000 ${'x'.repeat(5_000)}` },
+      now,
+    );
+    expect(a.data.subject).toHaveLength(500);
+    expect(a.data.subject!.startsWith('Call x')).toBe(true);
+  });
 });

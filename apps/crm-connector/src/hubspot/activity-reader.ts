@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ActivityKind, CrmRef, LeadActivity } from '@baton/domain';
+import { cleanText, type ActivityKind, type CrmRef, type LeadActivity } from '@baton/domain';
 import type { DueContact } from '../database/due-contact.store.js';
 import { LoggedActivityStore } from '../database/logged-activity.store.js';
 import type { ObservedActivity } from '../ingest/lead-ingest.js';
 import { DueContactReader, DueReaderDeps } from './due-contacts.js';
+import { cutText } from './webhook-events.js';
 import { LOGGED_ACTIVITY_TYPES, type LoggedActivity, type LoggedActivityType } from './hubspot-api.js';
 
 export function activityKindOf(type: LoggedActivityType): ActivityKind {
@@ -23,6 +24,9 @@ export function engagementKeyOf(type: LoggedActivityType, id: string): string {
   return `hubspot:${type}:${id}`;
 }
 
+/** A logged engagement's title as lead.activity carries it. */
+export const MAX_ACTIVITY_SUBJECT_CHARS = 500;
+
 /** A logged call, e-mail or meeting as rep activity on the lead; occurredAt is the time the rep gave it. */
 export function toActivity(leadId: string, crm: CrmRef, a: LoggedActivity, now: Date): ObservedActivity {
   const kind = activityKindOf(a.type);
@@ -38,7 +42,7 @@ export function toActivity(leadId: string, crm: CrmRef, a: LoggedActivity, now: 
     data.actorOwnerId = a.ownerId;
     data.actor = { kind: 'person', ownerId: a.ownerId };
   }
-  if (a.subject) data.subject = a.subject;
+  if (a.subject) data.subject = cutText(cleanText(a.subject), MAX_ACTIVITY_SUBJECT_CHARS);
   return { id: `${leadId}/activity/${kind}/${sourceEventId}`, data };
 }
 

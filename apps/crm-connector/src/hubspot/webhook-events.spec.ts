@@ -83,7 +83,7 @@ describe('webhook bodies', () => {
     if (!parsed.ok) throw new Error(parsed.problem);
     expect(parsed.events).toHaveLength(1);
     expect(parsed.events[0]).toMatchObject({ propertyName: 'firstname', propertyValue: 'A\ufffdda' });
-    expect((parsed.events[0] as { note: string }).note).toHaveLength(10_000);
+    expect(parsed.events[0].note as string).toHaveLength(10_000);
     expect(parsed.rejected).toEqual([
       { eventId: '3', reason: 'nested deeper than 16 levels', raw: expect.any(String) },
     ]);

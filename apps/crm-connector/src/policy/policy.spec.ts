@@ -77,4 +77,39 @@ describe('configuration', () => {
       WEBHOOK_MAX_BODY_BYTES: 1_048_576,
     });
   });
+
+  it('takes http(s) URLs only for the CRM hosts and the public webhook URL', () => {
+    const hubspot = {
+      KAFKA_BROKERS: '127.0.0.1:19092',
+      DATABASE_URL: 'postgres://x@y/z',
+      CRM_PROVIDER: 'hubspot',
+      HUBSPOT_ACCESS_TOKEN: 'a',
+      HUBSPOT_CLIENT_SECRET: 'b',
+    };
+    for (const bad of ['ftp:/x', 'ftp://files.example.com', 'file:///etc/passwd', 'javascript:alert(1)']) {
+      expect(() => loadConnectorEnv({ ...hubspot, WEBHOOK_PUBLIC_URL: bad })).toThrow(/WEBHOOK_PUBLIC_URL/);
+      expect(() => loadConnectorEnv({ ...hubspot, HUBSPOT_API_BASE_URL: bad })).toThrow(
+        /HUBSPOT_API_BASE_URL/,
+      );
+      expect(() =>
+        loadConnectorEnv({
+          KAFKA_BROKERS: '127.0.0.1:19092',
+          DATABASE_URL: 'postgres://x@y/z',
+          CRM_PROVIDER: 'salesforce',
+          SALESFORCE_INSTANCE_URL: bad,
+          SALESFORCE_ACCESS_TOKEN: 't',
+        }),
+      ).toThrow(/SALESFORCE_INSTANCE_URL/);
+    }
+    expect(
+      loadConnectorEnv({
+        ...hubspot,
+        WEBHOOK_PUBLIC_URL: 'https://baton.example.com/',
+        HUBSPOT_API_BASE_URL: 'http://127.0.0.1:9',
+      }),
+    ).toMatchObject({
+      WEBHOOK_PUBLIC_URL: 'https://baton.example.com',
+      HUBSPOT_API_BASE_URL: 'http://127.0.0.1:9',
+    });
+  });
 });
