@@ -11,7 +11,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
@@ -19,6 +20,7 @@ import pg from 'pg';
 import { parse } from 'yaml';
 import { Topics, type LeadAssigned, type LeadQualified } from '@baton/domain';
 import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
+import { startChatSandboxes, type ChatSandboxes } from '@baton/chat-sandbox';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const once = process.argv.includes('--once');
@@ -28,7 +30,15 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const apiToken = process.env.BATON_API_TOKEN ?? `local-${randomBytes(12).toString('hex')}`;
 const run = `demo${Date.now().toString(36)}`;
 const prefix = `${run}.`;
-const ports = { hubspot: 4010, connector: 3101, scoring: 3102, routing: 3103 };
+const ports = {
+  hubspot: 4010,
+  connector: 3101,
+  scoring: 3102,
+  routing: 3103,
+  notification: 3104,
+  slack: 4030,
+  inbox: 4032,
+};
 const children = new Map<string, ChildProcess>();
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -155,6 +165,70 @@ function connectorEnv(hubspot: HubSpotSandbox): Record<string, string> {
     HUBSPOT_APP_ID: String(hubspot.appId),
     WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${ports.connector}`,
   };
+}
+
+/** Slack fake, Teams Workflows fake and SMTP inbox that notification talks to (this process). */
+let chat: ChatSandboxes | undefined;
+/** notification's policy with the intro e-mail's delay cut to 15 s, so the journey shows it. */
+let notificationPolicyDir: string | undefined;
+
+function notificationEnv(sandboxes: ChatSandboxes): Record<string, string> {
+  notificationPolicyDir = mkdtempSync(join(tmpdir(), 'baton-demo-notification-'));
+  cpSync(join(root, 'apps/notification/config/policy'), notificationPolicyDir, { recursive: true });
+  const policy = join(notificationPolicyDir, 'notification.yaml');
+  writeFileSync(policy, readFileSync(policy, 'utf8').replace(/delayMinutes: [\d.]+/, 'delayMinutes: 0.25'));
+  return {
+    ...sandboxes.env,
+    BATON_POLICY_DIR: notificationPolicyDir,
+    NOTIFICATION_LINK_SECRET: randomBytes(24).toString('hex'),
+    NOTIFICATION_PUBLIC_URL: `http://127.0.0.1:${ports.notification}`,
+    NOTIFICATION_HUBSPOT_PORTAL_ID: '4711',
+  };
+}
+
+/** The rep's alert (Slack DM) and the prospect's intro e-mail, as the fakes received them. */
+async function alertAndIntro(a: LeadAssigned, sentAt: number): Promise<boolean> {
+  const sandboxes = chat!;
+  const userId = a.rep.slackUserId;
+  const deadline = Date.now() + 30_000;
+  let dm = sandboxes.slack.messages.find((m) => userId && m.channel === `D${userId.replace(/^[UW]/, '')}`);
+  let mail = sandboxes.smtp.messages.find((m) => m.envelope.to.includes(a.rep.email));
+  while (!dm && !mail && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    dm = sandboxes.slack.messages.find((m) => userId && m.channel === `D${userId.replace(/^[UW]/, '')}`);
+    mail = sandboxes.smtp.messages.find((m) => m.envelope.to.includes(a.rep.email));
+  }
+  if (dm) {
+    say(`\n✔ Slack DM to ${a.rep.name} (${userId}) after ${Date.now() - sentAt} ms:`);
+    for (const line of dm.text.split('\n').slice(0, 8)) say(`  │ ${line}`);
+    say(
+      `  buttons: Accept · Log a call · Not mine · Open in CRM   (every DM: GET http://127.0.0.1:${ports.slack}/_sandbox/messages)`,
+    );
+  } else if (mail) {
+    say(`\n✔ alert e-mailed to ${a.rep.email}: ${mail.parsed.subject ?? ''}`);
+  } else {
+    say(`\n✘ no alert reached ${a.rep.name} within 30 s`);
+    return false;
+  }
+  const prospect = a.lead.identity.email?.toLowerCase();
+  const introDeadline = Date.now() + 60_000;
+  let intro = sandboxes.smtp.messages.find((m) => prospect && m.envelope.to.includes(prospect));
+  while (!intro && Date.now() < introDeadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    intro = sandboxes.smtp.messages.find((m) => prospect && m.envelope.to.includes(prospect));
+  }
+  if (intro) {
+    say(`\n✔ intro e-mail to ${prospect} after ${Date.now() - sentAt} ms (the policy's delay: 15 s here):`);
+    say(`  From: ${intro.parsed.from?.text ?? ''}   Reply-To: ${intro.parsed.replyTo?.text ?? ''}`);
+    say(`  Subject: ${intro.parsed.subject ?? ''}`);
+    for (const line of (intro.parsed.text ?? '').split('\n').slice(0, 6)) say(`  │ ${line}`);
+    say(`  (the inbox: GET ${sandboxes.smtp.httpUrl}/messages)`);
+  } else {
+    say(
+      `\n  no intro e-mail to ${prospect ?? 'the prospect'} (see GET http://127.0.0.1:${ports.notification}/leads/${encodeURIComponent(a.leadId)}/notifications for why)`,
+    );
+  }
+  return true;
 }
 
 /** Watches a topic from the start with a plain kafkajs consumer, independent of the services. */
@@ -301,9 +375,11 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
   say(`  CRM write calls for this lead: ${patches.length} PATCH`);
   for (const p of patches)
     say(`    PATCH ${Object.keys((p.body as { properties?: object })?.properties ?? {}).join(', ')}`);
-  return Boolean(
+  const crmUpdated = Boolean(
     props.hubspot_owner_id && props.baton_handoff_summary && props.lifecyclestage === 'salesqualifiedlead',
   );
+  const alerted = await alertAndIntro(a.data, sentAt);
+  return crmUpdated && alerted;
 }
 
 let stopping = false;
@@ -328,7 +404,9 @@ async function shutdown(hubspot?: HubSpotSandbox): Promise<void> {
   await hubspot?.close();
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  for (const name of ['crm_connector', 'scoring', 'routing'])
+  await chat?.close();
+  if (notificationPolicyDir) rmSync(notificationPolicyDir, { recursive: true, force: true });
+  for (const name of ['crm_connector', 'scoring', 'routing', 'notification'])
     await client.query(`DROP SCHEMA IF EXISTS ${name}_${run} CASCADE`);
   await client.end();
   const admin = new Kafka({
@@ -358,13 +436,16 @@ async function main(): Promise<number> {
     startService('crm-connector', ports.connector, connectorEnv(hubspot));
     startService('scoring', ports.scoring, {});
     startService('routing', ports.routing, {});
+    chat = await startChatSandboxes({ slackPort: ports.slack, inboxHttpPort: ports.inbox });
+    startService('notification', ports.notification, notificationEnv(chat));
     await Promise.all([
       waitReady('crm-connector', ports.connector),
       waitReady('scoring', ports.scoring),
       waitReady('routing', ports.routing),
+      waitReady('notification', ports.notification),
     ]);
     say(
-      `services ready: crm-connector :${ports.connector}, scoring :${ports.scoring}, routing :${ports.routing} (/health/ready, /metrics)`,
+      `services ready: crm-connector :${ports.connector}, scoring :${ports.scoring}, routing :${ports.routing}, notification :${ports.notification} (/health/ready, /metrics); Slack fake :${ports.slack}, SMTP inbox ${chat.smtp.url} (${chat.smtp.httpUrl}/messages)`,
     );
     const ok = await journey(hubspot);
     say(ok ? '\nhandoff complete.' : '\nhandoff INCOMPLETE: see the lines above.');
@@ -376,6 +457,10 @@ async function main(): Promise<number> {
     say(`  API token (every admin and data API): ${apiToken}`);
     say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.routing}/roster/reps`);
     say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.scoring}/review`);
+    say(`  curl http://127.0.0.1:${ports.slack}/_sandbox/messages      # the Slack DMs`);
+    say(
+      `  curl ${chat.smtp.httpUrl}/messages                     # the e-mails (intro e-mail to the prospect)`,
+    );
     await new Promise(() => undefined);
     return 0;
   } catch (err) {
