@@ -1,0 +1,193 @@
+/**
+ * Notification's figures on the real broker and Postgres, beside the raw kafkajs floor of the same run.
+ *
+ *   npx nx run notification:bench        (BENCH_ALERTS=5000 for the throughput, BENCH_RATE_SECONDS=10)
+ *
+ * 1. raw kafkajs: N lead.assigned-sized messages produced (acks=all) and consumed with a no-op
+ *    eachBatch (the ceiling on this broker and machine), then produce → consume latency at 100 msg/s;
+ * 2. alerts/s: N lead.assigned already on the topic, one notification instance consuming them, each
+ *    delivered as a Slack DM to the Slack fake (no rate limits, no latency): from the first DM to the Nth;
+ * 3. latency at 100 alerts/s: lead.assigned published → chat.postMessage received by the fake, p50/p99.
+ */
+import { performance } from 'node:perf_hooks';
+import { Topics, makeEvent } from '@baton/domain';
+import { EventPublisher, createKafka, provisionTopics } from '@baton/kafka';
+import { JsonLogger } from '@baton/observability';
+import { startSlackFake } from '@baton/chat-sandbox';
+import { startTestService, withKafkaRetry } from '@baton/service-testing';
+import { dropSchema, isolatedEnv, percentile } from '@baton/testing';
+import { notificationService } from '../src/notification.service.js';
+import { assignedEvent, leadAssigned, policyWith } from '../test/harness.js';
+
+const N = Number(process.env.BENCH_ALERTS ?? 5_000);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
+const RATE = 100;
+JsonLogger.configure({ level: 'error' });
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function event(i: number, prefix: string) {
+  return assignedEvent(
+    leadAssigned(i, (a) => {
+      a.rep.slackUserId = `U${prefix}${i}`;
+      a.rep.repId = `rep-${prefix}-${i}`;
+      a.rep.channels = ['slack'];
+    }),
+    `bench-${prefix}-${i}`,
+  );
+}
+
+async function rawFloor(env: ReturnType<typeof isolatedEnv>, payload: string) {
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'bench-raw',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
+  const topic = kafka.physical('bench.raw');
+  const admin = kafka.client.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < N; i += 1000) {
+    const messages = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+      key: `hubspot:contact:${i + j}`,
+      value: payload,
+    }));
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+  }
+  const consumer = kafka.client.consumer({ groupId: `bench-raw-${Date.now()}`, maxWaitTimeInMs: 10 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  const latencies: number[] = [];
+  let allSeen!: (t: number) => void;
+  const done = new Promise<number>((r) => (allSeen = r));
+  void consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      const now = performance.now();
+      if (first === 0) first = now;
+      for (const m of batch.messages) {
+        if (seen < N) {
+          seen++;
+          if (seen === N) allSeen(now);
+        } else latencies.push(now - Number(m.headers?.sent?.toString()));
+      }
+    },
+  });
+  const end = await done;
+  const consume = N / ((end - first) / 1000);
+  // Produce → consume at 100 msg/s.
+  const count = RATE * RATE_SECONDS;
+  for (let i = 0; i < count; i++) {
+    const due = i * (1000 / RATE);
+    const t0 = performance.now();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: `k${i}`, value: payload, headers: { sent: String(performance.now()) } }],
+    });
+    const wait = due - (performance.now() - t0) - 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000 / RATE)));
+  }
+  const deadline = Date.now() + 30_000;
+  while (latencies.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await consumer.disconnect();
+  await producer.disconnect();
+  return { consume, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function main(): Promise<void> {
+  const env = isolatedEnv('bench-notification', { KAFKA_TOPIC_PARTITIONS: 6 });
+  const sample = JSON.stringify(makeEvent('baton/routing', event(0, 'x')));
+  console.log(
+    `notification benchmark: ${fmt(N)} alerts for throughput, ${RATE}/s for ${RATE_SECONDS} s for latency, ${env.KAFKA_TOPIC_PARTITIONS} partitions; lead.assigned ~${sample.length} bytes`,
+  );
+  const raw = await rawFloor(env, sample);
+
+  const slack = await startSlackFake({ token: 'xoxb-bench', anyUser: true });
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS,
+    clientId: 'bench-routing',
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  });
+  await provisionTopics(kafka, [Topics.LeadAssigned], {
+    partitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: 1,
+  });
+  const publisher = new EventPublisher(kafka, 'baton/routing');
+  await publisher.connect();
+  for (let i = 0; i < N; i += 500)
+    await withKafkaRetry(() =>
+      publisher.publish(Array.from({ length: Math.min(500, N - i) }, (_, j) => event(i + j, 't'))),
+    );
+
+  const service = await startTestService(notificationService, {
+    base: env,
+    policy: policyWith((p) => (p.policy.introEmail.enabled = false)),
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_SIGNING_SECRET: 'bench-signing-secret',
+      SLACK_API_URL: slack.apiUrl,
+      NOTIFICATION_SLACK_CHANNEL_INTERVAL_MS: '0',
+      NOTIFICATION_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '64',
+    },
+  });
+  const posted = () => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200);
+  const deadline = Date.now() + 300_000;
+  while (posted().length < N) {
+    if (Date.now() > deadline) throw new Error(`only ${posted().length} of ${N} alerts in 5 minutes`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const calls = posted();
+  const alertsPerSecond = (N - 1) / ((calls[N - 1].at - calls[0].at) / 1000);
+
+  // 100 alerts/s: published → chat.postMessage at the fake.
+  const count = RATE * RATE_SECONDS;
+  const sentAt = new Map<string, number>();
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    const due = t0 + i * (1000 / RATE);
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    const e = event(i, 'r');
+    sentAt.set(`U r${i}`.replace(' ', ''), Date.now());
+    await publisher.publish([e]);
+  }
+  const latencyDeadline = Date.now() + 60_000;
+  const rateCalls = () =>
+    slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('Ur'));
+  while (rateCalls().length < count && Date.now() < latencyDeadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const latencies = rateCalls().map((c) => c.at - sentAt.get(String(c.args.channel))!);
+  await publisher.disconnect();
+  await service.stop();
+  await slack.close();
+  await dropSchema(env.DATABASE_SCHEMA!);
+
+  const rows: [string, string][] = [
+    ['raw kafkajs consume (no-op eachBatch)', `${fmt(raw.consume)} msg/s`],
+    [
+      `raw kafkajs produce → consume at ${RATE} msg/s, p50 / p99`,
+      `${raw.p50.toFixed(1)} / ${raw.p99.toFixed(1)} ms`,
+    ],
+    ['notification: alerts delivered to the Slack fake', `${fmt(alertsPerSecond)} alerts/s`],
+    [
+      `notification: lead.assigned → chat.postMessage at ${RATE}/s, p50 / p99`,
+      `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} ms`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v.padStart(20)}`);
+  console.log(`  (${latencies.length} of ${count} alerts measured for latency)`);
+  console.log(
+    `  targets: p99 <= 30 ms ${percentile(latencies, 99) <= 30 ? 'met' : 'NOT met'}; >= 1,000 alerts/s ${alertsPerSecond >= 1000 ? 'met' : 'NOT met'}`,
+  );
+}
+
+await main();
+process.exit(0);
