@@ -2,7 +2,8 @@
  * The platform, locally: a HubSpot sandbox (contract-faithful fake, in this process), then
  * crm-connector, scoring and routing as separate processes on the real broker and Postgres,
  * and one prospect's journey through them: signed webhooks in, a qualified lead with its
- * "why", a rep chosen with the reason written down, the CRM record updated.
+ * "why", a rep chosen with the reason written down, the CRM record updated, the first-touch
+ * timer armed by sla (its demo policy: one minute; `npm start` prints the reminder when it fires).
  *
  *   npm start            runs the journey, then keeps everything up until Ctrl-C
  *   npm run demo         runs the journey and stops (exit 1 if the handoff did not complete)
@@ -18,7 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { parse } from 'yaml';
-import { Topics, type LeadAssigned, type LeadQualified } from '@baton/domain';
+import {
+  Topics,
+  type LeadAssigned,
+  type LeadQualified,
+  type SlaArmed,
+  type SlaBreached,
+} from '@baton/domain';
 import { startHubSpotSandbox, type HubSpotSandbox } from '@baton/crm-sandbox';
 import { startChatSandboxes, type ChatSandboxes } from '@baton/chat-sandbox';
 
@@ -36,6 +43,7 @@ const ports = {
   scoring: 3102,
   routing: 3103,
   notification: 3104,
+  sla: 3105,
   slack: 4030,
   inbox: 4032,
 };
@@ -325,6 +333,7 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
   say('  journey: blog post → e-mail open → security whitepaper → pricing page → "Request a demo" form');
   const qualified = watch<LeadQualified>(Topics.LeadQualified, leadId, 60_000);
   const assigned = watch<LeadAssigned>(Topics.LeadAssigned, leadId, 60_000);
+  const armed = watch<SlaArmed>(Topics.SlaArmed, leadId, 60_000);
   await new Promise((r) => setTimeout(r, 1500));
   const sentAt = Date.now();
   const res = await hubspot.sendWebhook(webhookUrl, [
@@ -379,7 +388,39 @@ async function journey(hubspot: HubSpotSandbox): Promise<boolean> {
     props.hubspot_owner_id && props.baton_handoff_summary && props.lifecyclestage === 'salesqualifiedlead',
   );
   const alerted = await alertAndIntro(a.data, sentAt);
-  return crmUpdated && alerted;
+  const slaArmed = await firstTouchDue(armed, sentAt);
+  if (!once && slaArmed) void reminder(leadId);
+  return crmUpdated && alerted && slaArmed;
+}
+
+/** The SLA timers armed for the assignment (the demo policy: a one-minute first touch). */
+async function firstTouchDue(
+  armed: Promise<{ data: SlaArmed; at: number }>,
+  sentAt: number,
+): Promise<boolean> {
+  const s = await armed.catch(() => undefined);
+  if (!s) {
+    say('\n✘ no sla.armed.v1: the first-touch timer was not armed');
+    return false;
+  }
+  say(`\n✔ sla.armed.v1 after ${s.at - sentAt} ms: ${s.data.timers.length} timer(s) for ${s.data.repId}`);
+  for (const t of s.data.timers)
+    say(
+      `  ${t.policy} (${t.clock} clock) due ${t.deadline}: ${t.rungs.map((r) => `${r.action} at ${r.at.slice(11, 19)}`).join(', ')}`,
+    );
+  return s.data.timers.length > 0;
+}
+
+/** `npm start`: nobody logs a call, so the demo policy's reminder fires within a minute. */
+async function reminder(leadId: string): Promise<void> {
+  const t = Date.now();
+  say('\n  waiting for the first-touch reminder (nobody logs a call; the demo policy reminds at 30 s)…');
+  const b = await watch<SlaBreached>(Topics.SlaBreached, leadId, 90_000).catch(() => undefined);
+  if (!b) return say('  no sla.breached.v1 within 90 s');
+  say(
+    `✔ sla.breached.v1 after ${Math.round((b.at - t) / 1000)} s: ${b.data.action} ${b.data.rep.name} (rung ${b.data.rung}, ${b.data.policy} due ${b.data.deadline})`,
+  );
+  say(`  GET sla /leads/${leadId}/sla shows every timer, what fired and why`);
 }
 
 let stopping = false;
@@ -406,7 +447,7 @@ async function shutdown(hubspot?: HubSpotSandbox): Promise<void> {
   await client.connect();
   await chat?.close();
   if (notificationPolicyDir) rmSync(notificationPolicyDir, { recursive: true, force: true });
-  for (const name of ['crm_connector', 'scoring', 'routing', 'notification'])
+  for (const name of ['crm_connector', 'scoring', 'routing', 'notification', 'sla'])
     await client.query(`DROP SCHEMA IF EXISTS ${name}_${run} CASCADE`);
   await client.end();
   const admin = new Kafka({
@@ -438,14 +479,16 @@ async function main(): Promise<number> {
     startService('routing', ports.routing, {});
     chat = await startChatSandboxes({ slackPort: ports.slack, inboxHttpPort: ports.inbox });
     startService('notification', ports.notification, notificationEnv(chat));
+    startService('sla', ports.sla, { BATON_POLICY_DIR: join(root, 'apps/sla/config/demo') });
     await Promise.all([
       waitReady('crm-connector', ports.connector),
       waitReady('scoring', ports.scoring),
       waitReady('routing', ports.routing),
       waitReady('notification', ports.notification),
+      waitReady('sla', ports.sla),
     ]);
     say(
-      `services ready: crm-connector :${ports.connector}, scoring :${ports.scoring}, routing :${ports.routing}, notification :${ports.notification} (/health/ready, /metrics); Slack fake :${ports.slack}, SMTP inbox ${chat.smtp.url} (${chat.smtp.httpUrl}/messages)`,
+      `services ready: crm-connector :${ports.connector}, scoring :${ports.scoring}, routing :${ports.routing}, notification :${ports.notification}, sla :${ports.sla} (/health/ready, /metrics); Slack fake :${ports.slack}, SMTP inbox ${chat.smtp.url} (${chat.smtp.httpUrl}/messages)`,
     );
     const ok = await journey(hubspot);
     say(ok ? '\nhandoff complete.' : '\nhandoff INCOMPLETE: see the lines above.');
@@ -457,6 +500,7 @@ async function main(): Promise<number> {
     say(`  API token (every admin and data API): ${apiToken}`);
     say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.routing}/roster/reps`);
     say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.scoring}/review`);
+    say(`  curl -H "Authorization: Bearer ${apiToken}" http://127.0.0.1:${ports.sla}/sla/report`);
     say(`  curl http://127.0.0.1:${ports.slack}/_sandbox/messages      # the Slack DMs`);
     say(
       `  curl ${chat.smtp.httpUrl}/messages                     # the e-mails (intro e-mail to the prospect)`,
