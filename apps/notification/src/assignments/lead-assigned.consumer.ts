@@ -66,6 +66,7 @@ export class LeadAssignedConsumer {
         items.map((i) => i.event.id),
       );
       const alerts: NewDelivery[] = [];
+      const intros: NewDelivery[] = [];
       const failedReceipts: NewEvent<TopicName>[] = [];
       const introDelay = this.policy.policy.introEmail.delayMinutes * 60_000;
       for (const { event } of items) {
@@ -107,7 +108,7 @@ export class LeadAssignedConsumer {
         const intro = introDecision(a, this.policy.policy.introEmail);
         const to = a.lead.identity.email?.toLowerCase() ?? `no-email:${a.leadId}`;
         // One intro per qualification: a reassignment before it went out hands it to the new rep.
-        await this.deliveries.scheduleIntro(manager, {
+        intros.push({
           id: deliveryId(a.qualificationId, to, 'email', 'intro_email'),
           causeId: a.qualificationId,
           purpose: 'intro_email',
@@ -124,6 +125,7 @@ export class LeadAssignedConsumer {
           error: intro.send ? null : intro.reason,
         });
       }
+      await this.deliveries.scheduleIntros(manager, intros);
       await this.state.assigned(
         manager,
         items.map(({ event }) => ({

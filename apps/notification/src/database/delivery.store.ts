@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Channel } from '../delivery/delivery-key.js';
 import { DeliveryRow, type DeliveryStatus } from './entities.js';
 
 export type NewDelivery = Omit<
@@ -125,35 +124,6 @@ export class DeliveryStore {
     return new Set(inserted.map((r) => r.id));
   }
 
-  /**
-   * A scheduled intro e-mail: inserted, or — when the lead was reassigned before it went out —
-   * handed to the new assignment (new rep, new due time). One that was sent or skipped stays.
-   */
-  async scheduleIntro(manager: EntityManager, row: NewDelivery): Promise<void> {
-    await manager.query(
-      `INSERT INTO delivery (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, NULL, false, '[]'::jsonb, $10::jsonb, NULL, NULL, $11, 0, NULL, $12, NULL)
-       ON CONFLICT (cause_id, recipient, channel, purpose) DO UPDATE
-         SET context = EXCLUDED.context, assignment_id = EXCLUDED.assignment_id, due_at = EXCLUDED.due_at,
-             status = EXCLUDED.status, error = EXCLUDED.error
-         WHERE delivery.status = 'pending'`,
-      [
-        row.id,
-        row.causeId,
-        row.purpose,
-        row.channel,
-        row.recipient,
-        row.leadId,
-        row.assignmentId,
-        row.status,
-        row.dueAt,
-        JSON.stringify(row.context),
-        row.error ?? null,
-        row.createdAt,
-      ],
-    );
-  }
-
   /** Claims up to `limit` due deliveries (pending whose time came, sending whose claim ran out). */
   async claimDue(now: Date, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
     const rows = rowsOf<Record<string, unknown>>(
@@ -220,6 +190,93 @@ export class DeliveryStore {
     return done.length === 1;
   }
 
+  /**
+   * Records many outcomes in one statement, in the caller's transaction, each for this process's
+   * claim only. Returns the ids recorded (a claim taken over meanwhile is left to its new owner).
+   */
+  async recordMany(
+    manager: EntityManager,
+    items: { row: DeliveryRow; outcome: Outcome }[],
+    now: Date,
+  ): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const done = rowsOf<{ id: string }>(
+      await manager.query(
+        `UPDATE delivery d
+            SET status = t.status, due_at = COALESCE(t.due_at, d.due_at),
+                provider_message_id = COALESCE(t.provider_message_id, d.provider_message_id),
+                provider_channel = COALESCE(t.provider_channel, d.provider_channel), error = t.error,
+                sent_at = COALESCE(t.sent_at, d.sent_at), context = COALESCE(t.context, d.context),
+                attempts = d.attempts - t.refund, claim_token = NULL,
+                uncertain = CASE WHEN t.status = 'pending' THEN d.uncertain OR t.uncertain ELSE false END,
+                update_due_at = CASE WHEN t.status = 'delivered' AND d.revision <> t.revision THEN $3::timestamptz
+                                     ELSE d.update_due_at END
+           FROM json_to_recordset($1::json) AS t(id text, status text, due_at timestamptz, provider_message_id text,
+                provider_channel text, error text, sent_at timestamptz, context jsonb, refund int, revision int,
+                uncertain boolean)
+          WHERE d.id = t.id AND d.claim_token = $2 AND d.status = 'sending'
+          RETURNING d.id`,
+        [
+          JSON.stringify(
+            items.map(({ row, outcome }) => ({
+              id: row.id,
+              status: outcome.status,
+              due_at: outcome.dueAt ?? null,
+              provider_message_id: outcome.providerMessageId ?? null,
+              provider_channel: outcome.providerChannel ?? null,
+              error: outcome.error ?? null,
+              sent_at: outcome.sentAt ?? null,
+              context: outcome.context ?? null,
+              refund: outcome.refundAttempt ? 1 : 0,
+              revision: row.revision,
+              uncertain: outcome.uncertain ?? false,
+            })),
+          ),
+          this.token,
+          now,
+        ],
+      ),
+    );
+    return new Set(done.map((r) => r.id));
+  }
+
+  /** Intro e-mails of a batch of assignments (see scheduleIntro), one statement. */
+  async scheduleIntros(manager: EntityManager, rows: NewDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One row per key: the latest assignment of the batch wins.
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    await manager.query(
+      `INSERT INTO delivery (${COLUMNS})
+       SELECT id, cause_id, purpose, channel, recipient, lead_id, assignment_id, status, 0, due_at, NULL, false,
+              '[]'::jsonb, context, NULL, NULL, error, 0, NULL, created_at, NULL
+         FROM json_to_recordset($1::json) AS t(id text, cause_id text, purpose text, channel text, recipient text,
+              lead_id text, assignment_id text, status text, due_at timestamptz, context jsonb, error text,
+              created_at timestamptz)
+       ON CONFLICT (cause_id, recipient, channel, purpose) DO UPDATE
+         SET context = EXCLUDED.context, assignment_id = EXCLUDED.assignment_id, due_at = EXCLUDED.due_at,
+             status = EXCLUDED.status, error = EXCLUDED.error
+         WHERE delivery.status = 'pending'`,
+      [
+        JSON.stringify(
+          [...byId.values()].map((r) => ({
+            id: r.id,
+            cause_id: r.causeId,
+            purpose: r.purpose,
+            channel: r.channel,
+            recipient: r.recipient,
+            lead_id: r.leadId,
+            assignment_id: r.assignmentId,
+            status: r.status,
+            due_at: r.dueAt,
+            context: r.context,
+            error: r.error ?? null,
+            created_at: r.createdAt,
+          })),
+        ),
+      ],
+    );
+  }
+
   /** Whatever the message shows changed (deadline armed, someone acted): delivered Slack messages get updated. */
   async changed(manager: EntityManager, assignmentId: string, now: Date): Promise<void> {
     await manager.query(
@@ -267,15 +324,5 @@ export class DeliveryStore {
     return this.db
       .getRepository(DeliveryRow)
       .find({ where: { leadId }, order: { createdAt: 'DESC' }, take: limit });
-  }
-
-  /** The next channel of a failed delivery, in the caller's transaction (once: the key is unique). */
-  async fallBack(manager: EntityManager, failed: DeliveryRow, next: NewDelivery): Promise<boolean> {
-    return (await this.insert(manager, [next])).size === 1 && failed.fallbacks.length > 0;
-  }
-
-  static nextChannels(row: DeliveryRow): { channel: Channel; rest: Channel[] } | undefined {
-    const [channel, ...rest] = row.fallbacks;
-    return channel ? { channel, rest } : undefined;
   }
 }

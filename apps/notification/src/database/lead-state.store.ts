@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { CurrentAssignmentRow, LeadTouchRow, SlaDeadlineRow, SlackUserRow } from './entities.js';
 
 /**
@@ -68,8 +68,9 @@ export class LeadStateStore {
     );
   }
 
-  deadline(assignmentId: string, manager: EntityManager = this.db.manager): Promise<SlaDeadlineRow | null> {
-    return manager.getRepository(SlaDeadlineRow).findOneBy({ assignmentId });
+  deadlines(assignmentIds: string[]): Promise<SlaDeadlineRow[]> {
+    if (assignmentIds.length === 0) return Promise.resolve([]);
+    return this.db.getRepository(SlaDeadlineRow).findBy({ assignmentId: In(assignmentIds) });
   }
 
   slackUser(email: string): Promise<SlackUserRow | null> {

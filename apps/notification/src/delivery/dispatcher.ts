@@ -25,7 +25,7 @@ import type { DeliveryContext } from './context.js';
 import { deliveryId } from './delivery-key.js';
 import { PermanentFailure, RetryLater, TransientFailure, backoffMs } from './failures.js';
 import { Pacer } from './pacer.js';
-import { AlertRenderer } from './renderer.js';
+import { AlertRenderer, type RenderState } from './renderer.js';
 
 const outcomes = counter(
   'baton_notification_deliveries_total',
@@ -41,6 +41,14 @@ const providerSeconds = histogram(
 
 /** A pacing wait longer than this hands the delivery back to Postgres instead of holding its claim. */
 const MAX_INLINE_WAIT_MS = 2_000;
+
+interface PendingRecord {
+  row: DeliveryRow;
+  outcome: Outcome;
+  events: NewEvent<TopicName>[];
+  next?: NewDelivery;
+  done: { resolve: (mine: boolean) => void; reject: (err: unknown) => void };
+}
 
 interface Sent {
   providerMessageId?: string;
@@ -67,6 +75,8 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   private stopping = false;
   private roundRunning = false;
   private again = false;
+  private readonly records: PendingRecord[] = [];
+  private flushing = false;
 
   constructor(
     private readonly runtime: ServiceRuntime,
@@ -158,15 +168,19 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private async sendAll(rows: DeliveryRow[]): Promise<void> {
-    await Promise.all(rows.map((row) => this.limited(() => this.deliver(row))));
+    if (rows.length === 0) return;
+    const state = await this.renderer.load(
+      rows.filter((r) => (r.context as DeliveryContext).kind !== 'intro'),
+    );
+    await Promise.all(rows.map((row) => this.limited(() => this.deliver(row, state))));
   }
 
-  private async deliver(row: DeliveryRow): Promise<void> {
+  private async deliver(row: DeliveryRow, state: RenderState): Promise<void> {
     let outcome: Outcome;
     const events: NewEvent<TopicName>[] = [];
     let next: NewDelivery | undefined;
     try {
-      const sent = await this.send(row);
+      const sent = await this.send(row, state);
       if (sent.skipped) {
         outcome = { status: 'skipped', error: sent.skipped, context: sent.context };
       } else {
@@ -206,13 +220,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       }
     }
     outcomes.inc({ channel: row.channel, purpose: row.purpose, outcome: outcome.status });
-    let mine = false;
-    await this.runtime.transaction(async (manager) => {
-      mine = await this.store.record(manager, row, outcome, this.clock.now());
-      if (!mine) return;
-      if (next) await this.store.insert(manager, [next]);
-      await this.runtime.outbox.enqueue(manager, events);
-    });
+    const mine = await this.record({ row, outcome, events, next });
     if (!mine) {
       this.log.warn('delivery was taken over by another claim; its outcome is theirs to record', {
         delivery: row.id,
@@ -231,6 +239,45 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     if (next) this.sendClaimed([next.id]);
     if (outcome.status === 'pending' && outcome.dueAt)
       this.schedule(Math.max(0, outcome.dueAt.getTime() - Date.now()));
+  }
+
+  /**
+   * Records outcomes in batches: those that arrive while a batch is being written go in the next
+   * one (one transaction, one UPDATE, one outbox insert for many deliveries).
+   */
+  private record(item: Omit<PendingRecord, 'done'>): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.records.push({ ...item, done: { resolve, reject } });
+      this.flushRecords();
+    });
+  }
+
+  private flushRecords(): void {
+    if (this.flushing || this.records.length === 0) return;
+    const batch = this.records.splice(0, 500);
+    this.flushing = true;
+    const write = async () => {
+      const now = this.clock.now();
+      const mine = await this.runtime.transaction(async (manager) => {
+        const recorded = await this.store.recordMany(manager, batch, now);
+        const next = batch.filter((b) => recorded.has(b.row.id) && b.next).map((b) => b.next!);
+        if (next.length > 0) await this.store.insert(manager, next);
+        await this.runtime.outbox.enqueue(
+          manager,
+          batch.filter((b) => recorded.has(b.row.id)).flatMap((b) => b.events),
+        );
+        return recorded;
+      });
+      for (const b of batch) b.done.resolve(mine.has(b.row.id));
+    };
+    void write()
+      .catch((err: unknown) => {
+        for (const b of batch) b.done.reject(err);
+      })
+      .finally(() => {
+        this.flushing = false;
+        this.flushRecords();
+      });
   }
 
   /** The next channel of the recipient's preference, claimed by this process (sent right after the record). */
@@ -294,10 +341,10 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     };
   }
 
-  private async send(row: DeliveryRow): Promise<Sent> {
+  private async send(row: DeliveryRow, state: RenderState): Promise<Sent> {
     const ctx = row.context as DeliveryContext;
     if (ctx.kind === 'intro') return this.sendIntro(row, ctx);
-    const content = await this.renderer.content(row);
+    const content = await this.renderer.content(row, state);
     switch (row.channel) {
       case 'slack':
         return this.sendSlack(row, ctx.recipient, content);

@@ -12,7 +12,7 @@ import { crmRecordUrl } from '../alerts/crm-link.js';
 import { publicUrlOf, type NotificationEnv } from '../config/env.js';
 import { LeadStateStore } from '../database/lead-state.store.js';
 import { RepActionStore } from '../database/rep-action.store.js';
-import type { DeliveryRow } from '../database/entities.js';
+import type { DeliveryRow, RepActionRow, SlaDeadlineRow } from '../database/entities.js';
 import { signLink } from '../interactivity/signed-link.js';
 import type { LoadedNotificationPolicy } from '../policy/policy.js';
 import type { DeliveryContext } from './context.js';
@@ -52,6 +52,11 @@ function breachEssentials(breach: SlaBreached): LeadEssentials {
   };
 }
 
+export interface RenderState {
+  actions: Map<string, RepActionRow[]>;
+  deadlines: Map<string, SlaDeadlineRow>;
+}
+
 /** Turns a delivery (its context, plus what happened since: deadlines, actions) into what an alert says. */
 @Injectable()
 export class AlertRenderer {
@@ -63,10 +68,25 @@ export class AlertRenderer {
     private readonly actions: RepActionStore,
   ) {}
 
-  async content(row: DeliveryRow): Promise<AlertContent> {
+  /** What happened since the alerts' events, for many deliveries at once (two queries). */
+  async load(rows: DeliveryRow[]): Promise<RenderState> {
+    const ids = [...new Set(rows.map((r) => r.assignmentId).filter((a): a is string => a !== null))];
+    const [actions, deadlines] = await Promise.all([
+      this.actions.byAssignments(ids),
+      this.state.deadlines(ids),
+    ]);
+    const state: RenderState = { actions: new Map(), deadlines: new Map() };
+    for (const a of actions)
+      state.actions.set(a.assignmentId, [...(state.actions.get(a.assignmentId) ?? []), a]);
+    for (const d of deadlines) state.deadlines.set(d.assignmentId, d);
+    return state;
+  }
+
+  async content(row: DeliveryRow, loaded?: RenderState): Promise<AlertContent> {
     const ctx = row.context as DeliveryContext;
     if (ctx.kind === 'intro') throw new Error('an intro e-mail is not an alert');
-    const done = row.assignmentId ? await this.actions.byAssignments([row.assignmentId]) : [];
+    const state = loaded ?? (await this.load([row]));
+    const done = row.assignmentId ? (state.actions.get(row.assignmentId) ?? []) : [];
     const common = {
       recipient: ctx.recipient,
       done: done.map((d) => ({ action: d.action, by: d.actor, at: d.actedAt.toISOString() })),
@@ -74,7 +94,7 @@ export class AlertRenderer {
     };
     let input: AlertInput;
     if (ctx.kind === 'alert') {
-      const deadline = await this.state.deadline(ctx.assigned.assignmentId);
+      const deadline = state.deadlines.get(ctx.assigned.assignmentId);
       input = {
         ...common,
         kind: ctx.alert,
