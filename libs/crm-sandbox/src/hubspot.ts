@@ -178,6 +178,13 @@ export interface HubSpotSandbox {
     occurredAt?: number | string;
   }): HubSpotBehaviouralEvent;
   failNext(status: HubSpotFailureStatus, opts?: { count?: number; retryAfterSeconds?: number }): void;
+  /**
+   * Fault injection until `restoreContact(id)`: a batch read that includes this contact answers
+   * 400 VALIDATION_ERROR (the default), or, given `view`, holds `view` in place of the contact.
+   * For tests of a reader that must set a poison record aside while the others go through.
+   */
+  malformContact(id: string, view?: unknown): void;
+  restoreContact(id: string): void;
   webhookEvent(
     partial: Partial<HubSpotWebhookEvent> & { subscriptionType: string; objectId: number },
   ): HubSpotWebhookEvent;
@@ -346,6 +353,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   }));
   let acceptedAt: number[] = [];
   const failures: { status: HubSpotFailureStatus; retryAfterSeconds?: number }[] = [];
+  const malformed = new Map<string, unknown>();
   let nextObjectId = 51;
   let nextEventId = 100;
 
@@ -804,7 +812,10 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       for (const input of inputs) {
         const id = isRecord(input) ? String(input.id) : '';
         const contact = findContact(id, idProperty, false);
-        if (contact) results.push(contactView(contact, requested));
+        if (contact && malformed.has(contact.id) && malformed.get(contact.id) === undefined)
+          return error(400, 'VALIDATION_ERROR', `Invalid input: contact ${contact.id} cannot be read`);
+        if (contact && malformed.has(contact.id)) results.push(malformed.get(contact.id));
+        else if (contact) results.push(contactView(contact, requested));
         else missing.push(id);
       }
       return batchResponse(results, missing, startedAt, iso());
@@ -1332,6 +1343,12 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       };
       events.push(event);
       return event;
+    },
+    malformContact: (id, view) => {
+      malformed.set(id, view);
+    },
+    restoreContact: (id) => {
+      malformed.delete(id);
     },
     failNext: (status, options = {}) => {
       for (let i = 0; i < (options.count ?? 1); i++)

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { cleanText } from '@baton/domain';
 import { objectOf, type HubSpotWebhookEvent, type RejectedWebhookEvent } from '../hubspot/webhook-events.js';
 import type { HubSpotInboxRow } from './hubspot-inbox.entity.js';
 
@@ -54,8 +55,8 @@ export class HubSpotInboxStore {
       [
         rejected.map((r) => r.eventId ?? null),
         rejected.map((r) => r.objectId ?? null),
-        rejected.map((r) => r.reason.slice(0, 2_000)),
-        rejected.map((r) => r.raw),
+        rejected.map((r) => cleanText(r.reason).slice(0, 2_000)),
+        rejected.map((r) => cleanText(r.raw)),
       ],
     );
   }
@@ -66,16 +67,16 @@ export class HubSpotInboxStore {
    */
   async countFailure(eventIds: string[], reason: string, maxAttempts: number): Promise<number> {
     return this.db.transaction(async (em) => {
-      const poisoned: { event_id: string; object_id: string; payload: unknown }[] = await em
-        .query(
-          `UPDATE hubspot_inbox SET attempts = attempts + 1
+      type Counted = { event_id: string; object_id: string; payload: unknown; attempts: number };
+      // TypeORM answers UPDATE … RETURNING as [rows, affected].
+      const answer: [Counted[], number] | Counted[] = await em.query(
+        `UPDATE hubspot_inbox SET attempts = attempts + 1
           WHERE event_id = ANY($1::text[]) AND processed_at IS NULL
           RETURNING event_id, object_id, payload, attempts`,
-          [eventIds],
-        )
-        .then((rows: { event_id: string; object_id: string; payload: unknown; attempts: number }[]) =>
-          rows.filter((r) => r.attempts >= maxAttempts),
-        );
+        [eventIds],
+      );
+      const counted = (Array.isArray(answer[0]) ? answer[0] : answer) as Counted[];
+      const poisoned = counted.filter((r) => r.attempts >= maxAttempts);
       if (poisoned.length === 0) return 0;
       await this.setAside(
         em,

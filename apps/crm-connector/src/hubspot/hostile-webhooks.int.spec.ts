@@ -115,4 +115,35 @@ describe('hostile webhook batches', () => {
     expect(aside.reason).toBe('nested deeper than 16 levels');
     expect(aside.raw.length).toBeLessThanOrEqual(8_192);
   }, 120_000);
+
+  it('sets aside an event whose contact the CRM answers malformed after 3 failed rounds; the rest of the inbox moves on', async () => {
+    const poison = newContact();
+    const fine = newContact();
+    hubspot.malformContact(poison.id);
+    try {
+      const bad = creation(poison.id);
+      const good = creation(fine.id);
+      expect((await hubspot.sendWebhook(webhookUrl, [bad, good])).status).toBe(200);
+      expect((await profileOf(fine.id)).data.change).toBe('created');
+      const deadline = Date.now() + 60_000;
+      let rows = await rejectedRows([String(bad.eventId)]);
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        rows = await rejectedRows([String(bad.eventId)]);
+      }
+      expect(rows).toHaveLength(1);
+      expect(rows[0].reason).toMatch(/^failed 3 rounds: /);
+      expect(JSON.parse(rows[0].raw)).toMatchObject({ eventId: bad.eventId, objectId: Number(poison.id) });
+      const [{ n }] = await query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${running.env.DATABASE_SCHEMA}.hubspot_inbox WHERE processed_at IS NULL`,
+      );
+      expect(Number(n)).toBe(0);
+    } finally {
+      hubspot.restoreContact(poison.id);
+    }
+    // Later events keep flowing.
+    const after = newContact();
+    expect((await hubspot.sendWebhook(webhookUrl, [creation(after.id)])).status).toBe(200);
+    expect((await profileOf(after.id)).data.change).toBe('created');
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger, counter, histogram } from '@baton/observability';
+import { PermanentError } from '@baton/kafka';
 import { SERVICE_ENV, ServiceRuntime } from '@baton/platform';
 import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
 import type { ConnectorEnv } from '../config/env.js';
@@ -29,12 +30,19 @@ import { actorOfChange, isOwnChange, userIdsOf } from './webhook-events.js';
 const BATCH_SIZE = 2000;
 /** Pause between rounds that found nothing (a webhook delivery cuts it short). */
 const IDLE_POLL_MS = 500;
+/** A round failing on the same single event this many times sets it aside (hubspot_inbox_rejected). */
+export const MAX_EVENT_ATTEMPTS = 3;
 /** Processed events are kept this long to dedupe HubSpot's retries (it retries for up to 3 days). */
 const KEEP_PROCESSED_MS = 4 * 86_400_000;
 
 const processedEvents = counter(
   'baton_hubspot_inbox_processed_total',
   'Webhook events turned into domain events',
+  [],
+);
+const setAsideEvents = counter(
+  'baton_hubspot_inbox_set_aside_total',
+  'Inbox events that failed every attempt and were moved to hubspot_inbox_rejected',
   [],
 );
 const roundSeconds = histogram(
@@ -107,8 +115,46 @@ export class HubSpotInboxWorker extends IntakeLoop {
     }
   }
 
-  protected round(): Promise<number> {
-    return this.processRound();
+  /** Events the next round takes: halved after a round failed on its data, to find the poison event. */
+  private limit = BATCH_SIZE;
+  /** The events the last round took (its transaction may have rolled back). */
+  private taken: string[] = [];
+
+  /**
+   * A round that fails on its data (see isPoisonSuspect) is tried again at once with half as
+   * many events, down to one; a single event failing MAX_EVENT_ATTEMPTS rounds is moved to
+   * hubspot_inbox_rejected with the error, and the inbox moves on. An outage (CRM unreachable,
+   * 429/5xx, token refused, database down) is thrown: the loop backs off and nothing is set aside.
+   */
+  protected async round(): Promise<number> {
+    this.taken = [];
+    try {
+      const n = await this.processRound();
+      if (this.limit < BATCH_SIZE) this.limit = Math.min(BATCH_SIZE, this.limit * 2);
+      return n;
+    } catch (err) {
+      if (!isPoisonSuspect(err) || this.taken.length === 0) throw err;
+      const reason = reasonOf(err);
+      if (this.taken.length > 1) {
+        this.limit = Math.max(1, Math.floor(this.taken.length / 2));
+        this.log.warn('inbox round failed on its data; narrowing the round to find the event', {
+          error: err as Error,
+          events: this.taken.length,
+          next: this.limit,
+        });
+        return 1;
+      }
+      const moved = await this.inbox.countFailure(this.taken, reason, MAX_EVENT_ATTEMPTS);
+      if (moved) {
+        setAsideEvents.inc(moved);
+        this.log.error('inbox event failed every attempt; set aside in hubspot_inbox_rejected', {
+          eventId: this.taken[0],
+          attempts: MAX_EVENT_ATTEMPTS,
+          reason,
+        });
+      }
+      return 1;
+    }
   }
 
   /** Processes until the inbox is empty; returns how many events were worked. */
@@ -125,8 +171,9 @@ export class HubSpotInboxWorker extends IntakeLoop {
     const timer = roundSeconds.startTimer();
     const n = await this.runtime.transaction(async (em) => {
       if (!(await this.locks.tryTake(em, `${this.runtime.schema}.hubspot_inbox`))) return 0;
-      const rows = await this.inbox.takePending(em, BATCH_SIZE);
+      const rows = await this.inbox.takePending(em, this.limit);
       if (rows.length === 0) return 0;
+      this.taken = rows.map((r) => r.eventId);
       await this.work(em, rows);
       await this.inbox.markProcessed(
         em,
@@ -289,4 +336,31 @@ export class HubSpotInboxWorker extends IntakeLoop {
     );
     await this.ingest.ingest(em, { changes, engagements: [], activities: [] });
   }
+}
+
+/** Postgres SQLSTATE classes of errors in the data itself: 22 data exception, 23 integrity violation. */
+const DATA_SQLSTATE = /^2[23]/;
+
+/**
+ * Whether a failed round may be the fault of one of its events rather than of an outage:
+ * a programming-level error on odd data (TypeError, RangeError, SyntaxError), a schema refusal
+ * (ZodError), a CRM refusing the request itself (PermanentError other than 401/403, which are
+ * the token's), or Postgres refusing the data. Network errors, 429/5xx after retries, the rate
+ * budget and lost connections are outages.
+ */
+export function isPoisonSuspect(err: unknown): boolean {
+  if (err instanceof PermanentError) return !/rejected \((401|403)\)/.test(err.message);
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) {
+    // fetch's network failures are TypeErrors ("fetch failed"): an outage.
+    return !/fetch failed|network|ECONN|ETIMEDOUT|socket/i.test(err.message);
+  }
+  const e = err as { name?: string; code?: unknown; driverError?: { code?: unknown } } | null;
+  if (e?.name === 'ZodError') return true;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && DATA_SQLSTATE.test(code);
+}
+
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.slice(0, 1_000);
 }
