@@ -4,7 +4,8 @@
  *   npx nx run notification:bench        (BENCH_ALERTS=5000 for the throughput, BENCH_RATE_SECONDS=10)
  *
  * 1. raw kafkajs: N lead.assigned-sized messages produced (acks=all) and consumed with a no-op
- *    eachBatch (the ceiling on this broker and machine), then produce → consume latency at 100 msg/s;
+ *    eachBatch (rawKafkaFloor: the ceiling on this broker and machine), then produce → consume
+ *    latency at 100 msg/s;
  * 2. alerts/s: N lead.assigned already on the topic, one notification instance consuming them, each
  *    delivered as a Slack DM to the Slack fake (no rate limits, no latency): from the first DM to the Nth;
  * 3. latency at 100 alerts/s: lead.assigned published → chat.postMessage received by the fake, p50/p99.
@@ -15,7 +16,7 @@ import { EventPublisher, createKafka, provisionTopics } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
 import { startSlackFake } from '@baton/chat-sandbox';
 import { startTestService, withKafkaRetry } from '@baton/service-testing';
-import { dropSchema, isolatedEnv, percentile } from '@baton/testing';
+import { dropSchema, isolatedEnv, percentile, rawKafkaFloor } from '@baton/testing';
 import { notificationService } from '../src/notification.service.js';
 import { assignedEvent, leadAssigned, policyWith } from '../test/harness.js';
 
@@ -36,13 +37,17 @@ function event(i: number, prefix: string) {
   );
 }
 
-async function rawFloor(env: ReturnType<typeof isolatedEnv>, payload: string) {
+/** Produce → consume latency at 100 msg/s with plain kafkajs (nothing of Baton in between). */
+async function rawLatency(
+  env: ReturnType<typeof isolatedEnv>,
+  payload: string,
+): Promise<{ p50: number; p99: number }> {
   const kafka = createKafka({
     brokers: env.KAFKA_BROKERS,
     clientId: 'bench-raw',
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
   });
-  const topic = kafka.physical('bench.raw');
+  const topic = kafka.physical('bench.latency');
   const admin = kafka.client.admin();
   await admin.connect();
   await admin.createTopics({
@@ -52,54 +57,32 @@ async function rawFloor(env: ReturnType<typeof isolatedEnv>, payload: string) {
   await admin.disconnect();
   const producer = kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  for (let i = 0; i < N; i += 1000) {
-    const messages = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
-      key: `hubspot:contact:${i + j}`,
-      value: payload,
-    }));
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-  }
-  const consumer = kafka.client.consumer({ groupId: `bench-raw-${Date.now()}`, maxWaitTimeInMs: 10 });
+  const consumer = kafka.client.consumer({ groupId: `bench-latency-${Date.now()}`, maxWaitTimeInMs: 10 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  let first = 0;
   const latencies: number[] = [];
-  let allSeen!: (t: number) => void;
-  const done = new Promise<number>((r) => (allSeen = r));
   void consumer.run({
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      const now = performance.now();
-      if (first === 0) first = now;
-      for (const m of batch.messages) {
-        if (seen < N) {
-          seen++;
-          if (seen === N) allSeen(now);
-        } else latencies.push(now - Number(m.headers?.sent?.toString()));
-      }
+    eachMessage: async ({ message }) => {
+      latencies.push(performance.now() - Number(message.headers?.sent?.toString()));
+      await Promise.resolve();
     },
   });
-  const end = await done;
-  const consume = N / ((end - first) / 1000);
-  // Produce → consume at 100 msg/s.
   const count = RATE * RATE_SECONDS;
+  const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    const due = i * (1000 / RATE);
-    const t0 = performance.now();
+    const wait = t0 + i * (1000 / RATE) - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await producer.send({
       topic,
       acks: -1,
       messages: [{ key: `k${i}`, value: payload, headers: { sent: String(performance.now()) } }],
     });
-    const wait = due - (performance.now() - t0) - 0;
-    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000 / RATE)));
   }
   const deadline = Date.now() + 30_000;
   while (latencies.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await consumer.disconnect();
   await producer.disconnect();
-  return { consume, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 async function main(): Promise<void> {
@@ -108,7 +91,11 @@ async function main(): Promise<void> {
   console.log(
     `notification benchmark: ${fmt(N)} alerts for throughput, ${RATE}/s for ${RATE_SECONDS} s for latency, ${env.KAFKA_TOPIC_PARTITIONS} partitions; lead.assigned ~${sample.length} bytes`,
   );
-  const raw = await rawFloor(env, sample);
+  const floor = await rawKafkaFloor(
+    env,
+    Array.from({ length: N }, (_, i) => ({ key: `hubspot:contact:${i}`, value: sample })),
+  );
+  const raw = { consume: floor.consume, ...(await rawLatency(env, sample)) };
 
   const slack = await startSlackFake({ token: 'xoxb-bench', anyUser: true });
   const kafka = createKafka({

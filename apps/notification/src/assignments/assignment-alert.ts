@@ -1,4 +1,4 @@
-import type { LeadAssigned, NotifyChannel } from '@baton/domain';
+import { Topics, type NewEvent, type NotifyChannel } from '@baton/domain';
 import type { Person } from '../alerts/content.js';
 import type { NewDelivery } from '../database/delivery.store.js';
 import type { ConfiguredChannels } from '../delivery/channels.js';
@@ -51,6 +51,23 @@ export function planAlert(
   };
 }
 
-export function repOf(assigned: LeadAssigned): Person {
-  return assigned.rep;
+/** The receipt of an alert that no channel could carry (recorded in the same transaction as its row). */
+export function unreachableReceipt(row: NewDelivery, at: Date): NewEvent<typeof Topics.NotificationSent> {
+  return {
+    topic: Topics.NotificationSent,
+    subject: row.leadId,
+    id: `${row.id}:failed`,
+    data: {
+      leadId: row.leadId,
+      notificationId: row.id,
+      causationId: row.causeId,
+      channel: row.channel,
+      purpose: row.purpose,
+      recipient: row.recipient,
+      status: 'failed',
+      error: row.error ?? 'no channel',
+      sentAt: at.toISOString(),
+      ...(row.assignmentId ? { assignmentId: row.assignmentId } : {}),
+    },
+  };
 }

@@ -1,27 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Topics, type NewEvent, type TopicName } from '@baton/domain';
-import {
-  CLOCK,
-  OnEvent,
-  SERVICE_ENV,
-  SERVICE_POLICY,
-  ServiceRuntime,
-  type BatchItem,
-  type Clock,
-} from '@baton/platform';
+import { CLOCK, OnEvent, SERVICE_POLICY, ServiceRuntime, type BatchItem, type Clock } from '@baton/platform';
 import type { ProcessedEvents } from '@baton/persistence';
-import type { NotificationEnv } from '../config/env.js';
 import { DeliveryStore, type NewDelivery } from '../database/delivery.store.js';
 import { LeadStateStore } from '../database/lead-state.store.js';
 import { deliveryId } from '../delivery/delivery-key.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
 import { introDecision } from '../intro/intro-email.js';
 import type { LoadedNotificationPolicy } from '../policy/policy.js';
-import { EmailGateway } from '../providers/email.gateway.js';
-import { SlackGateway } from '../providers/slack.gateway.js';
-import { TeamsGateway } from '../providers/teams.gateway.js';
-import { planAlert } from './assignment-alert.js';
+import { planAlert, unreachableReceipt } from './assignment-alert.js';
 
 /**
  * lead.assigned.v1 → the rep's alert (a reassignment worded as such) and the prospect's intro
@@ -40,10 +28,6 @@ export class LeadAssignedConsumer {
     private readonly deliveries: DeliveryStore,
     private readonly state: LeadStateStore,
     private readonly dispatcher: Dispatcher,
-    private readonly slack: SlackGateway,
-    private readonly teams: TeamsGateway,
-    private readonly email: EmailGateway,
-    @Inject(SERVICE_ENV) private readonly env: NotificationEnv,
     @Inject(SERVICE_POLICY) private readonly policy: LoadedNotificationPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -53,13 +37,7 @@ export class LeadAssignedConsumer {
   @OnEvent(Topics.LeadAssigned, { batch: true })
   async assigned(@Payload() items: BatchItem<typeof Topics.LeadAssigned>[]): Promise<void> {
     const now = this.clock.now();
-    const settings = {
-      defaults: this.policy.policy.alerts.defaultChannels,
-      configured: { slack: this.slack.enabled, teams: this.teams.enabled, email: this.email.enabled },
-      token: this.deliveries.token,
-      leaseMs: this.env.NOTIFICATION_LEASE_MS,
-      now,
-    };
+    const settings = this.dispatcher.planSettings(now);
     const claimed = await this.runtime.transaction(async (manager) => {
       const fresh = await this.processed.claimMany(
         manager,
@@ -87,24 +65,7 @@ export class LeadAssignedConsumer {
           settings,
         );
         alerts.push(alert);
-        if (alert.status === 'failed')
-          failedReceipts.push({
-            topic: Topics.NotificationSent,
-            subject: a.leadId,
-            id: `${alert.id}:failed`,
-            data: {
-              leadId: a.leadId,
-              notificationId: alert.id,
-              causationId: event.id,
-              channel: alert.channel,
-              purpose: 'assignment_alert',
-              recipient: alert.recipient,
-              status: 'failed',
-              error: alert.error ?? 'no channel',
-              sentAt: now.toISOString(),
-              assignmentId: a.assignmentId,
-            },
-          });
+        if (alert.status === 'failed') failedReceipts.push(unreachableReceipt(alert, now));
         const intro = introDecision(a, this.policy.policy.introEmail);
         const to = a.lead.identity.email?.toLowerCase() ?? `no-email:${a.leadId}`;
         // One intro per qualification: a reassignment before it went out hands it to the new rep.

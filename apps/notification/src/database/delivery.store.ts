@@ -90,6 +90,14 @@ export class DeliveryStore {
    * claimed by this process and may be sent at once after the commit.
    */
   async insert(manager: EntityManager, rows: NewDelivery[]): Promise<Set<string>> {
+    return this.insertRows(manager, rows, 'ON CONFLICT DO NOTHING');
+  }
+
+  private async insertRows(
+    manager: EntityManager,
+    rows: NewDelivery[],
+    onConflict: string,
+  ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO delivery (${COLUMNS})
@@ -98,7 +106,7 @@ export class DeliveryStore {
          FROM json_to_recordset($1::json) AS t(id text, cause_id text, purpose text, channel text,
               recipient text, lead_id text, assignment_id text, status text, due_at timestamptz,
               claim_token text, fallbacks jsonb, context jsonb, error text, created_at timestamptz)
-       ON CONFLICT DO NOTHING
+       ${onConflict}
        RETURNING id`,
       [
         JSON.stringify(
@@ -240,40 +248,21 @@ export class DeliveryStore {
     return new Set(done.map((r) => r.id));
   }
 
-  /** Intro e-mails of a batch of assignments (see scheduleIntro), one statement. */
+  /**
+   * Scheduled intro e-mails, one statement for a batch: inserted, or — when the lead was reassigned
+   * before one went out — handed to the new assignment (new rep, new due time, or skipped by the new
+   * decision). One that was sent or skipped already stays as it is.
+   */
   async scheduleIntros(manager: EntityManager, rows: NewDelivery[]): Promise<void> {
-    if (rows.length === 0) return;
-    // One row per key: the latest assignment of the batch wins.
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    await manager.query(
-      `INSERT INTO delivery (${COLUMNS})
-       SELECT id, cause_id, purpose, channel, recipient, lead_id, assignment_id, status, 0, due_at, NULL, false,
-              '[]'::jsonb, context, NULL, NULL, error, 0, NULL, created_at, NULL
-         FROM json_to_recordset($1::json) AS t(id text, cause_id text, purpose text, channel text, recipient text,
-              lead_id text, assignment_id text, status text, due_at timestamptz, context jsonb, error text,
-              created_at timestamptz)
-       ON CONFLICT (cause_id, recipient, channel, purpose) DO UPDATE
+    // One row per key in a statement: the latest assignment of the batch wins.
+    const latest = [...new Map(rows.map((r) => [r.id, r])).values()];
+    await this.insertRows(
+      manager,
+      latest,
+      `ON CONFLICT (cause_id, recipient, channel, purpose) DO UPDATE
          SET context = EXCLUDED.context, assignment_id = EXCLUDED.assignment_id, due_at = EXCLUDED.due_at,
              status = EXCLUDED.status, error = EXCLUDED.error
          WHERE delivery.status = 'pending'`,
-      [
-        JSON.stringify(
-          [...byId.values()].map((r) => ({
-            id: r.id,
-            cause_id: r.causeId,
-            purpose: r.purpose,
-            channel: r.channel,
-            recipient: r.recipient,
-            lead_id: r.leadId,
-            assignment_id: r.assignmentId,
-            status: r.status,
-            due_at: r.dueAt,
-            context: r.context,
-            error: r.error ?? null,
-            created_at: r.createdAt,
-          })),
-        ),
-      ],
     );
   }
 

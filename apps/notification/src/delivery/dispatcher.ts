@@ -8,6 +8,7 @@ import { Topics, type NewEvent, type NotificationSent, type TopicName } from '@b
 import { JsonLogger, counter, histogram } from '@baton/observability';
 import { CLOCK, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
 import type { AlertContent, Person } from '../alerts/content.js';
+import type { PlanSettings } from '../assignments/assignment-alert.js';
 import { emailAlert } from '../alerts/email-alert.js';
 import { slackMessage } from '../alerts/slack-blocks.js';
 import { teamsMessage } from '../alerts/teams-card.js';
@@ -109,6 +110,17 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   sendClaimed(ids: string[]): void {
     if (ids.length === 0) return;
     this.track(this.store.firstAttempt(ids).then((rows) => this.sendAll(rows)));
+  }
+
+  /** How new alerts are planned here: the policy's default channels, the configured providers, this claim. */
+  planSettings(now: Date): PlanSettings {
+    return {
+      defaults: this.policy.policy.alerts.defaultChannels,
+      configured: { slack: this.slack.enabled, teams: this.teams.enabled, email: this.email.enabled },
+      token: this.store.token,
+      leaseMs: this.env.NOTIFICATION_LEASE_MS,
+      now,
+    };
   }
 
   /** Something became due (a fallback, an action to show): look now rather than at the next poll. */
@@ -376,7 +388,17 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   private async sendSlack(row: DeliveryRow, recipient: Person, content: AlertContent): Promise<Sent> {
     const userId = await this.slack.userIdOf(recipient);
     if (row.uncertain) {
-      const earlier = await this.slack.findEarlier(userId, row.id, row.createdAt);
+      let earlier: { channel: string; ts: string } | undefined;
+      try {
+        earlier = await this.slack.findEarlier(userId, row.id, row.createdAt);
+      } catch (err) {
+        // Without the history (im:history not granted) the alert is posted again rather than lost.
+        if (!(err instanceof PermanentFailure)) throw err;
+        this.log.warn('cannot look for an earlier post of this alert; posting it (it may show twice)', {
+          delivery: row.id,
+          error: err.message,
+        });
+      }
       if (earlier) {
         this.log.info('the alert was posted before the crash; not posting it again', { delivery: row.id });
         return { providerMessageId: earlier.ts, providerChannel: earlier.channel };

@@ -1,20 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { Topics, type CloudEvent, type EventOf, type NewEvent, type TopicName } from '@baton/domain';
+import { Topics, type CloudEvent, type EventOf } from '@baton/domain';
 import { JsonLogger } from '@baton/observability';
 import type { ProcessedEvents } from '@baton/persistence';
-import { CLOCK, OnEvent, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
+import { CLOCK, OnEvent, ServiceRuntime, type Clock } from '@baton/platform';
 import type { Person } from '../alerts/content.js';
-import { planAlert } from '../assignments/assignment-alert.js';
-import type { NotificationEnv } from '../config/env.js';
+import { planAlert, unreachableReceipt } from '../assignments/assignment-alert.js';
 import { DeliveryStore } from '../database/delivery.store.js';
 import type { DeliveryContext } from '../delivery/context.js';
 import type { Purpose } from '../delivery/delivery-key.js';
 import { Dispatcher } from '../delivery/dispatcher.js';
-import type { LoadedNotificationPolicy } from '../policy/policy.js';
-import { EmailGateway } from '../providers/email.gateway.js';
-import { SlackGateway } from '../providers/slack.gateway.js';
-import { TeamsGateway } from '../providers/teams.gateway.js';
 
 type Breach = EventOf<typeof Topics.SlaBreached>;
 
@@ -50,11 +45,6 @@ export class SlaBreachedConsumer {
     private readonly runtime: ServiceRuntime,
     private readonly deliveries: DeliveryStore,
     private readonly dispatcher: Dispatcher,
-    private readonly slack: SlackGateway,
-    private readonly teams: TeamsGateway,
-    private readonly email: EmailGateway,
-    @Inject(SERVICE_ENV) private readonly env: NotificationEnv,
-    @Inject(SERVICE_POLICY) private readonly policy: LoadedNotificationPolicy,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.processed = runtime.processed('sla-breached');
@@ -79,34 +69,17 @@ export class SlaBreachedConsumer {
         alert: 'reminder' as const,
       };
       const context: DeliveryContext = { kind: 'breach', alert: who.alert, breach, recipient: who.person };
-      const row = planAlert(event.id, who.person, who.purpose, context, breach, {
-        defaults: this.policy.policy.alerts.defaultChannels,
-        configured: { slack: this.slack.enabled, teams: this.teams.enabled, email: this.email.enabled },
-        token: this.deliveries.token,
-        leaseMs: this.env.NOTIFICATION_LEASE_MS,
-        now,
-      });
+      const row = planAlert(
+        event.id,
+        who.person,
+        who.purpose,
+        context,
+        breach,
+        this.dispatcher.planSettings(now),
+      );
       const inserted = await this.deliveries.insert(manager, [row]);
-      if (row.status === 'failed' && inserted.has(row.id)) {
-        const receipt: NewEvent<TopicName> = {
-          topic: Topics.NotificationSent,
-          subject: breach.leadId,
-          id: `${row.id}:failed`,
-          data: {
-            leadId: breach.leadId,
-            notificationId: row.id,
-            causationId: event.id,
-            channel: row.channel,
-            purpose: who.purpose,
-            recipient: row.recipient,
-            status: 'failed',
-            error: row.error ?? 'no channel',
-            sentAt: now.toISOString(),
-            assignmentId: breach.assignmentId,
-          },
-        };
-        await this.runtime.outbox.enqueue(manager, [receipt]);
-      }
+      if (row.status === 'failed' && inserted.has(row.id))
+        await this.runtime.outbox.enqueue(manager, [unreachableReceipt(row, now)]);
       return row.status === 'sending' && inserted.has(row.id) ? [row.id] : [];
     });
     this.dispatcher.sendClaimed(claimed);

@@ -70,34 +70,32 @@ export class RepActionsService {
         },
       },
     ];
+    const reassignment = (requestedBy: 'rep' | 'admin', cause: string, excluded: string) =>
+      events.push({
+        topic: Topics.LeadReassignmentRequested,
+        subject: row.leadId,
+        id: `${actionId}:reassignment`,
+        data: {
+          leadId: row.leadId,
+          assignmentId,
+          requestedBy,
+          cause,
+          excludeRepIds: [excluded],
+          requestedAt: actedAt.toISOString(),
+        },
+      });
     if (action === 'not_mine')
-      events.push({
-        topic: Topics.LeadReassignmentRequested,
-        subject: row.leadId,
-        id: `${actionId}:reassignment`,
-        data: {
-          leadId: row.leadId,
-          assignmentId,
-          requestedBy: 'rep',
-          cause: `not_mine: ${person.name} said the lead is not theirs (from the ${channel} alert)`,
-          excludeRepIds: [repId],
-          requestedAt: actedAt.toISOString(),
-        },
-      });
+      reassignment(
+        'rep',
+        `not_mine: ${person.name} said the lead is not theirs (from the ${channel} alert)`,
+        repId,
+      );
     if (action === 'reassign_requested' && ctx.kind === 'breach')
-      events.push({
-        topic: Topics.LeadReassignmentRequested,
-        subject: row.leadId,
-        id: `${actionId}:reassignment`,
-        data: {
-          leadId: row.leadId,
-          assignmentId,
-          requestedBy: 'admin',
-          cause: `manager_reassign: ${person.name} reassigned it after the ${ctx.breach.policy} breach (from the ${channel} escalation)`,
-          excludeRepIds: [ctx.breach.rep.repId],
-          requestedAt: actedAt.toISOString(),
-        },
-      });
+      reassignment(
+        'admin',
+        `manager_reassign: ${person.name} reassigned it after the ${ctx.breach.policy} breach (from the ${channel} escalation)`,
+        ctx.breach.rep.repId,
+      );
     const recorded = await this.runtime.transaction(async (manager) => {
       const fresh = await this.repActions.record(manager, {
         actionId,
