@@ -20,11 +20,19 @@ const sourcesOnly: Plugin = {
 // tools/infra.sh (the global setup checks they answer, and removes the topics the run created).
 // `vitest run --project unit` runs the unit specs alone.
 const shared = {
+  // `vitest run --dir <folder>` scans that folder (the generator's test runs a generated service's
+  // specs this way); projects do not inherit the option, so it is passed on here.
+  dir: dirArgument(),
   exclude: ['**/node_modules/**', '**/dist/**'],
   env: { TZ: 'UTC' },
   testTimeout: 60_000,
   hookTimeout: 120_000,
 };
+
+function dirArgument(): string | undefined {
+  const i = process.argv.indexOf('--dir');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' }, jsc: { target: 'es2022' } }), sourcesOnly],
