@@ -87,17 +87,28 @@ export function durationText(ms: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-/** "Tue 10:35 GMT-5": a moment in the reader's time zone (UTC when it is not known or not valid). */
-export function localTime(at: string | Date, timeZone?: string): string {
-  const format = (zone: string) => {
-    const parts = new Intl.DateTimeFormat('en-GB', {
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function formatIn(zone: string): Intl.DateTimeFormat {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
       weekday: 'short',
       hour: '2-digit',
       minute: '2-digit',
       hour12: false,
       timeZoneName: 'short',
       timeZone: zone,
-    }).formatToParts(new Date(at));
+    });
+    if (formats.size < 1000) formats.set(zone, f);
+  }
+  return f;
+}
+
+/** "Tue 10:35 GMT-5": a moment in the reader's time zone (UTC when it is not known or not valid). */
+export function localTime(at: string | Date, timeZone?: string): string {
+  const format = (zone: string) => {
+    const parts = formatIn(zone).formatToParts(new Date(at));
     const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
     return `${part('weekday')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
   };
