@@ -10,7 +10,7 @@ describe('docker/kubernetes', () => {
     const objects = render();
     expect(await validateObjects(objects)).toEqual([]);
     const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
-    expect(deployments.sort()).toEqual(['crm-connector', 'routing', 'scoring']);
+    expect(deployments.sort()).toEqual(['crm-connector', 'notification', 'routing', 'scoring', 'sla']);
     // Every service runs its own image, from the registry the kustomization names.
     for (const d of objects.filter((o) => o.kind === 'Deployment')) {
       const [container] = (d.spec as { template: { spec: { containers: { image: string }[] } } }).template
