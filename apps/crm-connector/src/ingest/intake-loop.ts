@@ -16,6 +16,13 @@ export interface IntakeLoopOptions {
 }
 
 /**
+ * How long stop() waits for a round in flight. A round waiting on an unreachable CRM (a hanging
+ * call, the rate limiter) is abandoned after it: its transaction never commits, so its work stays
+ * pending for the next start, and the service still stops within the kit's bound.
+ */
+export const STOP_GRACE_MS = 3_000;
+
+/**
  * Runs an intake round again and again: straight on while a round found work (a backlog drains
  * at full speed), otherwise after the idle pause, which nudge() cuts short so fresh work (a
  * webhook delivery) is picked up at once rather than at the next poll.
@@ -26,6 +33,8 @@ export abstract class IntakeLoop {
   private loop?: Promise<void>;
   private wake?: () => void;
   private nudged = false;
+  /** Ends a backoff pause when the loop stops. */
+  private stopWake?: () => void;
 
   constructor(private readonly intake: IntakeLoopOptions) {
     this.log = intake.log;
@@ -57,7 +66,21 @@ export abstract class IntakeLoop {
   async stop(): Promise<void> {
     this.running = false;
     this.nudge();
-    await this.loop;
+    this.stopWake?.();
+    if (!this.loop) return;
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = await Promise.race([
+      this.loop.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), STOP_GRACE_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (abandoned)
+      this.log.warn('round still waiting on the CRM at stop; abandoned, its work stays pending', {
+        graceMs: STOP_GRACE_MS,
+      });
   }
 
   /** Cuts the idle pause short: new work is waiting. */
@@ -78,7 +101,14 @@ export abstract class IntakeLoop {
         this.log.error(this.intake.failureMessage, { error: err as Error, failures });
         const backoff = this.intake.backoff;
         if (backoff) {
-          await this.intake.clock.sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 6)));
+          // The pause ends early on stop (nudge), not on fresh work: an outage is not hammered.
+          await Promise.race([
+            this.intake.clock.sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures, 6))),
+            new Promise<void>((resolve) => {
+              this.stopWake = resolve;
+            }),
+          ]);
+          this.stopWake = undefined;
           continue;
         }
       }

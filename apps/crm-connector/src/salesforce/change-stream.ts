@@ -10,6 +10,7 @@ import { ServiceRuntime } from '@baton/platform';
 import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
 import { StreamCursorStore } from '../database/stream-cursor.store.js';
 import { parseChangeEvent, type ChangeEvent } from './change-events.js';
+import { STOP_GRACE_MS } from '../ingest/intake-loop.js';
 import { SalesforceIngest } from './salesforce-ingest.js';
 
 export const CDC_CHANNELS = ['/data/LeadChangeEvent', '/data/TaskChangeEvent'] as const;
@@ -87,7 +88,16 @@ export class SalesforceChangeStream implements OnApplicationBootstrap, BeforeApp
     this.running = false;
     for (const c of this.clients.splice(0)) c.disconnect();
     this.wake?.();
-    await this.loop;
+    // A batch waiting on an unreachable org is abandoned after the grace (it stays unacknowledged).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.loop,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_GRACE_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private receive(channel: string, message: unknown): void {
