@@ -13,6 +13,7 @@ import {
   HubSpotEngagementDue1763900000001,
   HubSpotLoggedActivities1763900000002,
 } from './database/migrations/connector-tables.migration.js';
+import { DueContactAttempts1796169600003 } from './database/migrations/due-contact-attempts.migration.js';
 import { HubSpotInboxRejected1796169600002 } from './database/migrations/inbox-rejected.migration.js';
 import { ConnectorRetentionIndexes1796169600001 } from './database/migrations/retention-indexes.migration.js';
 import { StreamCursorRow } from './database/stream-cursor.entity.js';
@@ -38,6 +39,7 @@ export const crmConnectorService = defineService({
     HubSpotLoggedActivities1763900000002,
     ConnectorRetentionIndexes1796169600001,
     HubSpotInboxRejected1796169600002,
+    DueContactAttempts1796169600003,
   ],
   entities: [
     HubSpotInboxRow,

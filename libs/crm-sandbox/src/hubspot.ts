@@ -185,6 +185,8 @@ export interface HubSpotSandbox {
    */
   malformContact(id: string, view?: unknown): void;
   restoreContact(id: string): void;
+  /** Fault injection: the events API answers 400 for this contact until `restoreContact(id)`. */
+  rejectEventsOf(id: string): void;
   webhookEvent(
     partial: Partial<HubSpotWebhookEvent> & { subscriptionType: string; objectId: number },
   ): HubSpotWebhookEvent;
@@ -354,6 +356,7 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
   let acceptedAt: number[] = [];
   const failures: { status: HubSpotFailureStatus; retryAfterSeconds?: number }[] = [];
   const malformed = new Map<string, unknown>();
+  const eventsRejected = new Set<string>();
   let nextObjectId = 51;
   let nextEventId = 100;
 
@@ -1107,6 +1110,8 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
       if (objectType && objectType !== 'contact' && objectType !== '0-1')
         return { status: 200, body: { results: [] } };
       const objectId = query.get('objectId');
+      if (objectId && eventsRejected.has(objectId))
+        return error(400, 'VALIDATION_ERROR', `Invalid input: events of ${objectId} cannot be read`);
       const eventType = query.get('eventType');
       const after = query.get('occurredAfter');
       const before = query.get('occurredBefore');
@@ -1349,6 +1354,10 @@ export async function startHubSpotSandbox(opts: HubSpotSandboxOptions = {}): Pro
     },
     restoreContact: (id) => {
       malformed.delete(id);
+      eventsRejected.delete(id);
+    },
+    rejectEventsOf: (id) => {
+      eventsRejected.add(id);
     },
     failNext: (status, options = {}) => {
       for (let i = 0; i < (options.count ?? 1); i++)

@@ -11,6 +11,10 @@ abstract class DueContactColumns {
 
   @Column({ name: 'due_since', type: 'timestamptz', default: () => 'now()' })
   dueSince!: Date;
+
+  /** Rounds that failed on this contact alone; set aside after a few. */
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
 }
 
 /** Contacts whose behavioural events the events API must be read for. */

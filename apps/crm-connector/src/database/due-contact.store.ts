@@ -36,4 +36,37 @@ export class DueContactStore {
   async clear(em: EntityManager, table: DueTable, objectIds: string[]): Promise<void> {
     await em.query(`DELETE FROM ${table} WHERE object_id = ANY($1::text[])`, [objectIds]);
   }
+
+  /**
+   * Counts a failed read of these contacts (in the caller's transaction) and removes those that
+   * failed `maxAttempts` times from the queue; returns them, for the caller to set aside.
+   */
+  async countFailure(
+    em: EntityManager,
+    table: DueTable,
+    objectIds: string[],
+    maxAttempts: number,
+  ): Promise<(DueContact & { attempts: number })[]> {
+    type Row = { object_id: string; lead_id: string; crm: CrmRef; attempts: number };
+    // TypeORM answers UPDATE … RETURNING as [rows, affected].
+    const answer: [Row[], number] | Row[] = await em.query(
+      `UPDATE ${table} SET attempts = attempts + 1 WHERE object_id = ANY($1::text[])
+       RETURNING object_id, lead_id, crm, attempts`,
+      [objectIds],
+    );
+    const rows = (Array.isArray(answer[0]) ? answer[0] : answer) as Row[];
+    const poisoned = rows.filter((r) => r.attempts >= maxAttempts);
+    if (poisoned.length)
+      await this.clear(
+        em,
+        table,
+        poisoned.map((r) => r.object_id),
+      );
+    return poisoned.map((r) => ({
+      objectId: r.object_id,
+      leadId: r.lead_id,
+      crm: r.crm,
+      attempts: r.attempts,
+    }));
+  }
 }

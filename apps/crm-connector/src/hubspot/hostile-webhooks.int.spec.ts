@@ -146,4 +146,47 @@ describe('hostile webhook batches', () => {
     expect((await hubspot.sendWebhook(webhookUrl, [creation(after.id)])).status).toBe(200);
     expect((await profileOf(after.id)).data.change).toBe('created');
   }, 120_000);
+
+  it('sets aside a contact whose engagement read always fails after 3 reads; the other due contacts are read', async () => {
+    const poison = newContact();
+    const fine = newContact();
+    hubspot.rejectEventsOf(poison.id);
+    for (const c of [poison, fine])
+      hubspot.addEvent({
+        objectId: c.id,
+        eventType: 'e_visited_page',
+        properties: { hs_url: 'https://www.example.com/pricing', hs_page_title: 'Pricing' },
+      });
+    try {
+      expect((await hubspot.sendWebhook(webhookUrl, [creation(poison.id), creation(fine.id)])).status).toBe(
+        200,
+      );
+      const seen = await domainEvents(
+        running.env,
+        Topics.LeadEngagement,
+        (e) => e.some((x) => x.subject === `hubspot:contact:${fine.id}`),
+        60_000,
+      );
+      expect(seen.some((x) => x.subject === `hubspot:contact:${fine.id}`)).toBe(true);
+      const deadline = Date.now() + 60_000;
+      const aside = () =>
+        query<{ reason: string }>(
+          `SELECT reason FROM ${running.env.DATABASE_SCHEMA}.hubspot_inbox_rejected WHERE object_id = $1`,
+          [poison.id],
+        );
+      let rows = await aside();
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        rows = await aside();
+      }
+      expect(rows).toHaveLength(1);
+      expect(rows[0].reason).toMatch(/^hubspot_engagement_due: failed 3 reads: PermanentError/);
+      const [{ n }] = await query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${running.env.DATABASE_SCHEMA}.hubspot_engagement_due`,
+      );
+      expect(Number(n)).toBe(0);
+    } finally {
+      hubspot.restoreContact(poison.id);
+    }
+  }, 120_000);
 });

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { JsonLogger, counter, histogram } from '@baton/observability';
-import { PermanentError } from '@baton/kafka';
 import { SERVICE_ENV, ServiceRuntime } from '@baton/platform';
 import { CONNECTOR_CLOCK, type Clock } from '../api-budget/clock.js';
 import type { ConnectorEnv } from '../config/env.js';
@@ -9,6 +8,7 @@ import { HubSpotInboxStore, type InboxEvent } from '../database/hubspot-inbox.st
 import { RoundLockStore } from '../database/round-lock.store.js';
 import { WriteLogStore, echoKey } from '../database/write-log.store.js';
 import { IntakeLoop } from '../ingest/intake-loop.js';
+import { isPoisonSuspect, reasonOf } from '../ingest/poison.js';
 import { LeadIngest } from '../ingest/lead-ingest.js';
 import type { ObservedChange, TrackedField } from '../mapping/lead-changes.js';
 import {
@@ -336,31 +336,4 @@ export class HubSpotInboxWorker extends IntakeLoop {
     );
     await this.ingest.ingest(em, { changes, engagements: [], activities: [] });
   }
-}
-
-/** Postgres SQLSTATE classes of errors in the data itself: 22 data exception, 23 integrity violation. */
-const DATA_SQLSTATE = /^2[23]/;
-
-/**
- * Whether a failed round may be the fault of one of its events rather than of an outage:
- * a programming-level error on odd data (TypeError, RangeError, SyntaxError), a schema refusal
- * (ZodError), a CRM refusing the request itself (PermanentError other than 401/403, which are
- * the token's), or Postgres refusing the data. Network errors, 429/5xx after retries, the rate
- * budget and lost connections are outages.
- */
-export function isPoisonSuspect(err: unknown): boolean {
-  if (err instanceof PermanentError) return !/rejected \((401|403)\)/.test(err.message);
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) {
-    // fetch's network failures are TypeErrors ("fetch failed"): an outage.
-    return !/fetch failed|network|ECONN|ETIMEDOUT|socket/i.test(err.message);
-  }
-  const e = err as { name?: string; code?: unknown; driverError?: { code?: unknown } } | null;
-  if (e?.name === 'ZodError') return true;
-  const code = e?.driverError?.code ?? e?.code;
-  return typeof code === 'string' && DATA_SQLSTATE.test(code);
-}
-
-function reasonOf(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.slice(0, 1_000);
 }
