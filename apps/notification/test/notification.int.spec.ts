@@ -270,7 +270,7 @@ describe('the rep acting from Slack', () => {
       60_000,
     );
     expect(benDm.text).toContain(
-      'Lead reassigned to you: Priya Raman (Northwind Logistics) (from ana.silva)',
+      'Lead reassigned to you: Priya Raman (Northwind Logistics) (from Ana Silva)',
     );
   }, 120_000);
 

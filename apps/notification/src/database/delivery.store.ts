@@ -309,6 +309,16 @@ export class DeliveryStore {
     return rows[0] ? toRow(rows[0]) : undefined;
   }
 
+  /** A person's name as an earlier alert of the lead addressed them (a reassignment names the previous rep). */
+  async nameOf(leadId: string, recipient: string): Promise<string | undefined> {
+    const rows: { name: string | null }[] = await this.db.query(
+      `SELECT context->'recipient'->>'name' AS name FROM delivery
+        WHERE lead_id = $1 AND recipient = $2 AND purpose = 'assignment_alert' LIMIT 1`,
+      [leadId, recipient],
+    );
+    return rows[0]?.name ?? undefined;
+  }
+
   byLead(leadId: string, limit: number): Promise<DeliveryRow[]> {
     return this.db
       .getRepository(DeliveryRow)

@@ -406,10 +406,16 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       }
     }
     await this.pace(this.slackPace, userId);
-    const posted = await this.timed('slack', () =>
-      this.slack.post(userId, row.id, slackMessage(content, row.id)),
-    );
-    return { providerMessageId: posted.ts, providerChannel: posted.channel };
+    try {
+      const posted = await this.timed('slack', () =>
+        this.slack.post(userId, row.id, slackMessage(content, row.id)),
+      );
+      return { providerMessageId: posted.ts, providerChannel: posted.channel };
+    } catch (err) {
+      // Slack said wait: nothing more to this channel from here until then.
+      if (err instanceof RetryLater) this.slackPace.holdUntil(userId, Date.now() + err.afterMs);
+      throw err;
+    }
   }
 
   private async sendIntro(row: DeliveryRow, ctx: Extract<DeliveryContext, { kind: 'intro' }>): Promise<Sent> {

@@ -10,6 +10,7 @@ import {
 } from '../alerts/content.js';
 import { crmRecordUrl } from '../alerts/crm-link.js';
 import { publicUrlOf, type NotificationEnv } from '../config/env.js';
+import { DeliveryStore } from '../database/delivery.store.js';
 import { LeadStateStore } from '../database/lead-state.store.js';
 import { RepActionStore } from '../database/rep-action.store.js';
 import type { DeliveryRow, RepActionRow, SlaDeadlineRow } from '../database/entities.js';
@@ -66,6 +67,7 @@ export class AlertRenderer {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly state: LeadStateStore,
     private readonly actions: RepActionStore,
+    private readonly deliveries: DeliveryStore,
   ) {}
 
   /** What happened since the alerts' events, for many deliveries at once (two queries). */
@@ -101,7 +103,10 @@ export class AlertRenderer {
         lead: essentialsOf(ctx.assigned, crmRecordUrl(ctx.assigned.crm, this.crmLinks())),
         rep: ctx.assigned.rep,
         reason: ctx.assigned.reason,
-        previousRep: ctx.assigned.reassignment?.previousRepId,
+        previousRep: ctx.assigned.reassignment
+          ? ((await this.deliveries.nameOf(ctx.assigned.leadId, ctx.assigned.reassignment.previousRepId)) ??
+            ctx.assigned.reassignment.previousRepId)
+          : undefined,
         firstTouchDue: deadline?.firstTouchDue?.toISOString(),
       };
     } else {
