@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SeenActivity } from '../deadlines/touch.js';
-import { LeadActivityRow } from './sla.entities.js';
+import type { LeadActivityRow } from './sla.entities.js';
 
 /** Rep work and alert actions seen (lead_activity): kept for arming, pruned by age. */
 @Injectable()
@@ -39,29 +39,39 @@ export class ActivityStore {
   async forLeads(em: EntityManager, leadIds: string[], since: Date): Promise<Map<string, SeenActivity[]>> {
     const out = new Map<string, SeenActivity[]>();
     if (leadIds.length === 0) return out;
-    const rows = await em
-      .getRepository(LeadActivityRow)
-      .createQueryBuilder('a')
-      .where('a.lead_id = ANY(:leadIds)', { leadIds })
-      .andWhere('a.occurred_at >= :since', { since })
-      .orderBy('a.occurred_at')
-      .getMany();
+    const rows: {
+      event_id: string;
+      lead_id: string;
+      source: SeenActivity['source'];
+      kind: string;
+      occurred_at: Date;
+      received_at: Date;
+      actor: LeadActivityRow['actor'];
+      owner_id: string | null;
+      status_to: string | null;
+      assignment_id: string | null;
+      rep_id: string | null;
+    }[] = await em.query(
+      `SELECT event_id, lead_id, source, kind, occurred_at, received_at, actor, owner_id, status_to, assignment_id, rep_id
+         FROM lead_activity WHERE lead_id = ANY($1::text[]) AND occurred_at >= $2 ORDER BY occurred_at`,
+      [leadIds, since],
+    );
     for (const r of rows) {
-      const list = out.get(r.leadId) ?? [];
+      const list = out.get(r.lead_id) ?? [];
       list.push({
-        eventId: r.eventId,
-        leadId: r.leadId,
+        eventId: r.event_id,
+        leadId: r.lead_id,
         source: r.source,
         kind: r.kind,
-        occurredAt: r.occurredAt,
-        receivedAt: r.receivedAt,
+        occurredAt: r.occurred_at,
+        receivedAt: r.received_at,
         actor: r.actor,
-        ownerId: r.ownerId,
-        statusTo: r.statusTo,
-        assignmentId: r.assignmentId,
-        repId: r.repId,
+        ownerId: r.owner_id,
+        statusTo: r.status_to,
+        assignmentId: r.assignment_id,
+        repId: r.rep_id,
       });
-      out.set(r.leadId, list);
+      out.set(r.lead_id, list);
     }
     return out;
   }

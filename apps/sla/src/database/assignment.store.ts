@@ -1,6 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AlertReceiptRow, AssignmentRow, QualificationRow } from './sla.entities.js';
+import type { CrmRef, RepRef } from '@baton/domain';
+import { AlertReceiptRow, AssignmentRow, QualificationRow, type LeadEssentials } from './sla.entities.js';
+
+/** What a firing round reads of an assignment. */
+export type FiringAssignment = Pick<
+  AssignmentRow,
+  | 'assignmentId'
+  | 'leadId'
+  | 'qualificationId'
+  | 'repId'
+  | 'rep'
+  | 'crm'
+  | 'lead'
+  | 'assignedAt'
+  | 'supersededBy'
+  | 'reassignRequestedAt'
+>;
 
 /** Advisory lock space of "one lead at a time" (arming and touches of a lead serialise on it). */
 const LEAD_LOCK_SPACE = 0x51a;
@@ -70,15 +86,17 @@ export class AssignmentStore {
   }
 
   /** The current (not superseded) assignments of these leads, oldest first. */
-  async currentOf(em: EntityManager, leadIds: string[]): Promise<AssignmentRow[]> {
+  async currentOf(
+    em: EntityManager,
+    leadIds: string[],
+  ): Promise<Pick<AssignmentRow, 'assignmentId' | 'leadId' | 'assignedAt'>[]> {
     if (leadIds.length === 0) return [];
-    return em
-      .getRepository(AssignmentRow)
-      .createQueryBuilder('a')
-      .where('a.lead_id = ANY(:leadIds)', { leadIds })
-      .andWhere('a.superseded_by IS NULL')
-      .orderBy('a.assigned_at', 'ASC')
-      .getMany();
+    const rows: { assignment_id: string; lead_id: string; assigned_at: Date }[] = await em.query(
+      `SELECT assignment_id, lead_id, assigned_at FROM assignment
+        WHERE lead_id = ANY($1::text[]) AND superseded_by IS NULL ORDER BY assigned_at`,
+      [leadIds],
+    );
+    return rows.map((r) => ({ assignmentId: r.assignment_id, leadId: r.lead_id, assignedAt: r.assigned_at }));
   }
 
   async supersede(em: EntityManager, rows: SupersededAssignment[], at: Date): Promise<void> {
@@ -173,38 +191,57 @@ export class AssignmentStore {
     return new Map(rows.map((r) => [r.assignmentId, r]));
   }
 
-  /** Assignments with their qualification, for a firing round (no lock: firing holds the timers'). */
+  /**
+   * Assignments with their qualification, for a firing round (one statement, plain rows: the
+   * round's hot path; no lock, firing holds the timers').
+   */
   async withQualifications(
     em: EntityManager,
     assignmentIds: string[],
-  ): Promise<Map<string, { assignment: AssignmentRow; qualification: QualificationRow }>> {
+  ): Promise<Map<string, { assignment: FiringAssignment; qualification: QualificationRow }>> {
     if (assignmentIds.length === 0) return new Map();
-    const assignments = await em
-      .getRepository(AssignmentRow)
-      .createQueryBuilder('a')
-      .where('a.assignment_id = ANY(:ids)', { ids: assignmentIds })
-      .getMany();
-    const qualifications = await em
-      .getRepository(QualificationRow)
-      .createQueryBuilder('q')
-      .where('q.qualification_id = ANY(:ids)', {
-        ids: [...new Set(assignments.map((a) => a.qualificationId))],
-      })
-      .getMany();
-    const byId = new Map(qualifications.map((q) => [q.qualificationId, q]));
+    const rows: {
+      assignment_id: string;
+      lead_id: string;
+      qualification_id: string;
+      rep_id: string;
+      rep: RepRef;
+      crm: CrmRef;
+      lead: LeadEssentials;
+      assigned_at: Date;
+      superseded_by: string | null;
+      reassign_requested_at: Date | null;
+      rep_ids: string[] | null;
+      reassignments: number | null;
+    }[] = await em.query(
+      `SELECT a.assignment_id, a.lead_id, a.qualification_id, a.rep_id, a.rep, a.crm, a.lead, a.assigned_at,
+              a.superseded_by, a.reassign_requested_at, q.rep_ids, q.reassignments
+         FROM assignment a LEFT JOIN qualification q ON q.qualification_id = a.qualification_id
+        WHERE a.assignment_id = ANY($1::text[])`,
+      [assignmentIds],
+    );
     return new Map(
-      assignments.map((a) => [
-        a.assignmentId,
+      rows.map((r) => [
+        r.assignment_id,
         {
-          assignment: a,
-          qualification:
-            byId.get(a.qualificationId) ??
-            Object.assign(new QualificationRow(), {
-              qualificationId: a.qualificationId,
-              leadId: a.leadId,
-              repIds: [a.repId],
-              reassignments: 0,
-            }),
+          assignment: {
+            assignmentId: r.assignment_id,
+            leadId: r.lead_id,
+            qualificationId: r.qualification_id,
+            repId: r.rep_id,
+            rep: r.rep,
+            crm: r.crm,
+            lead: r.lead,
+            assignedAt: r.assigned_at,
+            supersededBy: r.superseded_by,
+            reassignRequestedAt: r.reassign_requested_at,
+          },
+          qualification: Object.assign(new QualificationRow(), {
+            qualificationId: r.qualification_id,
+            leadId: r.lead_id,
+            repIds: r.rep_ids ?? [r.rep_id],
+            reassignments: r.reassignments ?? 0,
+          }),
         },
       ]),
     );
@@ -233,12 +270,11 @@ export class AssignmentStore {
 
   async receiptsOf(em: EntityManager, assignmentIds: string[]): Promise<Map<string, Date>> {
     if (assignmentIds.length === 0) return new Map();
-    const rows = await em
-      .getRepository(AlertReceiptRow)
-      .createQueryBuilder('r')
-      .where('r.assignment_id = ANY(:ids)', { ids: assignmentIds })
-      .getMany();
-    return new Map(rows.map((r) => [r.assignmentId, r.deliveredAt]));
+    const rows: { assignment_id: string; delivered_at: Date }[] = await em.query(
+      `SELECT assignment_id, delivered_at FROM alert_receipt WHERE assignment_id = ANY($1::text[])`,
+      [assignmentIds],
+    );
+    return new Map(rows.map((r) => [r.assignment_id, r.delivered_at]));
   }
 
   /** A lead's assignments, newest first. */

@@ -76,7 +76,6 @@ interface ClaimedRow {
   action: RungAction;
   due_at: Date;
   manager_task: boolean;
-  top_due: number;
   assignment_id: string;
   lead_id: string;
   policy: string;
@@ -253,28 +252,42 @@ export class TimerStore {
   /**
    * Claims up to `limit` due rungs with their timers (FOR UPDATE … SKIP LOCKED): replicas claim
    * disjoint sets and never wait on each other or on a touch in flight; what they skip, the next
-   * round takes. Oldest due first.
+   * round takes. Oldest due first: the rungs are locked in the order of the due index, then their
+   * timers (a timer a touch holds is skipped with its rung, which stays pending).
    */
   async claimDue(em: EntityManager, now: Date, limit: number): Promise<ClaimedRung[]> {
     const rows: ClaimedRow[] = await em.query(
-      `SELECT r.timer_id, r.rung, r.action, r.due_at, r.manager_task,
-              (SELECT max(r2.rung) FROM timer_rung r2
-                WHERE r2.timer_id = r.timer_id AND r2.state = 'pending' AND r2.due_at <= $1) AS top_due,
+      `WITH due AS (
+         SELECT timer_id, rung, action, due_at, manager_task FROM timer_rung
+          WHERE state = 'pending' AND due_at <= $1
+          ORDER BY due_at
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       )
+       SELECT d.timer_id, d.rung, d.action, d.due_at, d.manager_task,
               t.assignment_id, t.lead_id, t.policy, t.clock, t.state, t.deadline
-         FROM timer_rung r JOIN timer t ON t.timer_id = r.timer_id
-        WHERE r.state = 'pending' AND r.due_at <= $1
-        ORDER BY r.due_at
-        LIMIT $2
-        FOR UPDATE OF r, t SKIP LOCKED`,
+         FROM due d JOIN timer t ON t.timer_id = d.timer_id
+        ORDER BY d.due_at
+        FOR UPDATE OF t SKIP LOCKED`,
       [now, limit],
     );
+    if (rows.length === 0) return [];
+    // The highest rung of each timer due now (by the primary key alone: a handful of rows per timer).
+    const ladder: { timer_id: string; rung: number; due_at: Date; state: string }[] = await em.query(
+      `SELECT timer_id, rung, due_at, state FROM timer_rung WHERE timer_id = ANY($1::text[])`,
+      [[...new Set(rows.map((r) => r.timer_id))]],
+    );
+    const topDue = new Map<string, number>();
+    for (const l of ladder)
+      if (l.state === 'pending' && l.due_at.getTime() <= now.getTime())
+        topDue.set(l.timer_id, Math.max(topDue.get(l.timer_id) ?? -1, l.rung));
     return rows.map((r) => ({
       timerId: r.timer_id,
       rung: r.rung,
       action: r.action,
       dueAt: r.due_at,
       managerTask: r.manager_task,
-      topDueRung: r.top_due,
+      topDueRung: topDue.get(r.timer_id) ?? r.rung,
       assignmentId: r.assignment_id,
       leadId: r.lead_id,
       policy: r.policy,

@@ -164,7 +164,7 @@ export class DeadlinesService {
 
       // The newest assignment of each lead is current; every other one is superseded by it.
       const current = await this.assignments.currentOf(em, leadIds);
-      const newest = new Map<string, AssignmentRow>();
+      const newest = new Map<string, (typeof current)[number]>();
       for (const a of current) {
         const n = newest.get(a.leadId);
         if (!n || a.assignedAt.getTime() >= n.assignedAt.getTime()) newest.set(a.leadId, a);

@@ -8,8 +8,8 @@ import {
   type TopicName,
 } from '@baton/domain';
 import { SERVICE_POLICY, ServiceRuntime, type LoadedPolicy } from '@baton/platform';
-import { AssignmentStore } from '../database/assignment.store.js';
-import type { AssignmentRow, QualificationRow } from '../database/sla.entities.js';
+import { AssignmentStore, type FiringAssignment } from '../database/assignment.store.js';
+import type { QualificationRow } from '../database/sla.entities.js';
 import { TimerStore, type ClaimedRung, type FiredRung } from '../database/timer.store.js';
 import type { SlaPolicy } from '../policy/policy.js';
 import { decideRung, type RungDecision } from './ladder.js';
@@ -149,7 +149,7 @@ export class FiringService {
   private eventsOf(
     rung: ClaimedRung,
     d: Extract<RungDecision, { fire: true }>,
-    assignment: AssignmentRow,
+    assignment: FiringAssignment,
     qualification: QualificationRow,
     reassignments: number,
     now: Date,
