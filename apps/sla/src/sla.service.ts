@@ -13,8 +13,9 @@ export const slaService = defineService({
   migrations: [SlaTables1796167918448],
   entities: SLA_ENTITIES,
   module: SlaModule,
-  // Arming is a few statements per batch whatever its size: big batches, one partition at a time.
-  consumer: { batch: 500, concurrency: 1 },
+  // Arming is a dozen statements per batch whatever its size: big batches. Partitions run side by
+  // side (the kit's concurrency); the lead's advisory lock orders work on one lead.
+  consumer: { batch: 500 },
   // Rep work is kept to match activities that arrive before their assignment; the verdicts live
   // on the timers (never pruned).
   retainedTables: [{ table: 'lead_activity', timeColumn: 'received_at' }],
