@@ -1,4 +1,5 @@
 export * from './slack.js';
 export * from './teams.js';
+export * from './teams-bot.js';
 export * from './smtp.js';
 export * from './standalone.js';

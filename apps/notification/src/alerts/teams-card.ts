@@ -10,11 +10,17 @@ import { truncate, type AlertContent, type AlertAction, type Person } from './co
  */
 export const TEAMS_MAX_BYTES = 28 * 1024;
 
+/** A Workflows webhook body; its one attachment is also what a bot's message activity carries. */
+export interface TeamsMessage {
+  type: 'message';
+  attachments: { contentType: string; contentUrl: null; content: Record<string, unknown> }[];
+}
+
 export function teamsMessage(
   content: AlertContent,
   recipient: Person,
   links: Partial<Record<AlertAction, string>>,
-): Record<string, unknown> {
+): TeamsMessage {
   const build = (summaryMax: number) => {
     const mention = `<at>${recipient.name}</at>`;
     const body: Record<string, unknown>[] = [
@@ -53,7 +59,7 @@ export function teamsMessage(
       .map((b) => ({ type: 'Action.OpenUrl', title: b.label, url: links[b.action] }));
     if (content.crmUrl) actions.push({ type: 'Action.OpenUrl', title: 'Open in CRM', url: content.crmUrl });
     return {
-      type: 'message',
+      type: 'message' as const,
       attachments: [
         {
           contentType: 'application/vnd.microsoft.card.adaptive',

@@ -28,6 +28,19 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
     .describe(
       'Teams Workflows webhook ("Post to a channel when a webhook request is received"); unset: no Teams',
     ),
+  TEAMS_BOT_APP_ID: optionalText.describe(
+    'Teams bot (Entra app) id: a 1:1 proactive message to reps with a Teams user id instead of the Workflows channel',
+  ),
+  TEAMS_BOT_APP_PASSWORD: optionalText.describe("The bot app's client secret"),
+  TEAMS_BOT_TENANT_ID: optionalText.describe(
+    "The customer's Entra tenant id (the bot's token and the conversation)",
+  ),
+  TEAMS_BOT_SERVICE_URL: httpUrl
+    .default('https://smba.trafficmanager.net/teams/')
+    .describe('Bot Connector service URL of the tenant (from an earlier activity or the region)'),
+  TEAMS_BOT_TOKEN_URL: httpUrl
+    .optional()
+    .describe('Token endpoint (default https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token)'),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'expected smtp://… or smtps://…')
@@ -160,6 +173,19 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
       code: 'custom',
       path: ['NOTIFICATION_LINK_SECRET'],
       message: 'is required with TEAMS_WEBHOOK_URL or SMTP_URL (it signs their action links)',
+    });
+  const bot = [env.TEAMS_BOT_APP_ID, env.TEAMS_BOT_APP_PASSWORD, env.TEAMS_BOT_TENANT_ID];
+  if (bot.some(Boolean) && !bot.every(Boolean))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEAMS_BOT_APP_ID'],
+      message: 'a Teams bot needs TEAMS_BOT_APP_ID, TEAMS_BOT_APP_PASSWORD and TEAMS_BOT_TENANT_ID together',
+    });
+  if (bot.every(Boolean) && !env.NOTIFICATION_LINK_SECRET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['NOTIFICATION_LINK_SECRET'],
+      message: 'is required with a Teams bot (it signs the action links of its cards)',
     });
   const dkim = [
     env.NOTIFICATION_DKIM_DOMAIN,

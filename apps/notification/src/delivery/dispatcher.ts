@@ -363,10 +363,13 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         return this.sendSlack(row, ctx.recipient, content);
       case 'teams': {
         await this.pace(this.teamsPace, 'webhook');
-        await this.timed('teams', () =>
-          this.teams.post(teamsMessage(content, ctx.recipient, this.renderer.links(row, content))),
+        const id = await this.timed('teams', () =>
+          this.teams.post(
+            teamsMessage(content, ctx.recipient, this.renderer.links(row, content)),
+            ctx.recipient,
+          ),
         );
-        return { providerMessageId: `teams:${row.id}` };
+        return { providerMessageId: id ?? `teams:${row.id}` };
       }
       case 'email': {
         const mail = emailAlert(content, this.renderer.links(row, content));
