@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTeamsBotFake, type TeamsBotFake } from '@baton/chat-sandbox';
 import type { EventPublisher } from '@baton/kafka';
@@ -6,6 +7,7 @@ import { dropSchema, isolatedEnv, query, waitFor } from '@baton/testing';
 import {
   assignedEvent,
   leadAssigned,
+  policyWith,
   startFakes,
   startNotification,
   upstream,
@@ -28,7 +30,13 @@ beforeAll(async () => {
       TEAMS_BOT_TENANT_ID: bot.tenantId,
       TEAMS_BOT_SERVICE_URL: bot.serviceUrl,
       TEAMS_BOT_TOKEN_URL: bot.tokenUrl,
+      NOTIFICATION_DKIM_DOMAIN: 'example.com',
+      NOTIFICATION_DKIM_SELECTOR: 'baton2026',
+      NOTIFICATION_DKIM_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ type: 'pkcs1', format: 'pem' })
+        .toString(),
     },
+    policy: policyWith((p) => (p.policy.introEmail.delayMinutes = 0)),
   });
   routing = await upstream(base, 'routing');
 }, 120_000);
@@ -86,5 +94,16 @@ describe('Teams through a bot', () => {
     }, 60_000);
     expect(row.provider_message_id).toBe(activity.id);
     expect(bot.tokensIssued).toBe(1);
+  }, 120_000);
+
+  it("signs the intro e-mail with the configured DKIM key (d= the rep's domain, s= the selector)", async () => {
+    const a = leadAssigned(52);
+    await routing.publish([assignedEvent(a)]);
+    const mail = await fakes.smtp.waitFor(
+      () => fakes.smtp.messages.find((m) => m.envelope.to.includes(a.lead.identity.email!)),
+      60_000,
+    );
+    expect(mail.header('dkim-signature')).toMatch(/d=example\.com;[\s\S]*s=baton2026;/);
+    expect(mail.parsed.from?.value[0].address).toBe('ana.silva@example.com');
   }, 120_000);
 });
