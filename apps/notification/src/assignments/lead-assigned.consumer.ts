@@ -100,7 +100,7 @@ export class LeadAssignedConsumer {
         manager,
         failedReceipts.filter((r) => inserted.has((r.data as { notificationId: string }).notificationId)),
       );
-      return alerts.filter((d) => d.status === 'sending' && inserted.has(d.id)).map((d) => d.id);
+      return alerts.filter((d) => d.status === 'sending' && inserted.has(d.id));
     });
     this.dispatcher.sendClaimed(claimed);
   }

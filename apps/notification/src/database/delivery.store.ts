@@ -3,6 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DeliveryRow, type DeliveryStatus } from './entities.js';
 
+/** The row a `sending` delivery inserted by this process is (what the table holds after the insert). */
+export function claimedRow(d: NewDelivery): DeliveryRow {
+  return Object.assign(new DeliveryRow(), {
+    ...d,
+    attempts: 1,
+    uncertain: false,
+    providerMessageId: null,
+    providerChannel: null,
+    error: d.error ?? null,
+    revision: 0,
+    updateDueAt: null,
+    sentAt: null,
+  });
+}
+
 export type NewDelivery = Omit<
   DeliveryRow,
   | 'providerMessageId'
@@ -87,7 +102,7 @@ export class DeliveryStore {
   /**
    * Inserts deliveries in the caller's transaction; one that exists already (a redelivered event,
    * another replica) is left alone. Returns the ids inserted: a `sending` row inserted here is
-   * claimed by this process and may be sent at once after the commit.
+   * claimed by this process (its first attempt counted) and may be sent at once after the commit.
    */
   async insert(manager: EntityManager, rows: NewDelivery[]): Promise<Set<string>> {
     return this.insertRows(manager, rows, 'ON CONFLICT DO NOTHING');
@@ -101,7 +116,8 @@ export class DeliveryStore {
     if (rows.length === 0) return new Set();
     const inserted: { id: string }[] = await manager.query(
       `INSERT INTO delivery (${COLUMNS})
-       SELECT id, cause_id, purpose, channel, recipient, lead_id, assignment_id, status, 0, due_at,
+       SELECT id, cause_id, purpose, channel, recipient, lead_id, assignment_id, status,
+              CASE WHEN status = 'sending' THEN 1 ELSE 0 END, due_at,
               claim_token, false, fallbacks, context, NULL, NULL, error, 0, NULL, created_at, NULL
          FROM json_to_recordset($1::json) AS t(id text, cause_id text, purpose text, channel text,
               recipient text, lead_id text, assignment_id text, status text, due_at timestamptz,
@@ -145,19 +161,6 @@ export class DeliveryStore {
         WHERE d.id = due.id
         RETURNING d.*`,
         [now, String(leaseMs), this.token, limit],
-      ),
-    );
-    return rows.map(toRow);
-  }
-
-  /** Marks rows inserted `sending` by this process as counted attempts (they were claimed at insert). */
-  async firstAttempt(ids: string[]): Promise<DeliveryRow[]> {
-    if (ids.length === 0) return [];
-    const rows = rowsOf<Record<string, unknown>>(
-      await this.db.query(
-        `UPDATE delivery SET attempts = attempts + 1
-        WHERE id = ANY($1::text[]) AND claim_token = $2 AND status = 'sending' RETURNING *`,
-        [ids, this.token],
       ),
     );
     return rows.map(toRow);

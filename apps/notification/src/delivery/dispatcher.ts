@@ -13,7 +13,7 @@ import { emailAlert } from '../alerts/email-alert.js';
 import { slackMessage } from '../alerts/slack-blocks.js';
 import { teamsMessage } from '../alerts/teams-card.js';
 import type { NotificationEnv } from '../config/env.js';
-import { DeliveryStore, type NewDelivery, type Outcome } from '../database/delivery.store.js';
+import { DeliveryStore, claimedRow, type NewDelivery, type Outcome } from '../database/delivery.store.js';
 import type { DeliveryRow } from '../database/entities.js';
 import { LeadStateStore } from '../database/lead-state.store.js';
 import { RepActionStore } from '../database/rep-action.store.js';
@@ -107,9 +107,9 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /** Deliveries this process inserted already claimed (the event's transaction): sent now, no poll between. */
-  sendClaimed(ids: string[]): void {
-    if (ids.length === 0) return;
-    this.track(this.store.firstAttempt(ids).then((rows) => this.sendAll(rows)));
+  sendClaimed(rows: NewDelivery[]): void {
+    if (rows.length === 0) return;
+    this.track(this.sendAll(rows.map(claimedRow)));
   }
 
   /** How new alerts are planned here: the policy's default channels, the configured providers, this claim. */
@@ -248,7 +248,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         error: outcome.error,
         next: next?.channel ?? 'none',
       });
-    if (next) this.sendClaimed([next.id]);
+    if (next) this.sendClaimed([next]);
     if (outcome.status === 'pending' && outcome.dueAt)
       this.schedule(Math.max(0, outcome.dueAt.getTime() - Date.now()));
   }

@@ -80,7 +80,7 @@ export class SlaBreachedConsumer {
       const inserted = await this.deliveries.insert(manager, [row]);
       if (row.status === 'failed' && inserted.has(row.id))
         await this.runtime.outbox.enqueue(manager, [unreachableReceipt(row, now)]);
-      return row.status === 'sending' && inserted.has(row.id) ? [row.id] : [];
+      return row.status === 'sending' && inserted.has(row.id) ? [row] : [];
     });
     this.dispatcher.sendClaimed(claimed);
   }
