@@ -122,10 +122,10 @@ async function armingAndFiring() {
   // Steady 200 assignments/s: what arming adds to each lead.assigned the consumer handles.
   const steady = 2_000;
   const start = Date.now();
-  for (let i = 0; i < steady; i += 20) {
+  for (let i = 0; i < steady; i += 2) {
     const wait = start + (i / 200) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
-    await up.assigned(Array.from({ length: 20 }, (_, j) => assignment(N + i + j, { at: t0.toISOString() })));
+    await up.assigned(Array.from({ length: 2 }, (_, j) => assignment(N + i + j, { at: t0.toISOString() })));
   }
   await until(`SELECT count(*) AS n FROM ${schema}.timer`, N + steady, 120_000);
   const steadyCalls = armingTimes.splice(0);

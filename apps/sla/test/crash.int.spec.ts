@@ -9,22 +9,16 @@ import { killSpawnedServices, spawnService } from '@baton/service-testing';
 import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@baton/testing';
 import { DeadlinesService } from '../src/deadlines/deadlines.service.js';
 import { parseSlaPolicy } from '../src/policy/policy.js';
-import { HOUR, assignment, startSla } from './harness.js';
+import { HOUR, assignment, startSla, wallClockPolicyText } from './harness.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const N = 5_000;
 const env = isolatedEnv('sla-crash');
 const schema = env.DATABASE_SCHEMA!;
-const policyText = `version: crash-test
-policies:
-  - id: first_touch
-    window: 2h
-    clock: wall
-    stoppedBy: { activities: [call_logged] }
-    ladder:
-      - { at: 75%, action: remind_rep }
-      - { at: 100%, action: escalate_to_manager }
-`;
+const policyText = wallClockPolicyText('crash-test', [
+  '{ at: 75%, action: remind_rep }',
+  '{ at: 100%, action: escalate_to_manager }',
+]);
 const policyDir = mkdtempSync(join(tmpdir(), 'sla-crash-'));
 writeFileSync(join(policyDir, 'sla.yaml'), policyText);
 

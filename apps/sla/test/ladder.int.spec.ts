@@ -3,24 +3,35 @@ import { Topics, type CloudEvent, type LeadAssigned, type LeadActivity } from '@
 import { ManualClock } from '@baton/platform';
 import { dropSchema, isolatedEnv, query, waitFor } from '@baton/testing';
 import { parseSlaPolicy } from '../src/policy/policy.js';
-import { HOUR, assignment, eventsOn, hubspotCall, startSla, upstream, type SlaInstance } from './harness.js';
+import {
+  HOUR,
+  assignment,
+  eventsOn,
+  hubspotCall,
+  startSla,
+  upstream,
+  wallClockPolicyText,
+  type SlaInstance,
+} from './harness.js';
 
 const env = isolatedEnv('sla-ladder');
 const schema = env.DATABASE_SCHEMA!;
 const clock = new ManualClock(new Date('2026-11-24T15:00:00.000Z'));
 // Wall clock, so the test reads in plain hours: remind at 1.5 h, escalate (with a manager task) at 2 h, reassign at 4 h.
-const policy = parseSlaPolicy(`version: ladder-test
-policies:
-  - id: first_touch
-    window: 2h
-    clock: wall
-    stoppedBy: { activities: [call_logged, email_logged, meeting_logged], repActions: [call_logged] }
-    ladder:
-      - { at: 75%, action: remind_rep }
-      - { at: 100%, action: escalate_to_manager, managerTask: true }
-      - { at: 200%, action: reassign }
-reassignment: { maxPerQualification: 2 }
-`);
+const policy = parseSlaPolicy(
+  wallClockPolicyText(
+    'ladder-test',
+    [
+      '{ at: 75%, action: remind_rep }',
+      '{ at: 100%, action: escalate_to_manager, managerTask: true }',
+      '{ at: 200%, action: reassign }',
+    ],
+    {
+      stoppedBy: '{ activities: [call_logged, email_logged, meeting_logged], repActions: [call_logged] }',
+      extra: 'reassignment: { maxPerQualification: 2 }',
+    },
+  ),
+);
 
 let sla: SlaInstance;
 let up: Awaited<ReturnType<typeof upstream>>;

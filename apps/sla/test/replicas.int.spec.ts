@@ -5,24 +5,14 @@ import { dropSchema, isolatedEnv, kafkaFor, query, readTopic, waitFor } from '@b
 import { DeadlinesService } from '../src/deadlines/deadlines.service.js';
 import { FiringService } from '../src/deadlines/firing.service.js';
 import { parseSlaPolicy } from '../src/policy/policy.js';
-import { HOUR, assignment, startSla, type SlaInstance } from './harness.js';
+import { HOUR, assignment, startSla, wallClockPolicyText, type SlaInstance } from './harness.js';
 
 const N = 10_000;
 const env = isolatedEnv('sla-replicas');
 const schema = env.DATABASE_SCHEMA!;
 const t0 = new Date('2026-11-24T15:00:00.000Z');
 const clock = new ManualClock(t0);
-const policy = parseSlaPolicy(`version: replicas-test
-policies:
-  - id: first_touch
-    window: 2h
-    clock: wall
-    stoppedBy: { activities: [call_logged] }
-    ladder:
-      - { at: 75%, action: remind_rep }
-      - { at: 100%, action: escalate_to_manager }
-      - { at: 200%, action: reassign }
-`);
+const policy = parseSlaPolicy(wallClockPolicyText('replicas-test'));
 
 const replicas: SlaInstance[] = [];
 const firedBy = [0, 0];

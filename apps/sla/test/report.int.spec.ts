@@ -4,22 +4,25 @@ import { dropSchema, isolatedEnv, query, waitFor } from '@baton/testing';
 import { parseSlaPolicy } from '../src/policy/policy.js';
 import type { ReportController } from '../src/report/report.controller.js';
 import { SlaGauges } from '../src/report/sla-gauges.js';
-import { HOUR, assignment, hubspotCall, startSla, upstream, type SlaInstance } from './harness.js';
+import {
+  HOUR,
+  assignment,
+  hubspotCall,
+  startSla,
+  upstream,
+  wallClockPolicyText,
+  type SlaInstance,
+} from './harness.js';
 
 const env = isolatedEnv('sla-report');
 const schema = env.DATABASE_SCHEMA!;
 const t0 = new Date('2026-11-24T15:00:00.000Z');
 const clock = new ManualClock(t0);
-const policy = parseSlaPolicy(`version: report-test
-policies:
-  - id: first_touch
-    window: 2h
-    clock: wall
-    stoppedBy: { activities: [call_logged] }
-    ladder:
-      - { at: 100%, action: escalate_to_manager }
-repBreachAlert: { breachesPerDay: 2 }
-`);
+const policy = parseSlaPolicy(
+  wallClockPolicyText('report-test', ['{ at: 100%, action: escalate_to_manager }'], {
+    extra: 'repBreachAlert: { breachesPerDay: 2 }',
+  }),
+);
 const MIN = 60_000;
 type Report = Awaited<ReturnType<ReportController['report']>>;
 const at = (ms: number) => new Date(t0.getTime() + ms).toISOString();

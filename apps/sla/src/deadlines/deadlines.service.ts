@@ -140,21 +140,41 @@ export class DeadlinesService {
     return this.policy.policies.find((p) => p.id === id);
   }
 
+  /**
+   * The events of a batch not applied before (their ids claimed in this transaction, each once),
+   * with their leads locked: arming and touches of one lead take turns.
+   */
+  private async claimFresh<T>(
+    em: EntityManager,
+    processed: ProcessedEvents,
+    items: T[],
+    idOf: (t: T) => string,
+    leadOf: (t: T) => string,
+  ): Promise<{ items: T[]; leadIds: string[] }> {
+    const fresh = await processed.claimMany(em, items.map(idOf));
+    const todo = uniqueBy(
+      items.filter((i) => fresh.has(idOf(i))),
+      idOf,
+    );
+    const leadIds = [...new Set(todo.map(leadOf))];
+    await this.assignments.lockLeads(em, leadIds);
+    return { items: todo, leadIds };
+  }
+
   /** Arms the timers of a batch of assignments; returns the earliest rung armed (the firing loop wakes for it). */
   async arm(events: CloudEvent<LeadAssigned>[]): Promise<Date | undefined> {
     const now = this.clock.now();
     const result = await this.runtime.transaction(async (em) => {
-      const fresh = await this.armings.claimMany(
+      const fresh = await this.claimFresh(
         em,
-        events.map((e) => e.id),
+        this.armings,
+        events,
+        (e) => e.id,
+        (e) => e.data.leadId,
       );
-      const todo = uniqueBy(
-        events.filter((e) => fresh.has(e.id)),
-        (e) => e.data.assignmentId,
-      ).map((e) => e.data);
+      const todo = uniqueBy(fresh.items, (e) => e.data.assignmentId).map((e) => e.data);
       if (todo.length === 0) return undefined;
-      const leadIds = [...new Set(todo.map((a) => a.leadId))];
-      await this.assignments.lockLeads(em, leadIds);
+      const leadIds = fresh.leadIds;
       const inserted = await this.assignments.insertNew(
         em,
         todo.map((a) => assignmentRowOf(a, this.loaded.version, now)),
@@ -330,17 +350,16 @@ export class DeadlinesService {
   private async applyActivities(all: SeenActivity[]): Promise<void> {
     const now = this.clock.now();
     const result = await this.runtime.transaction(async (em) => {
-      const fresh = await this.touches.claimMany(
+      const fresh = await this.claimFresh(
         em,
-        all.map((a) => a.eventId),
-      );
-      const seen = uniqueBy(
-        all.filter((a) => fresh.has(a.eventId)),
+        this.touches,
+        all,
         (a) => a.eventId,
-      ).sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+        (a) => a.leadId,
+      );
+      const seen = fresh.items.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
       if (seen.length === 0) return undefined;
-      const leadIds = [...new Set(seen.map((a) => a.leadId))];
-      await this.assignments.lockLeads(em, leadIds);
+      const leadIds = fresh.leadIds;
       await this.activities.insert(em, seen);
       const timers = await this.timers.lockStoppable(em, leadIds);
       const assignments = await this.assignments.byIds(em, [

@@ -1,46 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { LeadAssigned } from '@baton/domain';
 import { BUNDLED_POLICY_DIR, loadSlaPolicy, parseSlaPolicy } from '../policy/policy.js';
+import { assignment } from '../../test/fixtures.js';
 import { speedToLead } from './speed-to-lead.js';
 import { calendarOf, matches, planTimers } from './timer-plan.js';
 
 const policy = loadSlaPolicy(BUNDLED_POLICY_DIR).policy;
 
+/** Wednesday 25 Nov 2026, 16:00 in New York: Thanksgiving and the Friday after are holidays of the sample. */
 function assigned(over: Partial<LeadAssigned> = {}, lead: Partial<LeadAssigned['lead']> = {}): LeadAssigned {
-  return {
-    leadId: 'hubspot:contact:1',
-    assignmentId: 'asg-1',
-    qualificationId: 'q-1',
-    crm: { provider: 'hubspot', objectType: 'contact', id: '1' },
-    rep: {
-      repId: 'ana.silva',
-      name: 'Ana Silva',
-      email: 'ana@example.com',
-      crmOwnerId: '1101',
-      timeZone: 'America/New_York',
-      workingHours: {
-        mon: ['09:00-17:00'],
-        tue: ['09:00-17:00'],
-        wed: ['09:00-17:00'],
-        thu: ['09:00-17:00'],
-        fri: ['09:00-17:00'],
-      },
-    },
-    ruleId: 'r',
-    pool: 'na-enterprise',
-    strategy: 'weighted_rotation',
-    reason: 'r',
-    lead: {
-      identity: {},
-      firmographics: { segment: 'enterprise', source: 'webinar' },
-      score: 70,
-      summary: 's',
-      ...lead,
-    },
-    // Wednesday 25 Nov 2026, 16:00 in New York: Thanksgiving and the Friday after are holidays of the sample.
-    assignedAt: '2026-11-25T21:00:00.000Z',
-    ...over,
-  };
+  const base = assignment(1, { at: '2026-11-25T21:00:00.000Z' });
+  return { ...base, ...over, lead: { ...base.lead, ...lead } };
 }
 
 describe('timer plans', () => {
