@@ -7,14 +7,16 @@
  *    eachBatch (rawKafkaFloor: the ceiling on this broker and machine), then produce → consume
  *    latency at 100 msg/s;
  * 2. alerts/s: N lead.assigned already on the topic, one notification instance consuming them, each
- *    delivered as a Slack DM to the Slack fake (no rate limits, no latency): from the first DM to the Nth;
+ *    delivered as a Slack DM to the Slack fake (its own process; no rate limits, no latency): from the
+ *    first DM to the Nth;
  * 3. latency at 100 alerts/s: lead.assigned published → chat.postMessage received by the fake, p50/p99.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Topics, makeEvent } from '@baton/domain';
 import { EventPublisher, createKafka, provisionTopics } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
-import { startSlackFake } from '@baton/chat-sandbox';
 import { startTestService, withKafkaRetry } from '@baton/service-testing';
 import { dropSchema, isolatedEnv, percentile, rawKafkaFloor } from '@baton/testing';
 import { notificationService } from '../src/notification.service.js';
@@ -85,6 +87,45 @@ async function rawLatency(
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/**
+ * The Slack fake in a process of its own (libs/chat-sandbox's CLI), as Slack is: its HTTP work
+ * is not on notification's event loop. Its calls are read back over HTTP.
+ */
+async function slackFakeProcess() {
+  const cli = fileURLToPath(new URL('../../../libs/chat-sandbox/src/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', cli], {
+    env: {
+      ...process.env,
+      SLACK_SANDBOX_PORT: '0',
+      TEAMS_SANDBOX_PORT: '0',
+      SMTP_SANDBOX_PORT: '0',
+      INBOX_SANDBOX_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^SLACK_API_URL=(\S+)$/m.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`the Slack fake exited (${code}):\n${out}`)));
+  });
+  const base = apiUrl.replace(/\/api\/$/, '');
+  let seen: { method: string; status: number; at: number; channel: string }[] = [];
+  return {
+    apiUrl,
+    /** Successful chat.postMessage calls so far (time at the fake, channel). */
+    posts: async () => {
+      const more = (await (await fetch(`${base}/_sandbox/calls?from=${seen.length}`)).json()) as typeof seen;
+      seen = [...seen, ...more];
+      return seen.filter((c) => c.method === 'chat.postMessage' && c.status === 200);
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
 async function main(): Promise<void> {
   const env = isolatedEnv('bench-notification', { KAFKA_TOPIC_PARTITIONS: 6 });
   const sample = JSON.stringify(makeEvent('baton/routing', event(0, 'x')));
@@ -97,7 +138,7 @@ async function main(): Promise<void> {
   );
   const raw = { consume: floor.consume, ...(await rawLatency(env, sample)) };
 
-  const slack = await startSlackFake({ token: 'xoxb-bench', anyUser: true });
+  const slack = await slackFakeProcess();
   const kafka = createKafka({
     brokers: env.KAFKA_BROKERS,
     clientId: 'bench-routing',
@@ -118,20 +159,20 @@ async function main(): Promise<void> {
     base: env,
     policy: policyWith((p) => (p.policy.introEmail.enabled = false)),
     env: {
-      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
       SLACK_SIGNING_SECRET: 'bench-signing-secret',
       SLACK_API_URL: slack.apiUrl,
       NOTIFICATION_SLACK_CHANNEL_INTERVAL_MS: '0',
       NOTIFICATION_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '64',
     },
   });
-  const posted = () => slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200);
   const deadline = Date.now() + 300_000;
-  while (posted().length < N) {
-    if (Date.now() > deadline) throw new Error(`only ${posted().length} of ${N} alerts in 5 minutes`);
-    await new Promise((r) => setTimeout(r, 50));
+  while ((await slack.posts()).length < N) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${(await slack.posts()).length} of ${N} alerts in 5 minutes`);
+    await new Promise((r) => setTimeout(r, 200));
   }
-  const calls = posted();
+  const calls = await slack.posts();
   const alertsPerSecond = (N - 1) / ((calls[N - 1].at - calls[0].at) / 1000);
 
   // 100 alerts/s: published → chat.postMessage at the fake.
@@ -142,18 +183,17 @@ async function main(): Promise<void> {
     const due = t0 + i * (1000 / RATE);
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
     const e = event(i, 'r');
-    sentAt.set(`U r${i}`.replace(' ', ''), Date.now());
+    sentAt.set(`Ur${i}`, Date.now());
     await publisher.publish([e]);
   }
   const latencyDeadline = Date.now() + 60_000;
-  const rateCalls = () =>
-    slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('Ur'));
-  while (rateCalls().length < count && Date.now() < latencyDeadline)
-    await new Promise((r) => setTimeout(r, 50));
-  const latencies = rateCalls().map((c) => c.at - sentAt.get(String(c.args.channel))!);
+  const rateCalls = async () => (await slack.posts()).filter((c) => c.channel.startsWith('Ur'));
+  while ((await rateCalls()).length < count && Date.now() < latencyDeadline)
+    await new Promise((r) => setTimeout(r, 200));
+  const latencies = (await rateCalls()).map((c) => c.at - sentAt.get(c.channel)!);
   await publisher.disconnect();
   await service.stop();
-  await slack.close();
+  slack.stop();
   await dropSchema(env.DATABASE_SCHEMA!);
 
   const rows: [string, string][] = [

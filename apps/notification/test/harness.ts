@@ -62,6 +62,8 @@ export function fakeEnv(
     TEAMS_WEBHOOK_URL: f.teams.url,
     SMTP_URL: f.smtp.url,
     NOTIFICATION_LINK_SECRET: LINK_SECRET,
+    // The ingress's URL; tests that follow a link send it to the service itself.
+    NOTIFICATION_PUBLIC_URL: 'https://baton.example.com/notification',
     NOTIFICATION_EMAIL_FROM: 'Baton <baton@example.com>',
     NOTIFICATION_HUBSPOT_PORTAL_ID: '4711',
     NOTIFICATION_RETRY_BASE_MS: '50',

@@ -57,7 +57,6 @@ beforeAll(async () => {
   // The intro e-mail goes out at once here (its delay is the policy's; a later test checks the schedule).
   service = await startNotification(base, fakes, {
     policy: policyWith((p) => (p.policy.introEmail.delayMinutes = 0)),
-    env: { NOTIFICATION_PUBLIC_URL: 'https://baton.example.com/notification' },
   });
   routing = await upstream(base, 'routing');
   sla = await upstream(base, 'sla');

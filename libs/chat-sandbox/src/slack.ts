@@ -256,6 +256,22 @@ export async function startSlackFake(opts: SlackFakeOptions = {}): Promise<Slack
       send(res, 200, messages);
       return;
     }
+    if (req.method === 'GET' && url.pathname === '/_sandbox/calls') {
+      // The calls from index `from` on, compact (a benchmark in another process reads them).
+      const from = Number(url.searchParams.get('from') ?? 0);
+      send(
+        res,
+        200,
+        calls.slice(from).map((c) => ({
+          method: c.method,
+          status: c.status,
+          error: c.error,
+          at: c.at,
+          channel: c.args.channel,
+        })),
+      );
+      return;
+    }
     const method = url.pathname.replace(/^\/api\//, '');
     const raw = await readBody(req);
     const args = parseArgs(raw, req.headers['content-type']);

@@ -63,7 +63,7 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
   NOTIFICATION_PUBLIC_URL: httpUrl
     .optional()
     .describe(
-      'Public base URL of this service: the signed action links of Teams cards and e-mails (default http://127.0.0.1:PORT)',
+      'Public base URL of this service, as the ingress serves it: the signed action links of Teams cards and e-mails; required with them',
     ),
   NOTIFICATION_LINK_SECRET: z
     .string()
@@ -168,6 +168,12 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
       path: ['SLACK_SIGNING_SECRET'],
       message: 'is required with SLACK_BOT_TOKEN',
     });
+  if ((env.TEAMS_WEBHOOK_URL || env.SMTP_URL || env.TEAMS_BOT_APP_ID) && !env.NOTIFICATION_PUBLIC_URL)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['NOTIFICATION_PUBLIC_URL'],
+      message: 'is required with Teams or e-mail: the action links of their cards and e-mails point there',
+    });
   if ((env.TEAMS_WEBHOOK_URL || env.SMTP_URL) && !env.NOTIFICATION_LINK_SECRET)
     ctx.addIssue({
       code: 'custom',
@@ -201,7 +207,7 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
 });
 export type NotificationEnv = z.infer<typeof NotificationEnvSchema>;
 
-/** Where the signed action links point. */
+/** Where the signed action links point (only Slack, which needs none, may leave it unset). */
 export function publicUrlOf(env: NotificationEnv): string {
   return (env.NOTIFICATION_PUBLIC_URL ?? `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, '');
 }
