@@ -29,6 +29,12 @@ export const SlaEnvSchema = BaseEnvSchema.extend({
     .min(1_000)
     .default(30_000)
     .describe('How often the open-timer and compliance gauges are read from the database'),
+  SLA_ROUTING_URL: z
+    .url()
+    .optional()
+    .describe(
+      "Routing's base URL (its admin API pauses a rep after too many breaches, where the policy says so), e.g. http://routing",
+    ),
   SLA_CLOCK_SHIFT_MS: z.coerce
     .number()
     .int()

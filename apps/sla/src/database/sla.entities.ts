@@ -105,6 +105,7 @@ export type TimerState = 'open' | 'met' | 'breached' | 'cancelled';
 @Index('timer_assignment_idx', ['assignmentId'])
 @Index('timer_starts_at_idx', ['startsAt'])
 @Index('timer_open_idx', ['policy'], { where: "state = 'open'" })
+@Index('timer_rep_breached_idx', ['repId', 'breachedAt'], { where: "state = 'breached'" })
 export class TimerRow {
   @PrimaryColumn({ name: 'timer_id', type: 'text' })
   timerId!: string;
@@ -279,6 +280,49 @@ export class AlertReceiptRow {
   deliveredAt!: Date;
 }
 
+export type RepPauseState = 'pending' | 'done' | 'skipped' | 'failed';
+
+/**
+ * A rep to be paused for the rest of one of their days after too many breaches: asked of
+ * routing's admin API outside any transaction (claim, call, record), once per rep and day.
+ */
+@Entity({ name: 'rep_pause' })
+@Index('rep_pause_due_idx', ['nextAttemptAt'], { where: "state = 'pending'" })
+export class RepPauseRow {
+  @PrimaryColumn({ name: 'rep_id', type: 'text' })
+  repId!: string;
+
+  /** The rep's local day, YYYY-MM-DD. */
+  @PrimaryColumn({ type: 'text' })
+  day!: string;
+
+  @Column({ type: 'integer' })
+  breaches!: number;
+
+  /** The rep's next local midnight: away until then. */
+  @Column({ name: 'away_until', type: 'timestamptz' })
+  awayUntil!: Date;
+
+  @Column({ type: 'text' })
+  state!: RepPauseState;
+
+  @Column({ type: 'integer' })
+  attempts!: number;
+
+  /** A claim pushes it forward (a lease): a crashed call is tried again after it. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz' })
+  nextAttemptAt!: Date;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  @Column({ name: 'requested_at', type: 'timestamptz' })
+  requestedAt!: Date;
+
+  @Column({ name: 'done_at', type: 'timestamptz', nullable: true })
+  doneAt!: Date | null;
+}
+
 export const SLA_ENTITIES = [
   AssignmentRow,
   TimerRow,
@@ -286,4 +330,5 @@ export const SLA_ENTITIES = [
   QualificationRow,
   LeadActivityRow,
   AlertReceiptRow,
+  RepPauseRow,
 ];

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Topics,
+  isValidTimeZone,
   type CrmCommand,
   type LeadReassignmentRequested,
   type NewEvent,
@@ -10,6 +11,7 @@ import {
 import { SERVICE_POLICY, ServiceRuntime, type LoadedPolicy } from '@baton/platform';
 import { AssignmentStore, type FiringAssignment } from '../database/assignment.store.js';
 import type { QualificationRow } from '../database/sla.entities.js';
+import { RepPauseStore } from '../database/rep-pause.store.js';
 import { TimerStore, type ClaimedRung, type FiredRung } from '../database/timer.store.js';
 import type { SlaPolicy } from '../policy/policy.js';
 import { decideRung, type RungDecision } from './ladder.js';
@@ -39,6 +41,7 @@ export class FiringService {
     private readonly runtime: ServiceRuntime,
     private readonly timers: TimerStore,
     private readonly assignments: AssignmentStore,
+    private readonly pauses: RepPauseStore,
     @Inject(SERVICE_POLICY) private readonly loaded: LoadedPolicy<SlaPolicy>,
   ) {}
 
@@ -123,6 +126,7 @@ export class FiringService {
           },
         });
       }
+      const claimedBy = new Map(claimed.map((c) => [c.timerId, c.assignmentId]));
       // A rung at or after the deadline fired (or was overtaken): the timer is breached at its deadline.
       const breached = [
         ...new Map(
@@ -133,6 +137,18 @@ export class FiringService {
       ];
       await this.timers.recordFiring(em, fired, breached);
       await this.assignments.countReassignments(em, reassignedQualifications);
+      const alert = this.loaded.policy.repBreachAlert;
+      if (alert.pauseForTheDay && breached.length > 0) {
+        const reps = breached
+          .map((b) => context.get(claimedBy.get(b.timerId) ?? '')?.assignment.rep)
+          .filter((r) => r !== undefined && isValidTimeZone(r.timeZone));
+        await this.pauses.request(
+          em,
+          reps.map((r) => ({ repId: r!.repId, timeZone: r!.timeZone })),
+          alert.breachesPerDay,
+          now,
+        );
+      }
       await this.runtime.outbox.enqueue(em, events);
       return { claimed, fired, breached };
     });

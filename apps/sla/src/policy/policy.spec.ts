@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '@baton/platform';
-import { BUNDLED_POLICY_DIR, DEMO_POLICY_DIR, loadSlaPolicy, offsetOf, parseSlaPolicy } from './policy.js';
+import {
+  BUNDLED_POLICY_DIR,
+  DEMO_POLICY_DIR,
+  loadSlaPolicy,
+  offsetOf,
+  parseSlaPolicy,
+  requireSettings,
+} from './policy.js';
 
 const minimal = (policy: string, extra = '') => `version: '1'\npolicies:\n${policy}\n${extra}`;
 const firstTouch = `  - id: first_touch
@@ -81,5 +88,14 @@ describe('the sla policy', () => {
     expect(() => parseSlaPolicy(minimal(`${firstTouch}\n${firstTouch}`))).toThrow(
       /policies\.1\.id: duplicate id/,
     );
+  });
+
+  it("pausing reps needs routing's URL (checked against the environment at start-up)", () => {
+    const pausing = parseSlaPolicy(
+      minimal(firstTouch, 'repBreachAlert: { breachesPerDay: 3, pauseForTheDay: true }'),
+    );
+    expect(() => requireSettings(pausing, {})).toThrow(/repBreachAlert\.pauseForTheDay: .*SLA_ROUTING_URL/);
+    expect(() => requireSettings(pausing, { SLA_ROUTING_URL: 'http://routing' })).not.toThrow();
+    expect(() => loadSlaPolicy(BUNDLED_POLICY_DIR, {})).not.toThrow();
   });
 });

@@ -1,15 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import {
-  ACTIVITY_KINDS,
-  RepActionSchema,
-  WorkingHoursSchema,
-  isValidTimeZone,
-  type ActivityKind,
-  type RepAction,
-  type WorkingHours,
-} from '@baton/domain';
-import { loadPolicy, parsePolicy, type LoadedPolicy } from '@baton/platform';
+import { ACTIVITY_KINDS, RepActionSchema, WorkingHoursSchema, isValidTimeZone } from '@baton/domain';
+import { PolicyError, loadPolicy, parsePolicy, type LoadedPolicy } from '@baton/platform';
 
 /** The sample policy shipped with the service (used when BATON_POLICY_DIR is not set). */
 export const BUNDLED_POLICY_DIR = fileURLToPath(new URL('../../config/policy', import.meta.url));
@@ -128,11 +120,17 @@ export const SlaPolicySchema = z
       .object({ maxPerQualification: z.number().int().min(0).max(20).default(2) })
       .strict()
       .default({ maxPerQualification: 2 }),
-    /** A rep breaching this many deadlines in one of their days is reported (GET /sla/report, metric). */
+    /**
+     * A rep breaching this many deadlines in one of their own days is listed in GET /sla/report;
+     * with `pauseForTheDay`, routing is also told to give them no new leads until their midnight.
+     */
     repBreachAlert: z
-      .object({ breachesPerDay: z.number().int().min(1).default(3) })
+      .object({
+        breachesPerDay: z.number().int().min(1).default(3),
+        pauseForTheDay: z.boolean().default(false),
+      })
       .strict()
-      .default({ breachesPerDay: 3 }),
+      .default({ breachesPerDay: 3, pauseForTheDay: false }),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -184,23 +182,24 @@ export function offsetOf(at: Rung['at'], windowMs: number): number {
   return 'percent' in at ? Math.round((windowMs * at.percent) / 100) : at.ms;
 }
 
-/** Whether a policy's touch rules take this kind of activity, this rep action. */
-export function stopsOn(
-  policy: TimerPolicy,
-  what: { activity?: ActivityKind; repAction?: RepAction['action'] },
-) {
-  if (what.activity) return policy.stoppedBy.activities.includes(what.activity);
-  if (what.repAction) return policy.stoppedBy.repActions.includes(what.repAction);
-  return false;
-}
-
-export type { WorkingHours };
-
 export function parseSlaPolicy(text: string, file = POLICY_FILE): LoadedPolicy<SlaPolicy> {
   return parsePolicy(file, text, SlaPolicySchema);
 }
 
-/** Reads and validates sla.yaml; a PolicyError names the file and every bad key. */
-export function loadSlaPolicy(dir: string): LoadedPolicy<SlaPolicy> {
-  return loadPolicy(dir, POLICY_FILE, SlaPolicySchema);
+/**
+ * Reads and validates sla.yaml; a PolicyError names the file and every bad key. Given the
+ * environment (at start-up), also what the policy needs of it: pausing reps needs routing's URL.
+ */
+export function loadSlaPolicy(dir: string, env?: { SLA_ROUTING_URL?: string }): LoadedPolicy<SlaPolicy> {
+  const loaded = loadPolicy(dir, POLICY_FILE, SlaPolicySchema);
+  if (env) requireSettings(loaded, env);
+  return loaded;
+}
+
+/** What a policy needs of the environment: pausing reps goes through routing's admin API. */
+export function requireSettings(loaded: LoadedPolicy<SlaPolicy>, env: { SLA_ROUTING_URL?: string }): void {
+  if (loaded.policy.repBreachAlert.pauseForTheDay && !env.SLA_ROUTING_URL)
+    throw new PolicyError(loaded.file, [
+      'repBreachAlert.pauseForTheDay: pausing reps goes through routing: set SLA_ROUTING_URL',
+    ]);
 }
