@@ -107,12 +107,20 @@ describe('touch classification', () => {
     expect(verdict(activity({ actor: null, ownerId: '1101' }))).toEqual({ counts: true });
   });
 
-  it('counts a status moved on from New for still_new, by a person only', () => {
+  it("counts a status moved on from New for still_new, by any person (the status is the lead's)", () => {
     expect(verdict(activity({ kind: 'status_changed', statusTo: 'attempted_to_contact' }), stillNew)).toEqual(
       {
         counts: true,
       },
     );
+    const colleague = activity({
+      kind: 'status_changed',
+      statusTo: 'open',
+      actor: { kind: 'person', userId: '77' },
+      ownerId: null,
+    });
+    expect(verdict(colleague, stillNew)).toEqual({ counts: true });
+    expect(verdict({ ...colleague, actor: { kind: 'integration' } }, stillNew).counts).toBe(false);
     expect(verdict(activity({ kind: 'status_changed', statusTo: 'new' }), stillNew)).toEqual({
       counts: false,
       why: 'status is still New',

@@ -60,14 +60,14 @@ export function satisfies(
       return { counts: false, why: `${a.kind} from the alert does not count for this policy` };
     return { counts: true };
   }
-  const statusMove = a.kind === 'status_changed' && a.statusTo && a.statusTo !== 'new';
-  const kindCounts = rules.activities.includes(a.kind as never) || (rules.statusLeavesNew && statusMove);
-  if (!kindCounts) {
-    if (a.kind === 'status_changed' && rules.statusLeavesNew)
-      return { counts: false, why: 'status is still New' };
-    return { counts: false, why: `${a.kind} does not stop this policy` };
+  if (rules.activities.includes(a.kind as never)) return byTheRep(a, assignment.rep, by);
+  if (rules.statusLeavesNew && a.kind === 'status_changed') {
+    if (!a.statusTo || a.statusTo === 'new') return { counts: false, why: 'status is still New' };
+    // The status is the lead's, whoever moved it: any person counts (never Baton, an
+    // integration or first sight).
+    return byTheRep(a, assignment.rep, 'any_person');
   }
-  return byTheRep(a, assignment.rep, by);
+  return { counts: false, why: `${a.kind} does not stop this policy` };
 }
 
 /**
