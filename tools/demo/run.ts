@@ -416,7 +416,10 @@ async function reminder(leadId: string): Promise<void> {
   const t = Date.now();
   say('\n  waiting for the first-touch reminder (nobody logs a call; the demo policy reminds at 30 s)…');
   const b = await watch<SlaBreached>(Topics.SlaBreached, leadId, 90_000).catch(() => undefined);
-  if (!b) return say('  no sla.breached.v1 within 90 s');
+  if (!b) {
+    say('  no sla.breached.v1 within 90 s');
+    return;
+  }
   say(
     `✔ sla.breached.v1 after ${Math.round((b.at - t) / 1000)} s: ${b.data.action} ${b.data.rep.name} (rung ${b.data.rung}, ${b.data.policy} due ${b.data.deadline})`,
   );
