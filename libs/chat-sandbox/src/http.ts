@@ -23,6 +23,19 @@ export function send(
   res.end(text);
 }
 
+/** Answers the next failure asked for on demand (Microsoft's error shape; a 429 with Retry-After 1), if any. */
+export function failedOnDemand(res: ServerResponse, failures: number[]): boolean {
+  const status = failures.shift();
+  if (status === undefined) return false;
+  send(
+    res,
+    status,
+    { error: { code: 'Sandbox', message: `status ${status} on demand` } },
+    status === 429 ? { 'retry-after': '1' } : {},
+  );
+  return true;
+}
+
 export interface Listening {
   server: Server;
   port: number;

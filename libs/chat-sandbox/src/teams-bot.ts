@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, readBody, send, until } from './http.js';
+import { failedOnDemand, listen, readBody, send, until } from './http.js';
 import type { AdaptiveCard } from './teams.js';
 
 /**
@@ -92,16 +92,7 @@ export async function startTeamsBotFake(opts: { port?: number; host?: string } =
     }
     const m = /^\/v3\/conversations\/([^/]+)\/activities$/.exec(url.pathname);
     if (req.method === 'POST' && m) {
-      const status = failures.shift();
-      if (status !== undefined) {
-        send(
-          res,
-          status,
-          { error: { code: 'Sandbox', message: `status ${status} on demand` } },
-          status === 429 ? { 'retry-after': '1' } : {},
-        );
-        return;
-      }
+      if (failedOnDemand(res, failures)) return;
       const conversationId = decodeURIComponent(m[1]);
       const user = [...conversations.entries()].find(([, c]) => c === conversationId)?.[0];
       const bytes = Buffer.byteLength(raw);

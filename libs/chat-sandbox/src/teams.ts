@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listen, readBody, send, until } from './http.js';
+import { failedOnDemand, listen, readBody, send, until } from './http.js';
 
 /**
  * A Microsoft Teams Workflows webhook fake ("When a Teams webhook request is received" → "Post
@@ -87,16 +87,7 @@ export async function startTeamsFake(opts: { port?: number; host?: string } = {}
       send(res, 405, { error: 'method not allowed' });
       return;
     }
-    const status = failures.shift();
-    if (status !== undefined) {
-      send(
-        res,
-        status,
-        { error: { code: 'Sandbox', message: `status ${status} on demand` } },
-        status === 429 ? { 'retry-after': '1' } : {},
-      );
-      return;
-    }
+    if (failedOnDemand(res, failures)) return;
     const problems = teamsProblems(raw);
     if (problems.length > 0) {
       rejected.push({ reason: problems.join('; '), at: Date.now() });

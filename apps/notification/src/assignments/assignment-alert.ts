@@ -1,10 +1,11 @@
-import { Topics, type NewEvent, type NotifyChannel } from '@baton/domain';
+import type { NewEvent, NotifyChannel, Topics } from '@baton/domain';
 import type { Person } from '../alerts/content.js';
 import type { NewDelivery } from '../database/delivery.store.js';
 import type { ConfiguredChannels } from '../delivery/channels.js';
 import { channelsFor } from '../delivery/channels.js';
 import type { DeliveryContext } from '../delivery/context.js';
 import { deliveryId, type Channel, type Purpose } from '../delivery/delivery-key.js';
+import { receiptOf } from '../delivery/receipt.js';
 
 export interface PlanSettings {
   defaults: readonly NotifyChannel[];
@@ -53,21 +54,5 @@ export function planAlert(
 
 /** The receipt of an alert that no channel could carry (recorded in the same transaction as its row). */
 export function unreachableReceipt(row: NewDelivery, at: Date): NewEvent<typeof Topics.NotificationSent> {
-  return {
-    topic: Topics.NotificationSent,
-    subject: row.leadId,
-    id: `${row.id}:failed`,
-    data: {
-      leadId: row.leadId,
-      notificationId: row.id,
-      causationId: row.causeId,
-      channel: row.channel,
-      purpose: row.purpose,
-      recipient: row.recipient,
-      status: 'failed',
-      error: row.error ?? 'no channel',
-      sentAt: at.toISOString(),
-      ...(row.assignmentId ? { assignmentId: row.assignmentId } : {}),
-    },
-  };
+  return receiptOf(row, 'failed', at, { error: row.error ?? 'no channel' });
 }

@@ -4,7 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { Topics, type NewEvent, type NotificationSent, type TopicName } from '@baton/domain';
+import type { NewEvent, TopicName } from '@baton/domain';
 import { JsonLogger, counter, histogram } from '@baton/observability';
 import { CLOCK, SERVICE_ENV, SERVICE_POLICY, ServiceRuntime, type Clock } from '@baton/platform';
 import type { AlertContent, Person } from '../alerts/content.js';
@@ -26,6 +26,7 @@ import type { DeliveryContext } from './context.js';
 import { deliveryId } from './delivery-key.js';
 import { PermanentFailure, RetryLater, TransientFailure, backoffMs } from './failures.js';
 import { Pacer } from './pacer.js';
+import { receiptOf } from './receipt.js';
 import { AlertRenderer, type RenderState } from './renderer.js';
 
 const outcomes = counter(
@@ -204,7 +205,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
           sentAt,
           context: sent.context,
         };
-        events.push(this.receipt(row, 'delivered', sentAt, sent.providerMessageId));
+        events.push(receiptOf(row, 'delivered', sentAt, { providerMessageId: sent.providerMessageId }));
       }
     } catch (err) {
       const now = this.clock.now();
@@ -227,7 +228,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
         if (!(err instanceof PermanentFailure) && !(err instanceof TransientFailure))
           this.log.error('delivery failed unexpectedly', { delivery: row.id, error: err as Error });
         outcome = { status: 'failed', error: message };
-        events.push(this.receipt(row, 'failed', now, undefined, message));
+        events.push(receiptOf(row, 'failed', now, { error: message }));
         next = this.fallbackOf(row, now);
       }
     }
@@ -310,47 +311,6 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       fallbacks: rest,
       context: row.context,
       createdAt: now,
-    };
-  }
-
-  private receipt(
-    row: DeliveryRow,
-    status: NotificationSent['status'],
-    at: Date,
-    providerMessageId?: string,
-    error?: string,
-  ): NewEvent<typeof Topics.NotificationSent> {
-    const ctx = row.context as DeliveryContext;
-    const assigned = ctx.kind === 'breach' ? undefined : ctx.assigned;
-    const latency =
-      status === 'delivered' && assigned && row.purpose === 'assignment_alert'
-        ? {
-            fromAssignmentMs: Math.max(0, at.getTime() - Date.parse(assigned.assignedAt)),
-            ...(assigned.lead.signalReceivedAt
-              ? { fromSignalMs: Math.max(0, at.getTime() - Date.parse(assigned.lead.signalReceivedAt)) }
-              : {}),
-          }
-        : undefined;
-    return {
-      topic: Topics.NotificationSent,
-      subject: row.leadId,
-      id: `${row.id}:${status}`,
-      // Built here from typed, already-validated inputs: the hot path skips the schema parse.
-      trusted: true,
-      data: {
-        leadId: row.leadId,
-        notificationId: row.id,
-        causationId: row.causeId,
-        channel: row.channel,
-        purpose: row.purpose,
-        recipient: row.recipient,
-        status,
-        ...(providerMessageId ? { providerMessageId } : {}),
-        ...(error ? { error: error.slice(0, 1000) } : {}),
-        sentAt: at.toISOString(),
-        ...(row.assignmentId ? { assignmentId: row.assignmentId } : {}),
-        ...(latency ? { latency } : {}),
-      },
     };
   }
 
