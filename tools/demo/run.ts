@@ -177,14 +177,22 @@ function connectorEnv(hubspot: HubSpotSandbox): Record<string, string> {
 
 /** Slack fake, Teams Workflows fake and SMTP inbox that notification talks to (this process). */
 let chat: ChatSandboxes | undefined;
-/** notification's policy with the intro e-mail's delay cut to 15 s, so the journey shows it. */
+/**
+ * notification's policy with the intro e-mail's delay cut to 15 s, so the journey shows it, and sent
+ * although the sandbox's contact carries no opt-out flag yet (the shipped policy skips such leads).
+ */
 let notificationPolicyDir: string | undefined;
 
 function notificationEnv(sandboxes: ChatSandboxes): Record<string, string> {
   notificationPolicyDir = mkdtempSync(join(tmpdir(), 'baton-demo-notification-'));
   cpSync(join(root, 'apps/notification/config/policy'), notificationPolicyDir, { recursive: true });
   const policy = join(notificationPolicyDir, 'notification.yaml');
-  writeFileSync(policy, readFileSync(policy, 'utf8').replace(/delayMinutes: [\d.]+/, 'delayMinutes: 0.25'));
+  writeFileSync(
+    policy,
+    readFileSync(policy, 'utf8')
+      .replace(/delayMinutes: [\d.]+/, 'delayMinutes: 0.25')
+      .replace(/whenOptOutUnknown: \w+/, 'whenOptOutUnknown: send'),
+  );
   return {
     ...sandboxes.env,
     BATON_POLICY_DIR: notificationPolicyDir,

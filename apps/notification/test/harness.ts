@@ -174,6 +174,8 @@ export function leadAssigned(n: number, change: (a: LeadAssigned) => void = () =
       openingLine: 'I saw you were reading our security whitepaper: happy to walk you through it.',
       qualifiedAt: new Date(now - 2_000).toISOString(),
       signalReceivedAt: new Date(now - 3_000).toISOString(),
+      // As the connector will tell it: the contact has not opted out.
+      emailOptOut: false,
     },
     assignedAt: new Date(now - 1_000).toISOString(),
   };

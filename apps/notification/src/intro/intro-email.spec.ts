@@ -33,6 +33,7 @@ function assigned(change: (a: LeadAssigned) => void = () => undefined): LeadAssi
       firmographics: { segment: 'mid_market' },
       score: 80,
       summary: 's',
+      emailOptOut: false,
     },
     assignedAt: '2026-11-23T15:00:00.000Z',
   };
@@ -67,6 +68,15 @@ describe('whether the intro e-mail goes out', () => {
       return d.send ? 'send' : d.reason;
     };
     expect(reason((a) => (a.lead.emailOptOut = true))).toBe('the contact opted out of e-mail (CRM)');
+    expect(reason((a) => delete a.lead.emailOptOut)).toBe(
+      "the contact's e-mail opt-out is not known (lead.emailOptOut not set)",
+    );
+    expect(
+      introDecision(
+        assigned((a) => delete a.lead.emailOptOut),
+        { ...intro, whenOptOutUnknown: 'send' },
+      ).send,
+    ).toBe(true);
     expect(reason((a) => (a.lead.existingCustomer = true))).toBe('an existing customer (CRM)');
     expect(reason((a) => (a.strategy = 'existing_owner'))).toBe(
       'already being worked (routing strategy existing_owner)',

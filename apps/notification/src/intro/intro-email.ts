@@ -16,7 +16,8 @@ function matchesDomain(domain: string | undefined, list: readonly string[]): boo
 
 /**
  * Whether the prospect gets an intro e-mail from the rep, decided when the lead is assigned:
- * - opted out: the CRM's opt-out flag on the lead (`lead.emailOptOut`) or a suppressed domain;
+ * - opted out: the CRM's opt-out flag on the lead (`lead.emailOptOut`) or a suppressed domain; a
+ *   lead whose flag is not known is skipped too unless the policy says `whenOptOutUnknown: send`;
  * - an existing customer: the CRM's flag (`lead.existingCustomer`) or one of the customer domains;
  * - already being worked: routing kept the lead with its existing owner (or queued it for a manager).
  * When the e-mail is due, the lead is checked once more (see `stillWanted`): the rep's own call,
@@ -31,6 +32,8 @@ export function introDecision(
   const to = identity.email?.trim();
   if (!to || !to.includes('@')) return { send: false, reason: 'the lead has no e-mail address' };
   if (assigned.lead.emailOptOut) return { send: false, reason: 'the contact opted out of e-mail (CRM)' };
+  if (assigned.lead.emailOptOut === undefined && policy.whenOptOutUnknown === 'skip')
+    return { send: false, reason: "the contact's e-mail opt-out is not known (lead.emailOptOut not set)" };
   if (matchesDomain(domainOf(to), policy.suppressedDomains))
     return { send: false, reason: `suppressed domain ${domainOf(to)}` };
   if (assigned.lead.existingCustomer) return { send: false, reason: 'an existing customer (CRM)' };

@@ -22,6 +22,7 @@ export const NotificationPolicySchema = z
     introEmail: z
       .object({
         enabled: z.boolean(),
+        whenOptOutUnknown: z.enum(['send', 'skip']),
         delayMinutes: z
           .number()
           .min(0)
