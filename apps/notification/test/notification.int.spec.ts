@@ -133,6 +133,26 @@ describe('the assignment alert', () => {
     expect(dmOf('U0ANA', id)).toHaveLength(1);
   }, 90_000);
 
+  it('goes to the next channel when Slack asks to wait longer than NOTIFICATION_MAX_WAIT_MS', async () => {
+    fakes.slack.failNext('chat.postMessage', { retryAfter: 120 });
+    const a = leadAssigned(5);
+    await routing.publish([assignedEvent(a)]);
+    const mail = await fakes.smtp.waitFor(
+      () =>
+        fakes.smtp.messages.find(
+          (m) => m.header('x-baton-lead') === a.leadId && m.envelope.to.includes('ana.silva@example.com'),
+        ),
+      60_000,
+    );
+    expect(mail.parsed.subject).toBe('New lead for you: Priya Raman (Northwind Logistics)');
+    const [row] = await query<{ status: string; error: string }>(
+      `SELECT status, error FROM ${schema}.delivery WHERE lead_id = $1 AND purpose = 'assignment_alert' AND channel = 'slack'`,
+      [a.leadId],
+    );
+    expect(row.status).toBe('failed');
+    expect(row.error).toMatch(/Retry-After 120 s: longer than NOTIFICATION_MAX_WAIT_MS/);
+  }, 90_000);
+
   it('falls back to e-mail when Slack is down, with a failed receipt for Slack', async () => {
     fakes.slack.setDown(true);
     try {

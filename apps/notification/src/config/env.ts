@@ -101,6 +101,15 @@ export const NotificationEnvSchema = BaseEnvSchema.extend({
     .max(600_000)
     .default(1_000)
     .describe('First backoff of a transiently failed delivery (doubled per attempt, with jitter)'),
+  NOTIFICATION_MAX_WAIT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(86_400_000)
+    .default(60_000)
+    .describe(
+      'A delivery told to wait longer than this (Retry-After) goes to the next channel instead, where there is one',
+    ),
   NOTIFICATION_LEASE_MS: z.coerce
     .number()
     .int()

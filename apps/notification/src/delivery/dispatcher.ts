@@ -209,7 +209,12 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
       }
     } catch (err) {
       const now = this.clock.now();
-      if (err instanceof RetryLater) {
+      // A wait longer than the alert can afford goes to the next channel (when there is one).
+      const tooLong =
+        err instanceof RetryLater &&
+        err.afterMs > this.env.NOTIFICATION_MAX_WAIT_MS &&
+        row.fallbacks.length > 0;
+      if (err instanceof RetryLater && !tooLong) {
         outcome = {
           status: 'pending',
           dueAt: new Date(now.getTime() + err.afterMs),
@@ -224,8 +229,12 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
           uncertain: err.uncertain,
         };
       } else {
-        const message = err instanceof Error ? err.message : String(err);
-        if (!(err instanceof PermanentFailure) && !(err instanceof TransientFailure))
+        const message = tooLong
+          ? `${(err as Error).message}: longer than NOTIFICATION_MAX_WAIT_MS, the next channel instead`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+        if (!(err instanceof PermanentFailure) && !(err instanceof TransientFailure) && !tooLong)
           this.log.error('delivery failed unexpectedly', { delivery: row.id, error: err as Error });
         outcome = { status: 'failed', error: message };
         events.push(receiptOf(row, 'failed', now, { error: message }));
