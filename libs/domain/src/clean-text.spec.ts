@@ -16,6 +16,8 @@ describe('text no store can hold', () => {
     expect(mayNeedCleaning(JSON.stringify({ a: 'plain', b: 'Zoë 😀' }))).toBe(false);
     expect(mayNeedCleaning(JSON.stringify({ a: 'x\u0000' }))).toBe(true);
     expect(mayNeedCleaning(JSON.stringify({ a: '\udc00' }))).toBe(true);
+    expect(mayNeedCleaning(JSON.stringify({ a: 'del\u007f' }))).toBe(true);
+    expect(mayNeedCleaning(JSON.stringify({ a: 'form\ffeed' }))).toBe(true);
   });
 
   it('a consumer gets the event cleaned, not dead-lettered', () => {

@@ -13,7 +13,8 @@ export function cleanText(s: string): string {
 
 /** Whether JSON text may hold an escaped control character or surrogate (a cheap pre-check before walking it). */
 // JSON.stringify writes \b and \f short; a false alarm (an escaped backslash before b or f) only costs a walk.
-const SUSPECT_ESCAPE = /\\u(00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})|\\[bf]/;
+// DEL is not escaped by JSON.stringify: it is looked for as itself.
+const SUSPECT_ESCAPE = /\\u(00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})|\\[bf]|\u007f/;
 
 export function mayNeedCleaning(jsonText: string): boolean {
   return SUSPECT_ESCAPE.test(jsonText);
