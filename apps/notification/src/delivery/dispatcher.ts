@@ -74,6 +74,7 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly waiting: (() => void)[] = [];
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
+  private timerAt = 0;
   private stopping = false;
   private roundRunning = false;
   private again = false;
@@ -137,10 +138,17 @@ export class Dispatcher implements OnApplicationBootstrap, BeforeApplicationShut
     void tracked.finally(() => this.tracked.delete(tracked));
   }
 
+  /** The next round in `ms`, unless one is already due sooner (a nudge never postpones the poll). */
   private schedule(ms: number): void {
     if (this.stopping) return;
+    const at = Date.now() + ms;
+    if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.track(this.round()), ms);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.track(this.round());
+    }, ms);
   }
 
   private async round(): Promise<void> {
