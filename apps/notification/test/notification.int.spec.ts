@@ -291,6 +291,21 @@ describe('the rep acting from Slack', () => {
     expect(benDm.text).toContain(
       'Lead reassigned to you: Priya Raman (Northwind Logistics) (from Ana Silva)',
     );
+    // Ben says Not mine too: neither he nor Ana is asked again.
+    await fakes.slack.clickButton(`${service.url}/slack/interactions`, {
+      message: benDm,
+      actionId: 'baton_not_mine',
+      userId: 'U0BEN',
+    });
+    const requests = await eventsOf<EventOf<typeof Topics.LeadReassignmentRequested>>(
+      Topics.LeadReassignmentRequested,
+      a.leadId,
+      (r) => r.length > 1,
+    );
+    expect(requests[1]).toMatchObject({
+      assignmentId: 'assignment-10b',
+      excludeRepIds: ['ben.okafor', 'ana.silva'],
+    });
   }, 120_000);
 
   it('refuses forged, stale and oversized interactivity requests (401/413) and nothing happens', async () => {

@@ -70,6 +70,8 @@ export class RepActionsService {
         },
       },
     ];
+    // The rep the lead came from is not asked again either (no ping-pong between two reps).
+    const earlier = ctx.kind === 'alert' ? ctx.assigned.reassignment?.previousRepId : undefined;
     const reassignment = (requestedBy: 'rep' | 'admin', cause: string, excluded: string) =>
       events.push({
         topic: Topics.LeadReassignmentRequested,
@@ -80,7 +82,7 @@ export class RepActionsService {
           assignmentId,
           requestedBy,
           cause,
-          excludeRepIds: [excluded],
+          excludeRepIds: earlier && earlier !== excluded ? [excluded, earlier] : [excluded],
           requestedAt: actedAt.toISOString(),
         },
       });
