@@ -292,7 +292,15 @@ export class DeadlinesService {
       })),
       armedAt: now.toISOString(),
     };
-    return { topic: Topics.SlaArmed, subject: a.leadId, id: `${a.assignmentId}:armed`, time: now, data };
+    // Built from a validated lead.assigned and the validated policy: the hot path skips the re-parse.
+    return {
+      topic: Topics.SlaArmed,
+      subject: a.leadId,
+      id: `${a.assignmentId}:armed`,
+      time: now,
+      data,
+      trusted: true,
+    };
   }
 
   private metEvent(
