@@ -2,7 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { z } from 'zod';
 import { JsonLogger, counter } from '@baton/observability';
-import { CLOCK, Public, SERVICE_ENV, type Clock } from '@baton/platform';
+import {
+  BodyTooLarge,
+  CLOCK,
+  Public,
+  SERVICE_ENV,
+  readRawBody,
+  replyJson,
+  type Clock,
+} from '@baton/platform';
 import type { NotificationEnv } from '../config/env.js';
 import { DeliveryStore } from '../database/delivery.store.js';
 import { RepActionsService } from './rep-actions.service.js';
@@ -13,36 +21,6 @@ const requests = counter(
   'Slack interactivity requests by outcome',
   ['outcome'],
 );
-
-class BodyTooLarge extends Error {}
-
-export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > max) return reject(new BodyTooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function reply(res: ServerResponse, status: number, body?: Record<string, unknown>): void {
-  const text = body ? JSON.stringify(body) : '';
-  res.statusCode = status;
-  if (body) res.setHeader('content-type', 'application/json');
-  res.setHeader('content-length', Buffer.byteLength(text));
-  res.end(text);
-}
 
 const ButtonValue = z.object({
   d: z.string().min(1),
@@ -82,12 +60,12 @@ export class SlackInteractivityController {
   async receive(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     let raw: Buffer;
     try {
-      raw = await readBody(req, this.env.NOTIFICATION_MAX_BODY_BYTES);
+      raw = await readRawBody(req, this.env.NOTIFICATION_MAX_BODY_BYTES);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) throw err;
       requests.inc({ outcome: 'too_large' });
       res.setHeader('connection', 'close');
-      return reply(res, 413, { error: `body larger than ${this.env.NOTIFICATION_MAX_BODY_BYTES} bytes` });
+      return replyJson(res, 413, { error: `body larger than ${this.env.NOTIFICATION_MAX_BODY_BYTES} bytes` });
     }
     const secret = this.env.SLACK_SIGNING_SECRET;
     const header = (name: string) => {
@@ -105,7 +83,7 @@ export class SlackInteractivityController {
     if (!verdict.valid) {
       requests.inc({ outcome: `rejected_${verdict.reason}` });
       this.log.warn('Slack interactivity request rejected', { reason: verdict.reason });
-      return reply(res, 401, { error: `signature ${verdict.reason}` });
+      return replyJson(res, 401, { error: `signature ${verdict.reason}` });
     }
     let payload: z.infer<typeof BlockActions>;
     try {
@@ -114,12 +92,12 @@ export class SlackInteractivityController {
       if (!parsed.success) {
         // Other interaction types (shortcuts, view submissions) are not Baton's: acknowledged, ignored.
         requests.inc({ outcome: 'ignored' });
-        return reply(res, 200);
+        return replyJson(res, 200);
       }
       payload = parsed.data;
     } catch {
       requests.inc({ outcome: 'invalid' });
-      return reply(res, 400, { error: 'payload is not JSON' });
+      return replyJson(res, 400, { error: 'payload is not JSON' });
     }
     const channelId = payload.container?.channel_id ?? payload.channel?.id;
     for (const action of payload.actions) {
@@ -151,6 +129,6 @@ export class SlackInteractivityController {
       );
       requests.inc({ outcome: 'refused' in result ? 'refused' : result.recorded ? 'recorded' : 'repeated' });
     }
-    reply(res, 200);
+    replyJson(res, 200);
   }
 }
