@@ -92,15 +92,33 @@ export class TimerStore {
   /** Inserts timers and their rungs (two statements for any number); a met timer's rungs start cancelled. */
   async insert(em: EntityManager, timers: NewTimer[]): Promise<void> {
     if (timers.length === 0) return;
+    const rungs = timers.flatMap((t) =>
+      t.plan.rungs.map((r) => ({
+        timer_id: t.plan.timerId,
+        rung: r.rung,
+        action: r.action,
+        due_at: r.dueAt,
+        manager_task: r.managerTask,
+        state: t.met ? 'cancelled' : 'pending',
+      })),
+    );
+    // One round trip: the rungs' insert rides in the timers' statement (a data-modifying WITH runs whether read or not).
     await em.query(
-      `INSERT INTO timer (timer_id, assignment_id, lead_id, rep_id, team, policy, clock, clock_note, calendar, window_ms,
-         starts_at, deadline, state, stop, stopped_at, armed_at)
-       SELECT timer_id, assignment_id, lead_id, rep_id, team, policy, clock, clock_note, calendar, window_ms,
-         starts_at, deadline, state, stop, stopped_at, armed_at
-       FROM json_to_recordset($1::json) AS x(timer_id text, assignment_id text, lead_id text, rep_id text, team text,
-         policy text, clock text, clock_note text, calendar jsonb, window_ms int, starts_at timestamptz,
-         deadline timestamptz, state text, stop jsonb, stopped_at timestamptz, armed_at timestamptz)
-       ON CONFLICT (timer_id) DO NOTHING`,
+      `WITH timers AS (
+         INSERT INTO timer (timer_id, assignment_id, lead_id, rep_id, team, policy, clock, clock_note, calendar, window_ms,
+           starts_at, deadline, state, stop, stopped_at, armed_at)
+         SELECT timer_id, assignment_id, lead_id, rep_id, team, policy, clock, clock_note, calendar, window_ms,
+           starts_at, deadline, state, stop, stopped_at, armed_at
+         FROM json_to_recordset($1::json) AS x(timer_id text, assignment_id text, lead_id text, rep_id text, team text,
+           policy text, clock text, clock_note text, calendar jsonb, window_ms int, starts_at timestamptz,
+           deadline timestamptz, state text, stop jsonb, stopped_at timestamptz, armed_at timestamptz)
+         ON CONFLICT (timer_id) DO NOTHING
+       )
+       INSERT INTO timer_rung (timer_id, rung, action, due_at, manager_task, state)
+       SELECT timer_id, rung, action, due_at, manager_task, state
+       FROM json_to_recordset($2::json) AS x(timer_id text, rung int, action text, due_at timestamptz,
+         manager_task boolean, state text)
+       ON CONFLICT (timer_id, rung) DO NOTHING`,
       [
         JSON.stringify(
           timers.map((t) => ({
@@ -122,25 +140,8 @@ export class TimerStore {
             armed_at: t.armedAt,
           })),
         ),
+        JSON.stringify(rungs),
       ],
-    );
-    const rungs = timers.flatMap((t) =>
-      t.plan.rungs.map((r) => ({
-        timer_id: t.plan.timerId,
-        rung: r.rung,
-        action: r.action,
-        due_at: r.dueAt,
-        manager_task: r.managerTask,
-        state: t.met ? 'cancelled' : 'pending',
-      })),
-    );
-    await em.query(
-      `INSERT INTO timer_rung (timer_id, rung, action, due_at, manager_task, state)
-       SELECT timer_id, rung, action, due_at, manager_task, state
-       FROM json_to_recordset($1::json) AS x(timer_id text, rung int, action text, due_at timestamptz,
-         manager_task boolean, state text)
-       ON CONFLICT (timer_id, rung) DO NOTHING`,
-      [JSON.stringify(rungs)],
     );
   }
 
