@@ -209,11 +209,8 @@ export class DeadlinesService {
       const live = arriving.filter((a) => !supersededIds.has(a.assignmentId));
       const since = new Date(Math.min(...live.map((a) => Date.parse(a.assignedAt)), now.getTime()));
       const seen = await this.activities.forLeads(em, [...new Set(live.map((a) => a.leadId))], since);
-      const receipts = await this.assignments.receiptsOf(
-        em,
-        live.map((a) => a.assignmentId),
-      );
       const timers: NewTimer[] = [];
+      const metNow: { plan: TimerPlan; row: AssignmentRow; touch: SeenActivity }[] = [];
       const outgoing: NewEvent<TopicName>[] = [];
       const firstTouches: { assignmentId: string; at: Date; team: string; assignedAt: Date }[] = [];
       let earliest: Date | undefined;
@@ -244,7 +241,7 @@ export class DeadlinesService {
             met: met ? { stop: stopOf(met), at: met.occurredAt } : undefined,
           });
           if (met) {
-            outgoing.push(this.metEvent(plan, row, met, receipts.get(a.assignmentId), now));
+            metNow.push({ plan, row, touch: met });
           } else {
             const first = plan.rungs[0]?.dueAt;
             if (first && (!earliest || first < earliest)) earliest = first;
@@ -252,6 +249,12 @@ export class DeadlinesService {
         }
         outgoing.push(this.armedEvent(a, plans, now));
       }
+      // Where the rep acted before arming, system time ends at the alert receipt, if one came.
+      const receipts = await this.assignments.receiptsOf(em, [
+        ...new Set(metNow.map((m) => m.row.assignmentId)),
+      ]);
+      for (const m of metNow)
+        outgoing.push(this.metEvent(m.plan, m.row, m.touch, receipts.get(m.row.assignmentId), now));
       await this.timers.insert(em, timers);
       await this.assignments.recordFirstTouch(em, firstTouches);
       await this.runtime.outbox.enqueue(em, outgoing);
