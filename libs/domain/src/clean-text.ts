@@ -20,6 +20,20 @@ export function mayNeedCleaning(jsonText: string): boolean {
   return SUSPECT_ESCAPE.test(jsonText);
 }
 
+const DIRTY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff]/;
+
+/** Whether any string (or key) of a value holds what cleanText would change; allocates nothing. */
+export function hasDirtyText(value: unknown): boolean {
+  if (typeof value === 'string') return DIRTY.test(value) && cleanText(value) !== value;
+  if (Array.isArray(value)) return value.some(hasDirtyText);
+  if (value && typeof value === 'object') {
+    for (const k in value) {
+      if (hasDirtyText(k) || hasDirtyText((value as Record<string, unknown>)[k])) return true;
+    }
+  }
+  return false;
+}
+
 /** Cleans every string (keys too) of a parsed JSON value. */
 export function cleanJson<T>(value: T): T {
   if (typeof value === 'string') return cleanText(value) as T;

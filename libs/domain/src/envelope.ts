@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { cleanJson, mayNeedCleaning } from './clean-text.js';
+import { cleanJson, hasDirtyText, mayNeedCleaning } from './clean-text.js';
 import { contractFor, type EventOf, type TopicName } from './topics.js';
 
 /** CloudEvents 1.0, structured JSON mode. */
@@ -46,7 +46,9 @@ export interface NewEvent<T extends TopicName> {
 /** Builds a CloudEvent for a topic, validating `data` against the topic's schema unless `trusted`. */
 export function makeEvent<T extends TopicName>(source: string, e: NewEvent<T>): CloudEvent<EventOf<T>> {
   const contract = contractFor(e.topic);
-  const data = e.trusted ? e.data : (contract.schema.parse(cleanJson(e.data)) as EventOf<T>);
+  // Cleaning rebuilds the value: only when a string needs it (the usual event is walked, not copied).
+  const clean = e.trusted || !hasDirtyText(e.data) ? e.data : cleanJson(e.data);
+  const data = e.trusted ? e.data : (contract.schema.parse(clean) as EventOf<T>);
   return {
     specversion: '1.0',
     id: e.id ?? randomUUID(),
