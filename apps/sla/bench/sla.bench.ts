@@ -7,8 +7,9 @@
  * 2. arming: N lead.assigned already on the topic, one sla instance consuming them; a timer
  *    counts when it is committed with its rungs and its sla.armed event;
  * 3. what arming adds to the lead.assigned consumer: assignments at a steady 200/s, the time of
- *    each arming call (the handler's transaction), p50 / p99, beside the same number of bare
- *    transactions that only claim the event ids (what any idempotent consumer does);
+ *    each arming call through the consumer, p50 / p99; then arming calls of two and bare
+ *    transactions that only claim two event ids (what any idempotent consumer does), interleaved
+ *    in the same conditions: the difference is what arming adds;
  * 4. firing throughput: the N reminders come due at once (the clock is moved); rungs/s marked
  *    fired with their sla.breached in the outbox, in the same transaction;
  * 5. firing lateness on the real clock: M reminders due over 20 s at a steady rate; scheduled →
@@ -129,26 +130,42 @@ async function armingAndFiring() {
   }
   await until(`SELECT count(*) AS n FROM ${schema}.timer`, N + steady, 120_000);
   const steadyCalls = armingTimes.splice(0);
-  // The same calls without arming: what every idempotent consumer does (claim the ids, commit).
+  // What arming adds: arming calls of two assignments and bare transactions that only claim two
+  // event ids (what any idempotent consumer does), interleaved at 200 assignments/s in the same
+  // conditions; the difference is arming's share of the handler.
   const claims = sla.runtime.processed('bench.baseline');
+  const service = sla.get<DeadlinesService>(DeadlinesService);
+  const directArm: number[] = [];
   const baselineCalls: number[] = [];
-  for (let i = 0; i < steadyCalls.length; i++) {
-    const ids = Array.from({ length: 2 }, (_, j) => `baseline-${i}-${j}`);
-    const t = performance.now();
-    await sla.runtime.transaction((em) => claims.claimMany(em, ids));
+  for (let i = 0; i < 1_000; i++) {
+    const n = N + steady + 2 * i;
+    const events = [n, n + 1].map((k) =>
+      makeEvent('baton/routing', {
+        topic: Topics.LeadAssigned,
+        subject: `hubspot:contact:${k}`,
+        id: `direct-${k}`,
+        data: assignment(k, { at: t0.toISOString() }),
+      }),
+    );
+    let t = performance.now();
+    await service.arm(events);
+    directArm.push(performance.now() - t);
+    t = performance.now();
+    await sla.runtime.transaction((em) => claims.claimMany(em, [`baseline-${n}`, `baseline-${n + 1}`]));
     baselineCalls.push(performance.now() - t);
-    await sleep(5);
+    await sleep(8);
   }
+  armingTimes.splice(0);
 
   // Every reminder due at once: the firing rounds (claim, decide, mark fired, outbox) back to back.
   clock.set(new Date(t0.getTime() + 3_600_000 + 1_000));
   sla.loop.wake();
   const fired = await until(
     `SELECT count(*) AS n FROM ${schema}.timer_rung WHERE rung = 0 AND state = 'fired'`,
-    N + steady,
+    N + steady + 2_000,
     600_000,
   );
-  const fireRate = (N + steady - fired.firstCount) / ((fired.done - fired.first) / 1000);
+  const fireRate = (N + steady + 2_000 - fired.firstCount) / ((fired.done - fired.first) / 1000);
   // The relay has published every event once the outbox is empty.
   await until(`SELECT (count(*) = 0)::int AS n FROM ${schema}.outbox`, 1, 600_000);
   const published = performance.now();
@@ -160,8 +177,9 @@ async function armingAndFiring() {
     backlogCalls,
     steadyCalls,
     baselineCalls,
+    directArm,
     fireRate,
-    fireToBroker: (N + steady - fired.firstCount) / ((published - fired.first) / 1000),
+    fireToBroker: (N + steady + 2_000 - fired.firstCount) / ((published - fired.first) / 1000),
   };
 }
 
@@ -271,12 +289,16 @@ async function main(): Promise<void> {
       `${ms(percentile(a.steadyCalls, 50))} / ${ms(percentile(a.steadyCalls, 99))}`,
     ],
     [
-      '  the same consumer without arming (claim + commit), p50 / p99',
-      `${ms(percentile(a.baselineCalls, 50))} / ${ms(percentile(a.baselineCalls, 99))}`,
+      'arming call of 2 (direct) / bare claim + commit, p50',
+      `${ms(percentile(a.directArm, 50))} / ${ms(percentile(a.baselineCalls, 50))}`,
     ],
     [
-      '  what arming adds, p50 / p99',
-      `${ms(percentile(a.steadyCalls, 50) - percentile(a.baselineCalls, 50))} / ${ms(percentile(a.steadyCalls, 99) - percentile(a.baselineCalls, 99))}`,
+      'arming call of 2 (direct) / bare claim + commit, p99',
+      `${ms(percentile(a.directArm, 99))} / ${ms(percentile(a.baselineCalls, 99))}`,
+    ],
+    [
+      '  what arming adds to the handler, p50 / p99',
+      `${ms(percentile(a.directArm, 50) - percentile(a.baselineCalls, 50))} / ${ms(percentile(a.directArm, 99) - percentile(a.baselineCalls, 99))}`,
     ],
     [`firing: ${fmt(N)} due rungs, committed with their outbox events`, `${fmt(a.fireRate)} rungs/s`],
     ['firing: until every sla.breached is on the broker', `${fmt(a.fireToBroker)} rungs/s`],
@@ -291,7 +313,7 @@ async function main(): Promise<void> {
     `  targets: firing >= 2,000 rungs/s ${a.fireRate >= 2000 ? 'met' : 'NOT met'}; lateness p99 <= 1 s ${
       percentile(late.latenessMs, 99) <= 1000 ? 'met' : 'NOT met'
     }; arming adds <= 5 ms p99 ${
-      percentile(a.steadyCalls, 99) - percentile(a.baselineCalls, 99) <= 5 ? 'met' : 'NOT met'
+      percentile(a.directArm, 99) - percentile(a.baselineCalls, 99) <= 5 ? 'met' : 'NOT met'
     }`,
   );
 }
