@@ -47,11 +47,23 @@ export class AssignmentStore {
     );
   }
 
-  /** Inserts the assignments not yet known; returns the ids inserted now (the natural-key dedupe). */
-  async insertNew(em: EntityManager, rows: AssignmentRow[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const inserted: { assignment_id: string }[] = await em.query(
-      `INSERT INTO assignment (assignment_id, lead_id, qualification_id, rep_id, team, rule_id, rep, crm, lead,
+  /**
+   * Inserts the assignments not yet known (the natural-key dedupe) and, in the same round trip,
+   * reads the current assignments of their leads: the ids inserted now, and every current one
+   * (those just inserted included), oldest first.
+   */
+  async insertNew(
+    em: EntityManager,
+    rows: AssignmentRow[],
+  ): Promise<{
+    inserted: Set<string>;
+    current: Pick<AssignmentRow, 'assignmentId' | 'leadId' | 'assignedAt'>[];
+  }> {
+    if (rows.length === 0) return { inserted: new Set(), current: [] };
+    const found: { assignment_id: string; lead_id: string; assigned_at: Date; fresh: boolean }[] =
+      await em.query(
+        `WITH ins AS (
+       INSERT INTO assignment (assignment_id, lead_id, qualification_id, rep_id, team, rule_id, rep, crm, lead,
          assigned_at, signal_received_at, previous_rep_id, reassignment_cause, policy_version, armed_at)
        SELECT assignment_id, lead_id, qualification_id, rep_id, team, rule_id, rep, crm, lead,
          assigned_at, signal_received_at, previous_rep_id, reassignment_cause, policy_version, armed_at
@@ -59,30 +71,42 @@ export class AssignmentStore {
          team text, rule_id text, rep jsonb, crm jsonb, lead jsonb, assigned_at timestamptz, signal_received_at timestamptz,
          previous_rep_id text, reassignment_cause text, policy_version text, armed_at timestamptz)
        ON CONFLICT (assignment_id) DO NOTHING
-       RETURNING assignment_id`,
-      [
-        JSON.stringify(
-          rows.map((r) => ({
-            assignment_id: r.assignmentId,
-            lead_id: r.leadId,
-            qualification_id: r.qualificationId,
-            rep_id: r.repId,
-            team: r.team,
-            rule_id: r.ruleId,
-            rep: r.rep,
-            crm: r.crm,
-            lead: r.lead,
-            assigned_at: r.assignedAt,
-            signal_received_at: r.signalReceivedAt,
-            previous_rep_id: r.previousRepId,
-            reassignment_cause: r.reassignmentCause,
-            policy_version: r.policyVersion,
-            armed_at: r.armedAt,
-          })),
-        ),
-      ],
-    );
-    return new Set(inserted.map((r) => r.assignment_id));
+       RETURNING assignment_id, lead_id, assigned_at
+       )
+       SELECT assignment_id, lead_id, assigned_at, true AS fresh FROM ins
+       UNION ALL
+       -- The statement's snapshot does not see the rows it inserts: those come from ins.
+       SELECT assignment_id, lead_id, assigned_at, false FROM assignment
+        WHERE lead_id = ANY($2::text[]) AND superseded_by IS NULL`,
+        [
+          JSON.stringify(
+            rows.map((r) => ({
+              assignment_id: r.assignmentId,
+              lead_id: r.leadId,
+              qualification_id: r.qualificationId,
+              rep_id: r.repId,
+              team: r.team,
+              rule_id: r.ruleId,
+              rep: r.rep,
+              crm: r.crm,
+              lead: r.lead,
+              assigned_at: r.assignedAt,
+              signal_received_at: r.signalReceivedAt,
+              previous_rep_id: r.previousRepId,
+              reassignment_cause: r.reassignmentCause,
+              policy_version: r.policyVersion,
+              armed_at: r.armedAt,
+            })),
+          ),
+          [...new Set(rows.map((r) => r.leadId))],
+        ],
+      );
+    return {
+      inserted: new Set(found.filter((r) => r.fresh).map((r) => r.assignment_id)),
+      current: found
+        .map((r) => ({ assignmentId: r.assignment_id, leadId: r.lead_id, assignedAt: r.assigned_at }))
+        .sort((a, b) => a.assignedAt.getTime() - b.assignedAt.getTime()),
+    };
   }
 
   /** The current (not superseded) assignments of these leads, oldest first. */

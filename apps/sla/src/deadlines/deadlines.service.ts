@@ -174,8 +174,7 @@ export class DeadlinesService {
       );
       const todo = uniqueBy(fresh.items, (e) => e.data.assignmentId).map((e) => e.data);
       if (todo.length === 0) return undefined;
-      const leadIds = fresh.leadIds;
-      const inserted = await this.assignments.insertNew(
+      const { inserted, current } = await this.assignments.insertNew(
         em,
         todo.map((a) => assignmentRowOf(a, this.loaded.version, now)),
       );
@@ -183,7 +182,6 @@ export class DeadlinesService {
       if (arriving.length === 0) return undefined;
 
       // The newest assignment of each lead is current; every other one is superseded by it.
-      const current = await this.assignments.currentOf(em, leadIds);
       const newest = new Map<string, (typeof current)[number]>();
       for (const a of current) {
         const n = newest.get(a.leadId);
