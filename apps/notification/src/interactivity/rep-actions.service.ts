@@ -27,8 +27,8 @@ export type ActResult = { recorded: boolean; message: string } | { refused: stri
 
 /**
  * What a rep (or manager) did from an alert — a Slack button or a signed link — becomes, in one
- * transaction: the action's row, `rep.action.v1` (the SLA service counts it), for "Not mine" and
- * "Reassign" a `lead.reassignment.v1` request, and the alert's revision (its Slack message is then
+ * transaction: the action's row, the rep-action event (the SLA service counts it), for "Not mine" and
+ * "Reassign" a reassignment request, and the alert's revision (its Slack message is then
  * updated to show who did what). Each action counts once (Accept, Not mine, Reassign per person and
  * assignment; every "Log a call" click is a call).
  */

@@ -1,5 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Actor, CrmRef, RepRef } from '@baton/domain';
+import type { Actor, CrmRef, RepRef, Topics } from '@baton/domain';
+
+/** The topics whose events can stop a timer. */
+export type TouchSource = typeof Topics.LeadActivity | typeof Topics.RepAction;
 import type { BusinessCalendarSnapshot } from '../deadlines/timer-plan.js';
 
 /** What the SLA service keeps of a lead with its assignment: what a breach names, what a report filters on. */
@@ -85,7 +88,7 @@ export class AssignmentRow {
 /** What stopped a timer: the activity or rep action that satisfied it, or why it was called off. */
 export interface TimerStop {
   reason: 'touch' | 'superseded';
-  source?: 'lead.activity.v1' | 'rep.action.v1';
+  source?: TouchSource;
   eventId?: string;
   kind?: string;
   occurredAt?: string;
@@ -236,7 +239,7 @@ export class LeadActivityRow {
   leadId!: string;
 
   @Column({ type: 'text' })
-  source!: 'lead.activity.v1' | 'rep.action.v1';
+  source!: TouchSource;
 
   @Column({ type: 'text' })
   kind!: string;
