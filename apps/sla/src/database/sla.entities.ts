@@ -1,9 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Actor, CrmRef, RepRef, Topics } from '@baton/domain';
+import type { BusinessCalendarSnapshot } from '../deadlines/timer-plan.js';
 
 /** The topics whose events can stop a timer. */
 export type TouchSource = typeof Topics.LeadActivity | typeof Topics.RepAction;
-import type { BusinessCalendarSnapshot } from '../deadlines/timer-plan.js';
 
 /** What the SLA service keeps of a lead with its assignment: what a breach names, what a report filters on. */
 export interface LeadEssentials {

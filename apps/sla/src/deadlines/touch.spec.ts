@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Topics } from '@baton/domain';
 import { loadSlaPolicy, BUNDLED_POLICY_DIR } from '../policy/policy.js';
 import { byTheRep, isFirstTouchCandidate, judge, satisfies, type SeenActivity } from './touch.js';
 
@@ -11,7 +12,7 @@ function activity(over: Partial<SeenActivity>): SeenActivity {
   return {
     eventId: 'e1',
     leadId: 'hubspot:contact:1',
-    source: 'lead.activity.v1',
+    source: Topics.LeadActivity,
     kind: 'call_logged',
     occurredAt: new Date('2026-11-24T16:00:00Z'),
     receivedAt: new Date('2026-11-24T16:01:00Z'),
@@ -130,7 +131,7 @@ describe('touch classification', () => {
 
   it('counts alert actions the policy lists, on this assignment only', () => {
     const logged = activity({
-      source: 'rep.action.v1',
+      source: Topics.RepAction,
       kind: 'call_logged',
       actor: null,
       assignmentId: 'asg-1',
@@ -147,7 +148,7 @@ describe('touch classification', () => {
     ).toBe(false);
     expect(
       isFirstTouchCandidate(
-        activity({ source: 'rep.action.v1', kind: 'call_logged', actor: null, assignmentId: 'asg-1' }),
+        activity({ source: Topics.RepAction, kind: 'call_logged', actor: null, assignmentId: 'asg-1' }),
         assignment,
         policy,
       ),

@@ -1,11 +1,12 @@
-import { isTouch, type Actor, type RepAction, type RepRef } from '@baton/domain';
+import { Topics, isTouch, type Actor, type RepAction, type RepRef } from '@baton/domain';
+import type { TouchSource } from '../database/sla.entities.js';
 import type { SlaPolicy, TimerPolicy } from '../policy/policy.js';
 
 /** Rep work or an alert action as the SLA service keeps it (lead_activity), whichever topic it came from. */
 export interface SeenActivity {
   eventId: string;
   leadId: string;
-  source: 'lead.activity.v1' | 'rep.action.v1';
+  source: TouchSource;
   kind: string;
   occurredAt: Date;
   receivedAt: Date;
@@ -53,7 +54,7 @@ export function satisfies(
   by: SlaPolicy['touch']['by'],
 ): Verdict {
   const rules = policy.stoppedBy;
-  if (a.source === 'rep.action.v1') {
+  if (a.source === Topics.RepAction) {
     if (a.assignmentId !== assignment.assignmentId)
       return { counts: false, why: 'an action on the alert of another assignment' };
     if (!rules.repActions.includes(a.kind as RepAction['action']))
@@ -79,7 +80,7 @@ export function isFirstTouchCandidate(
   assignment: { assignmentId: string; rep: Pick<RepRef, 'crmOwnerId'> },
   policy: SlaPolicy,
 ): boolean {
-  if (a.source === 'rep.action.v1')
+  if (a.source === Topics.RepAction)
     return (
       a.assignmentId === assignment.assignmentId &&
       policy.policies.some((p) => p.stoppedBy.repActions.includes(a.kind as RepAction['action']))
