@@ -12,9 +12,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Topics, makeEvent, type LeadQualified } from '@baton/domain';
-import { createKafka, provisionTopics } from '@baton/kafka';
+import { provisionTopics } from '@baton/kafka';
 import { JsonLogger } from '@baton/observability';
-import { dropSchema, isolatedEnv, query } from '@baton/testing';
+import { dropSchema, isolatedEnv, query, rawKafkaFloor } from '@baton/testing';
 import { RoutingBook, decide } from '../src/assignment/router.js';
 import { ManualClock } from '@baton/platform';
 import { parseRoutingPolicy, workingHoursOf } from '../src/policy/policy.js';
@@ -112,55 +112,6 @@ function lead(n: number): LeadQualified {
 const at = new Date('2026-11-23T15:00:00Z');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-async function rawFloor(
-  env: ReturnType<typeof isolatedEnv>,
-  payload: string,
-): Promise<{ produce: number; consume: number }> {
-  const kafka = createKafka({
-    brokers: env.KAFKA_BROKERS,
-    clientId: 'bench-raw',
-    topicPrefix: env.KAFKA_TOPIC_PREFIX,
-  });
-  const topic = kafka.physical('bench.raw');
-  const admin = kafka.client.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: env.KAFKA_TOPIC_PARTITIONS, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const producer = kafka.client.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const t0 = performance.now();
-  for (let i = 0; i < N; i += 1000) {
-    const messages = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
-      key: `hubspot:contact:${i + j}`,
-      value: payload,
-    }));
-    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
-  }
-  const produce = N / ((performance.now() - t0) / 1000);
-  await producer.disconnect();
-  const consumer = kafka.client.consumer({ groupId: `bench-raw-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  let first = 0;
-  const done = new Promise<number>((resolve) => {
-    void consumer.run({
-      eachBatchAutoResolve: true,
-      eachBatch: async ({ batch }) => {
-        if (first === 0) first = performance.now();
-        seen += batch.messages.length;
-        if (seen >= N) resolve(performance.now());
-      },
-    });
-  });
-  const end = await done;
-  await consumer.disconnect();
-  return { produce, consume: N / ((end - first) / 1000) };
-}
-
 function routerOnly(): number {
   const repsMap = new Map<string, RepState>(
     policy.roster.reps.map((r) => [
@@ -212,7 +163,10 @@ async function main(): Promise<void> {
     `routing benchmark: ${fmt(N)} leads, ${env.KAFKA_TOPIC_PARTITIONS} partitions, 30 reps / 3 pools / 4 rules; message ~${sample.length} bytes`,
   );
 
-  const raw = await rawFloor(env, sample);
+  const raw = await rawKafkaFloor(
+    env,
+    Array.from({ length: N }, (_, i) => ({ key: `hubspot:contact:${i}`, value: sample })),
+  );
   const inMemory = routerOnly();
   const txOnly = await transactionOnly();
 
