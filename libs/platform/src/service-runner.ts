@@ -257,3 +257,23 @@ export async function runCommand(
     }
   }
 }
+
+/**
+ * The `validate` command of every service: checks the policy directory given as the first
+ * argument, else BATON_POLICY_DIR, else the bundled sample; prints what `check` reports and exits
+ * 0, or prints the file and every bad key and exits 1.
+ */
+export async function validatePolicyCommand(
+  name: string,
+  bundledDir: string,
+  check: (dir: string) => string,
+): Promise<void> {
+  await runCommand(
+    `${name}.validate`,
+    () => {
+      console.log(check(process.argv[2] ?? process.env.BATON_POLICY_DIR ?? bundledDir));
+      return 0;
+    },
+    { policyErrorExit: 1 },
+  );
+}
